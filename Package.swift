@@ -1,0 +1,75 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "userimportd",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "userimportd", targets: ["userimportd"]),
+        .executable(name: "userimportctl", targets: ["userimportctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // The system libraries, linked as the distribution ships them.
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
+        // Header-only shims for Linux calls Glibc's overlay does not import (renameat2, openat).
+        .systemLibrary(name: "CLinux", path: "Sources/CLinux"),
+
+        // The pure core: CSV reading, header mapping, row rules, report text. No I/O.
+        .target(name: "UserImportCore"),
+
+        // SQLite adapter: connection wrapper, migrations, the user directory and history.
+        .target(
+            name: "UserImportStore",
+            dependencies: ["CSQLite", "UserImportCore"]
+        ),
+
+        // Everything that touches the real system: folders, configuration, the pipeline.
+        .target(
+            name: "UserImportService",
+            dependencies: [
+                "CLinux",
+                "UserImportCore",
+                "UserImportStore",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        .executableTarget(
+            name: "userimportd",
+            dependencies: [
+                "UserImportService",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "userimportctl",
+            dependencies: [
+                "UserImportService",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        .testTarget(
+            name: "UserImportCoreTests",
+            dependencies: ["UserImportCore"],
+            path: "Tests/UserImportCoreTests"
+        ),
+        .testTarget(
+            name: "UserImportStoreTests",
+            dependencies: ["UserImportStore", "UserImportCore"],
+            path: "Tests/UserImportStoreTests"
+        ),
+        .testTarget(
+            name: "UserImportServiceTests",
+            dependencies: ["UserImportService", "UserImportStore", "UserImportCore"],
+            path: "Tests/UserImportServiceTests"
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

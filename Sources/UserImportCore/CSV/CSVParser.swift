@@ -1,0 +1,200 @@
+/// A streaming, byte-level reader of delimited text (RFC 4180 plus what real exports do).
+///
+/// Push-based: feed it UTF-8 chunks of any size, it calls `emit` for each complete record.
+/// Memory is bounded by `maxRecordBytes`, whatever the file size. The delimiter is detected
+/// from the first non-blank line (the header): the candidate seen most often outside quotes.
+public struct CSVParser: Sendable {
+    public private(set) var delimiter: Delimiter?
+    private let maxRecordBytes: Int
+
+    private enum State: Sendable {
+        case fieldStart, unquoted, quoted, quoteInQuoted, afterClosingQuote
+    }
+
+    private var state = State.fieldStart
+    private var field: [UInt8] = []
+    private var fieldTrimmedLength = 0
+    private var fields: [String] = []
+    private var recordHasContent = false
+    private var misplacedQuoteColumn: Int?
+    private var line = 1
+    private var recordStartLine = 1
+    private var recordBytes = 0
+    private var quoteOpenedOnLine = 1
+    private var previousWasCR = false
+
+    // Delimiter detection scans the bytes of the header line before any record is parsed.
+    private var pending: [UInt8] = []
+    private var detectIndex = 0
+    private var detectInQuotes = false
+    private var detectLineHasContent = false
+    private var detectCounts: [Delimiter: Int] = [:]
+
+    public init(maxRecordBytes: Int, delimiter: Delimiter? = nil) {
+        self.maxRecordBytes = maxRecordBytes
+        self.delimiter = delimiter
+        field.reserveCapacity(256)
+    }
+
+    public mutating func parse(_ chunk: UnsafeRawBufferPointer, emit: (CSVRecord) throws -> Void) throws {
+        guard let delimiter else {
+            pending.append(contentsOf: chunk)
+            if detectDelimiter(atEnd: false) { try flushPending(emit: emit) }
+            return
+        }
+        try run(chunk, delimiter: delimiter.rawValue, emit: emit)
+    }
+
+    /// Call at end of input: emits the last record (a final newline is optional) or throws for an open quote.
+    public mutating func finish(emit: (CSVRecord) throws -> Void) throws {
+        if delimiter == nil {
+            _ = detectDelimiter(atEnd: true)
+            try flushPending(emit: emit)
+        }
+        if state == .quoted {
+            throw FileError.unterminatedQuote(line: quoteOpenedOnLine)
+        }
+        if state != .fieldStart || !fields.isEmpty {
+            endField()
+            try endRecord(emit: emit)
+        }
+    }
+
+    private mutating func flushPending(emit: (CSVRecord) throws -> Void) throws {
+        let bytes = pending
+        pending = []
+        guard let delimiter else { return }
+        try bytes.withUnsafeBytes { try run($0, delimiter: delimiter.rawValue, emit: emit) }
+    }
+
+    /// Returns true once the header line is complete (or input ended) and `delimiter` is set.
+    private mutating func detectDelimiter(atEnd: Bool) -> Bool {
+        var headerLineComplete = false
+        while detectIndex < pending.count {
+            let byte = pending[detectIndex]
+            detectIndex += 1
+            if byte == UInt8(ascii: "\"") {
+                detectInQuotes.toggle()
+                detectLineHasContent = true
+            } else if detectInQuotes {
+                continue
+            } else if byte == 0x0A || byte == 0x0D {
+                if detectLineHasContent {
+                    headerLineComplete = true
+                    break
+                }
+                detectCounts = [:]
+            } else if let candidate = Delimiter(rawValue: byte) {
+                detectCounts[candidate, default: 0] += 1
+                if candidate != .tab { detectLineHasContent = true }
+            } else if byte != 0x20 {
+                detectLineHasContent = true
+            }
+        }
+        guard atEnd || headerLineComplete || pending.count > maxRecordBytes else { return false }
+        // Most frequent wins; ties go to the order of Delimiter.allCases (comma first).
+        var best = Delimiter.comma
+        for candidate in Delimiter.allCases
+        where detectCounts[candidate, default: 0] > detectCounts[best, default: 0] {
+            best = candidate
+        }
+        delimiter = best
+        return true
+    }
+
+    private mutating func run(
+        _ chunk: UnsafeRawBufferPointer, delimiter: UInt8, emit: (CSVRecord) throws -> Void
+    ) throws {
+        let quote = UInt8(ascii: "\"")
+        let trimTabs = delimiter != Delimiter.tab.rawValue
+        for byte in chunk {
+            let isNewline = byte == 0x0A || byte == 0x0D
+            if isNewline {
+                if byte == 0x0D || !previousWasCR { line += 1 }
+                previousWasCR = byte == 0x0D
+            } else {
+                previousWasCR = false
+            }
+            recordBytes += 1
+            if recordBytes > maxRecordBytes {
+                throw FileError.recordTooLong(line: recordStartLine, limit: maxRecordBytes)
+            }
+            let isBlank = byte == 0x20 || (trimTabs && byte == 0x09)
+            switch state {
+            case .quoted:
+                if byte == quote { state = .quoteInQuoted } else { field.append(byte) }
+            case .fieldStart:
+                if byte == delimiter {
+                    endField()
+                } else if isNewline {
+                    endField()
+                    try endRecord(emit: emit)
+                } else if byte == quote {
+                    state = .quoted
+                    recordHasContent = true
+                    quoteOpenedOnLine = line
+                } else if !isBlank {
+                    field.append(byte)
+                    fieldTrimmedLength = field.count
+                    state = .unquoted
+                }
+            case .unquoted:
+                if byte == delimiter {
+                    endField()
+                } else if isNewline {
+                    endField()
+                    try endRecord(emit: emit)
+                } else {
+                    if byte == quote { noteMisplacedQuote() }
+                    field.append(byte)
+                    if !isBlank { fieldTrimmedLength = field.count }
+                }
+            case .quoteInQuoted, .afterClosingQuote:
+                if byte == quote && state == .quoteInQuoted {
+                    field.append(quote)
+                    state = .quoted
+                } else if byte == delimiter {
+                    endField()
+                } else if isNewline {
+                    endField()
+                    try endRecord(emit: emit)
+                } else if isBlank {
+                    state = .afterClosingQuote
+                } else {
+                    // Text after a closing quote: keep it so the report shows the value, but flag the row.
+                    noteMisplacedQuote()
+                    field.append(byte)
+                    fieldTrimmedLength = field.count
+                    state = .unquoted
+                }
+            }
+        }
+    }
+
+    private mutating func noteMisplacedQuote() {
+        if misplacedQuoteColumn == nil { misplacedQuoteColumn = fields.count + 1 }
+    }
+
+    private mutating func endField() {
+        let wasQuoted = state != .unquoted && state != .fieldStart
+        let length = wasQuoted ? field.count : fieldTrimmedLength
+        if length > 0 { recordHasContent = true }
+        fields.append(String(decoding: field[0..<length], as: UTF8.self))
+        field.removeAll(keepingCapacity: true)
+        fieldTrimmedLength = 0
+        state = .fieldStart
+    }
+
+    private mutating func endRecord(emit: (CSVRecord) throws -> Void) throws {
+        // Blank lines, and rows whose every field is empty (spreadsheets pad with ",,,,"), carry nothing.
+        if recordHasContent {
+            try emit(
+                CSVRecord(line: recordStartLine, fields: fields, misplacedQuoteColumn: misplacedQuoteColumn))
+        }
+        fields.removeAll(keepingCapacity: true)
+        recordHasContent = false
+        misplacedQuoteColumn = nil
+        recordBytes = 0
+        recordStartLine = line
+    }
+}

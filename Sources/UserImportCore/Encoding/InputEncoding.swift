@@ -1,0 +1,18 @@
+/// The text encodings a dropped file may be in.
+public enum InputEncoding: String, Sendable, CaseIterable {
+    case utf8 = "UTF-8"
+    case utf8WithBOM = "UTF-8 with BOM"
+    case utf16LittleEndian = "UTF-16 LE"
+    case utf16BigEndian = "UTF-16 BE"
+    case windows1252 = "windows-1252"
+    case latin1 = "ISO-8859-1"
+
+    /// The encodings an administrator may configure as `FallbackEncoding` for files that are not UTF-8.
+    public static func fallback(named name: String) -> InputEncoding? {
+        switch name.lowercased() {
+        case "windows-1252", "cp1252", "windows1252": return .windows1252
+        case "iso-8859-1", "latin1", "latin-1", "iso8859-1": return .latin1
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,42 @@
+/// The fields of a user record, as the import format names them.
+public enum UserField: String, Sendable, CaseIterable, Codable {
+    case email
+    case firstName
+    case lastName
+    case alternateID
+    case workPhone
+    case title
+    case department
+    case userStatus
+
+    public static let required: [UserField] = [.email, .firstName, .lastName, .userStatus]
+
+    /// The seed console's column title, used in exports and messages.
+    public var displayName: String {
+        switch self {
+        case .email: return "Email ID"
+        case .firstName: return "First Name"
+        case .lastName: return "Last Name"
+        case .alternateID: return "Alternate ID"
+        case .workPhone: return "Work Phone"
+        case .title: return "Title"
+        case .department: return "Department"
+        case .userStatus: return "User Status"
+        }
+    }
+
+    /// Header spellings accepted for this field, in normalised form (see `HeaderMap.normalise`).
+    var aliases: Set<String> {
+        switch self {
+        case .email: return ["emailid", "email", "emailaddress", "mail", "useremail"]
+        case .firstName: return ["firstname", "givenname", "forename", "first"]
+        case .lastName: return ["lastname", "surname", "familyname", "last"]
+        case .alternateID: return ["alternateid", "altid", "employeeid", "employeenumber", "externalid"]
+        case .workPhone:
+            return ["workphone", "phone", "phonenumber", "telephone", "businessphone", "officephone"]
+        case .title: return ["title", "jobtitle", "position"]
+        case .department: return ["department", "dept", "division"]
+        case .userStatus: return ["userstatus", "status", "action"]
+        }
+    }
+}

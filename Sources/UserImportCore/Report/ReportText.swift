@@ -1,0 +1,90 @@
+/// The report written beside each processed file: plain text for people, one line per row.
+///
+/// Rendered from the history record and the stored row results, so the file on disk, `report ID`
+/// and a re-render after a crash say the same thing. Rows stream: a million-row report never
+/// sits in memory.
+public enum ReportText {
+    public static func render<Rows: Sequence, Out: TextOutputStream>(
+        _ record: ImportRecord, rows: Rows, dryRun: Bool = false, to out: inout Out
+    ) where Rows.Element == RowResult {
+        let summary = record.summary
+        if dryRun {
+            out.write("Dry run of a file import (nothing was changed)\n")
+        } else {
+            out.write("Report on file import\n")
+        }
+        out.write("\n")
+        func field(_ name: String, _ value: String) {
+            out.write(name.padding(toLength: 13) + value + "\n")
+        }
+        field("File:", SpreadsheetSafe.text(record.fileName))
+        field("Import ID:", dryRun ? "(dry run)" : String(record.id))
+        field("Disposition:", disposition(record, dryRun: dryRun))
+        if let path = record.path { field("Stored as:", SpreadsheetSafe.text(path)) }
+        field("SHA-256:", record.sha256)
+        field("Size:", "\(record.size) bytes, \(summary.rows) data rows")
+        if let uid = record.ownerUID { field("Owner UID:", String(uid)) }
+        field("Received:", record.receivedAt.rfc3339)
+        field("Started:", record.startedAt.rfc3339)
+        field("Finished:", record.finishedAt.rfc3339)
+        field("Encoding:", summary.encoding?.rawValue ?? "unknown")
+        field("Delimiter:", summary.delimiter?.name ?? "unknown")
+        if let error = record.error {
+            out.write("\nError\n  \(SpreadsheetSafe.text(error))\n")
+        }
+        if !summary.headers.isEmpty {
+            out.write("\nHeaders\n")
+            for reading in summary.headers {
+                let header = "\"" + SpreadsheetSafe.text(reading.header) + "\""
+                let read = reading.field.map { "read as \($0.displayName)" } ?? "ignored"
+                out.write("  column \(reading.column)".padding(toLength: 13) + header + " " + read + "\n")
+            }
+        }
+        if !summary.warnings.isEmpty {
+            out.write("\nWarnings\n")
+            for warning in summary.warnings { out.write("  - " + SpreadsheetSafe.text(warning) + "\n") }
+        }
+        out.write("\nCounts\n  ")
+        out.write(RowOutcome.allCases.map { "\($0.rawValue) \(summary.counts[$0])" }.joined(separator: ", "))
+        out.write("\n")
+        var wroteHeading = false
+        for row in rows {
+            if !wroteHeading {
+                out.write("\nRows\nline\temail\tstatus\toutcome\treason\n")
+                wroteHeading = true
+            }
+            out.write(String(row.line))
+            for value in [row.email, row.status, row.outcome.rawValue, row.reason] {
+                out.write("\t")
+                out.write(SpreadsheetSafe.text(value))
+            }
+            out.write("\n")
+        }
+    }
+
+    public static func render<Rows: Sequence>(_ record: ImportRecord, rows: Rows, dryRun: Bool = false)
+        -> String
+    where Rows.Element == RowResult {
+        var text = ""
+        render(record, rows: rows, dryRun: dryRun, to: &text)
+        return text
+    }
+
+    private static func disposition(_ record: ImportRecord, dryRun: Bool) -> String {
+        switch record.disposition {
+        case .duplicate:
+            let original = record.duplicateOf.map { "duplicate of import \($0)" } ?? "duplicate"
+            return original + "; the same bytes were imported before, nothing applied"
+        case .failed:
+            return dryRun ? "would fail; nothing would be applied" : "failed; nothing applied"
+        case .done:
+            return dryRun ? "would be imported" : "done"
+        }
+    }
+}
+
+extension String {
+    fileprivate func padding(toLength length: Int) -> String {
+        count >= length ? self + " " : self + String(repeating: " ", count: length - count)
+    }
+}

@@ -1,0 +1,23 @@
+/// Makes a value from a dropped file safe to show: visible escapes for control characters, and
+/// no leading character that a spreadsheet would read as the start of a formula.
+public enum SpreadsheetSafe {
+    public static func text(_ value: String) -> String {
+        var out = ""
+        out.unicodeScalars.reserveCapacity(value.unicodeScalars.count)
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\t": out += "\\t"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F || RowValidator.isForbidden(scalar):
+                out += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        // =, +, - and @ start formulas in Excel, LibreOffice and Google Sheets (OWASP "CSV injection").
+        if let first = out.unicodeScalars.first, "=+-@".unicodeScalars.contains(first) {
+            return "'" + out
+        }
+        return out
+    }
+}

@@ -1,0 +1,62 @@
+/// What a row did, as the report and the history record it.
+public enum RowOutcome: String, Sendable, CaseIterable, Codable {
+    case created, updated, unchanged, deleted, activated, ignored, rejected
+}
+
+public struct RowResult: Sendable, Equatable {
+    public var line: Int
+    /// The stored key for a valid address; the cell as written otherwise.
+    public var email: String
+    /// The status cell: canonical spelling when recognised, as written otherwise.
+    public var status: String
+    public var outcome: RowOutcome
+    public var reason: String
+
+    public init(line: Int, email: String, status: String, outcome: RowOutcome, reason: String) {
+        self.line = line
+        self.email = email
+        self.status = status
+        self.outcome = outcome
+        self.reason = reason
+    }
+}
+
+/// Per-outcome totals for one import.
+public struct OutcomeCounts: Sendable, Equatable, Codable {
+    public var created = 0
+    public var updated = 0
+    public var unchanged = 0
+    public var deleted = 0
+    public var activated = 0
+    public var ignored = 0
+    public var rejected = 0
+
+    public init() {}
+
+    public subscript(outcome: RowOutcome) -> Int {
+        get {
+            switch outcome {
+            case .created: return created
+            case .updated: return updated
+            case .unchanged: return unchanged
+            case .deleted: return deleted
+            case .activated: return activated
+            case .ignored: return ignored
+            case .rejected: return rejected
+            }
+        }
+        set {
+            switch outcome {
+            case .created: created = newValue
+            case .updated: updated = newValue
+            case .unchanged: unchanged = newValue
+            case .deleted: deleted = newValue
+            case .activated: activated = newValue
+            case .ignored: ignored = newValue
+            case .rejected: rejected = newValue
+            }
+        }
+    }
+
+    public var total: Int { RowOutcome.allCases.reduce(0) { $0 + self[$1] } }
+}

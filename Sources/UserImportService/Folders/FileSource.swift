@@ -1,0 +1,44 @@
+import Glibc
+import UserImportCore
+
+/// Reads an open file for the importer and fingerprints every byte it hands out.
+///
+/// `rewind()` starts over (a fallback-encoding or strict-mode rerun); `drain()` hashes what the
+/// importer did not need to read, so the SHA-256 always covers the whole file.
+public struct FileSource: ByteSource {
+    private let fd: Int32
+    private let name: String
+    private var hasher = SHA256()
+    private var exhausted = false
+
+    public init(fd: Int32, name: String) {
+        self.fd = fd
+        self.name = name
+    }
+
+    public mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        guard !exhausted else { return 0 }
+        while true {
+            let count = Glibc.read(fd, buffer.baseAddress, buffer.count)
+            if count < 0 && errno == EINTR { continue }
+            guard count >= 0 else { throw SystemError("cannot read", name: name) }
+            if count == 0 { exhausted = true }
+            hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+            return count
+        }
+    }
+
+    public mutating func rewind() throws {
+        guard lseek(fd, 0, SEEK_SET) == 0 else { throw SystemError("cannot seek", name: name) }
+        hasher = SHA256()
+        exhausted = false
+    }
+
+    /// Reads to the end and returns the SHA-256 of the whole content.
+    public mutating func finishHash() throws -> String {
+        try withUnsafeTemporaryAllocation(byteCount: 64 * 1024, alignment: 16) { buffer in
+            while try read(into: buffer) > 0 {}
+        }
+        return hasher.finalizeHex()
+    }
+}

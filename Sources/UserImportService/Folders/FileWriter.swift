@@ -1,0 +1,45 @@
+import Glibc
+
+/// A buffered `TextOutputStream` over a file descriptor, for streaming reports to disk.
+/// Write errors are kept and raised by `finish()` (a stream's `write` cannot throw).
+struct FileWriter: TextOutputStream {
+    private let fd: Int32
+    private let name: String
+    private var buffer: [UInt8] = []
+    private var failure: SystemError?
+
+    init(fd: Int32, name: String) {
+        self.fd = fd
+        self.name = name
+        buffer.reserveCapacity(64 * 1024)
+    }
+
+    mutating func write(_ string: String) {
+        buffer.append(contentsOf: string.utf8)
+        if buffer.count >= 64 * 1024 { flush() }
+    }
+
+    private mutating func flush() {
+        guard failure == nil else { return }
+        var offset = 0
+        while offset < buffer.count {
+            let written = buffer.withUnsafeBytes { raw in
+                Glibc.write(fd, raw.baseAddress?.advanced(by: offset), raw.count - offset)
+            }
+            if written < 0 && errno == EINTR { continue }
+            guard written > 0 else {
+                failure = SystemError("cannot write", name: name)
+                return
+            }
+            offset += written
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Flushes and fsyncs: after this returns the bytes are on disk.
+    mutating func finish() throws {
+        flush()
+        if let failure { throw failure }
+        guard fsync(fd) == 0 else { throw SystemError("cannot fsync", name: name) }
+    }
+}

@@ -1,0 +1,116 @@
+import Glibc
+import UserImportCore
+import UserImportStore
+
+extension ImportPipeline {
+    /// Imports a file already claimed into the work folder, in ONE transaction holding the user
+    /// changes, the history row, every row's result and the queued emails. Returns the committed
+    /// record and the publish attempt that names it in done/ or failed/.
+    func importClaimed(_ workName: FileName, receivedAt: Timestamp) throws -> (ImportRecord, Int) {
+        let info = try work.status(of: workName)
+        var precheck = FilePrecheck.problem(name: workName, info: info, maxFileSize: settings.maxFileSize)
+        var fd: Int32 = -1
+        if info.kind == .regular {
+            fd = try work.openForReading(workName)
+            var st = stat()
+            if fstat(fd, &st) != 0 || st.st_mode & S_IFMT != S_IFREG {
+                precheck = .notRegularFile(kind: "file that is no longer regular")
+            }
+        }
+        defer { if fd >= 0 { close(fd) } }
+
+        let startedAt = now()
+        return try database.connection.transaction {
+            let id = try history.begin(
+                workName: workName, size: info.size, ownerUID: info.ownerUID, receivedAt: receivedAt,
+                startedAt: startedAt)
+            var record = ImportRecord(
+                id: id, fileName: workName.display, path: nil, sha256: "", size: info.size,
+                ownerUID: info.ownerUID,
+                receivedAt: receivedAt, startedAt: startedAt, finishedAt: startedAt, disposition: .failed,
+                duplicateOf: nil, error: nil, summary: ImportSummary())
+            if let precheck {
+                record.error = precheck.message
+                if fd >= 0 {
+                    var source = FileSource(fd: fd, name: workName.display)
+                    record.sha256 = try source.finishHash()
+                }
+            } else {
+                var source = FileSource(fd: fd, name: workName.display)
+                try apply(&source, to: &record)
+            }
+            record.finishedAt = now()
+            let destination = record.disposition == .failed ? failed : done
+            let attempt = firstFreeAttempt(for: workName, id: id, in: destination)
+            record.path = publishedPath(workName, id: id, attempt: attempt, disposition: record.disposition)
+            try history.finish(record, publishAttempt: attempt)
+            return (record, attempt)
+        }
+    }
+
+    /// Runs the importer inside a savepoint so a file-level error, a duplicate or strict mode can
+    /// discard every row while the history row stays.
+    private func apply(_ source: inout FileSource, to record: inout ImportRecord) throws {
+        let connection = database.connection
+        let importer = Importer(options: settings.options)
+        try connection.execute("SAVEPOINT file_rows")
+        var summary = try runImporter(importer, &source, encoding: nil, id: record.id)
+        if case .invalidUTF8 = summary.error, summary.encoding == .utf8,
+            let fallback = settings.options.fallbackEncoding
+        {
+            try connection.execute("ROLLBACK TO file_rows")
+            try source.rewind()
+            summary = try runImporter(importer, &source, encoding: fallback, id: record.id)
+        }
+        record.sha256 = try source.finishHash()
+        if let error = summary.error {
+            try connection.execute("ROLLBACK TO file_rows")
+            record.error = error.message
+            record.disposition = .failed
+            if case .strictModeRejected = error {
+                // Nothing is applied, but the report still lists what each row would have done.
+                try source.rewind()
+                var directory = try DryRunUserDirectory(database: database)
+                var rows = try SQLiteUserDirectory(
+                    database: database, importID: record.id, now: record.startedAt)
+                _ = try importer.run(
+                    source: &source, encoding: summary.encoding, directory: &directory, results: &rows)
+                _ = try source.finishHash()
+            } else {
+                summary.counts = OutcomeCounts()
+            }
+        } else if let original = try history.doneImport(sha256: record.sha256, excluding: record.id) {
+            try connection.execute("ROLLBACK TO file_rows")
+            summary.counts = OutcomeCounts()
+            record.disposition = .duplicate
+            record.duplicateOf = original
+        } else {
+            record.disposition = .done
+        }
+        try connection.execute("RELEASE file_rows")
+        record.summary = summary
+    }
+
+    private func runImporter(
+        _ importer: Importer, _ source: inout FileSource, encoding: InputEncoding?, id: Int64
+    ) throws -> ImportSummary {
+        var directory = try SQLiteUserDirectory(database: database, importID: id, now: now())
+        var rows = directory
+        return try importer.run(source: &source, encoding: encoding, directory: &directory, results: &rows)
+    }
+
+    /// The first publish attempt whose name and report name are both free in `folder`.
+    func firstFreeAttempt(for name: FileName, id: Int64, in folder: Folder, from start: Int = 0) -> Int {
+        var attempt = start
+        while true {
+            let candidate = name.publishedName(importID: id, attempt: attempt)
+            if !folder.exists(candidate) && !folder.exists(candidate.reportName) { return attempt }
+            attempt += 1
+        }
+    }
+
+    func publishedPath(_ name: FileName, id: Int64, attempt: Int, disposition: Disposition) -> String {
+        (disposition == .failed ? "failed/" : "done/")
+            + name.publishedName(importID: id, attempt: attempt).display
+    }
+}

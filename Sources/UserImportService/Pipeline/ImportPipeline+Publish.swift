@@ -1,0 +1,89 @@
+import Glibc
+import UserImportCore
+import UserImportStore
+
+extension ImportPipeline {
+    /// Writes the report (temp in work/, fsync, rename) and then moves the file beside it, never
+    /// replacing anything, and marks the import published. Safe to run again after a crash at any point.
+    func publish(_ committed: ImportRecord, workName: FileName, attempt firstAttempt: Int) throws
+        -> ImportRecord
+    {
+        var record = committed
+        let destination = record.disposition == .failed ? failed : done
+        var attempt = firstAttempt
+        while true {
+            let name = workName.publishedName(importID: record.id, attempt: attempt)
+            if destination.exists(name) {
+                // Taken since the import chose it (by hand): choose again before writing anything.
+                attempt = firstFreeAttempt(for: workName, id: record.id, in: destination, from: attempt + 1)
+                record.path = publishedPath(
+                    workName, id: record.id, attempt: attempt, disposition: record.disposition)
+                try history.renamePublished(id: record.id, path: record.path ?? "", attempt: attempt)
+                continue
+            }
+            try writeReport(record, to: destination, as: name.reportName)
+            do {
+                try work.move(workName, to: destination, as: name, replace: false)
+            } catch let error as SystemError where error.code == EEXIST {
+                continue
+            }
+            break
+        }
+        try destination.sync()
+        try work.sync()
+        try history.markPublished(id: record.id, path: record.path ?? "")
+        return record
+    }
+
+    func writeReport(_ record: ImportRecord, to folder: Folder, as reportName: FileName) throws {
+        let temp = FileName(".report-\(record.id).tmp")
+        let fd = try work.create(temp)
+        defer { close(fd) }
+        var writer = FileWriter(fd: fd, name: temp.display)
+        let rows = try history.rows(importID: record.id)
+        ReportText.render(record, rows: rows, to: &writer)
+        if let failure = rows.failure { throw failure }
+        try writer.finish()
+        try work.move(temp, to: folder, as: reportName, replace: true)
+    }
+
+    /// Finishes whatever a crash or a transient error left in the work folder, before any new
+    /// file is claimed: committed imports are published, claimed-but-uncommitted files are
+    /// imported again (their transaction was rolled back, so nothing of them was applied).
+    @discardableResult
+    public func reconcile() throws -> [ImportRecord] {
+        var records: [ImportRecord] = []
+        for pending in try history.unpublished() {
+            let record = pending.record
+            let destination = record.disposition == .failed ? failed : done
+            let name = pending.workName.publishedName(importID: record.id, attempt: pending.attempt)
+            if work.exists(pending.workName) {
+                records.append(try publish(record, workName: pending.workName, attempt: pending.attempt))
+            } else if destination.exists(name) {
+                // Moved before the crash; the report was written first, but make sure of it.
+                if !destination.exists(name.reportName) {
+                    try writeReport(record, to: destination, as: name.reportName)
+                    try destination.sync()
+                }
+                try history.markPublished(id: record.id, path: record.path ?? "")
+                records.append(record)
+            } else {
+                logger.error(
+                    "a committed import's file is missing from the work folder; marking it published",
+                    metadata: ["import_id": "\(record.id)", "file": "\(LogText.escaped(record.fileName))"])
+                try history.markPublished(id: record.id, path: record.path ?? "")
+            }
+        }
+        for (name, info) in try work.entries() {
+            if name.bytes.starts(with: Array(".report-".utf8)) {
+                try work.remove(name)
+                continue
+            }
+            logger.notice(
+                "importing a file claimed before a restart",
+                metadata: ["file": "\(LogText.escaped(name.display))"])
+            records.append(try importAndPublish(name, receivedAt: info.changed))
+        }
+        return records
+    }
+}

@@ -1,0 +1,139 @@
+import Glibc
+import Logging
+import UserImportCore
+import UserImportStore
+
+/// The life of a dropped file (SPEC §9): claim → import in one transaction → report → publish.
+///
+/// Every file gets an explicit fate here: skipped for now (in-progress name, more than one hard
+/// link, vanished), imported, failed with a reason, or left for a retry when the error is
+/// transient (a thrown error from `processInbox`).
+public final class ImportPipeline {
+    public let settings: PipelineSettings
+    let database: ImportDatabase
+    let history: ImportHistory
+    let inbox: Folder
+    let done: Folder
+    let failed: Folder
+    let work: Folder
+    let logger: Logger
+    let now: () -> Timestamp
+
+    public init(settings: PipelineSettings, logger: Logger, now: @escaping () -> Timestamp = SystemClock.now)
+        throws
+    {
+        let paths = settings.paths
+        for parent in Set([paths.inbox, paths.done, paths.failed, paths.work].map(Self.parent)) {
+            try Self.makeDirectories(parent)
+        }
+        // setgid inbox: files dropped by members of the group stay in the group.
+        inbox = try Folder(path: paths.inbox, create: 0o2770)
+        done = try Folder(path: paths.done, create: 0o2750)
+        failed = try Folder(path: paths.failed, create: 0o2750)
+        work = try Folder(path: paths.work, create: 0o700)
+        let devices = try [inbox, done, failed, work].map { ($0.path, try $0.info().device) }
+        if Set(devices.map(\.1)).count > 1 {
+            let list = devices.map { "\($0.0) (device \($0.1))" }.joined(separator: ", ")
+            throw SetupError(
+                "inbox, done, failed and work must be on one filesystem so files move by rename; they are on "
+                    + "different ones: \(list)")
+        }
+        try Self.makeDirectories(Self.parent(paths.database))
+        database = try ImportDatabase(path: paths.database)
+        history = ImportHistory(database: database)
+        self.settings = settings
+        self.logger = logger
+        self.now = now
+    }
+
+    /// Imports every file waiting in the inbox, oldest first; returns what was recorded.
+    /// Throws on a transient error (disk full, database busy): the file in hand stays claimed in the
+    /// work folder and `reconcile()` takes it up again.
+    @discardableResult
+    public func processInbox() throws -> [ImportRecord] {
+        let waiting = try inbox.entries().sorted { ($0.info.modified, $0.name) < ($1.info.modified, $1.name) }
+        var records: [ImportRecord] = []
+        for (name, info) in waiting {
+            if let record = try process(name, info: info) { records.append(record) }
+        }
+        return records
+    }
+
+    /// Takes one inbox entry through its whole life, or leaves it for later.
+    func process(_ name: FileName, info: EntryInfo) throws -> ImportRecord? {
+        if name.kind == .inProgress { return nil }
+        if info.kind == .regular && info.links > 1 {
+            // It may be a link to a file the dropper cannot read; `ln` then `rm` drops are taken at links == 1.
+            logger.warning(
+                "file has more than one hard link; not imported until it has one",
+                metadata: ["file": "\(LogText.escaped(name.display))", "links": "\(info.links)"])
+            return nil
+        }
+        do {
+            try inbox.move(name, to: work, as: name, replace: false)
+        } catch let error as SystemError where error.code == ENOENT || error.code == EEXIST {
+            // Gone already, or a file of that name is still in hand from an earlier failure.
+            return nil
+        }
+        return try importAndPublish(name, receivedAt: now())
+    }
+
+    func importAndPublish(_ workName: FileName, receivedAt: Timestamp) throws -> ImportRecord {
+        let (record, attempt) = try importClaimed(workName, receivedAt: receivedAt)
+        let published = try publish(record, workName: workName, attempt: attempt)
+        log(published)
+        return published
+    }
+
+    private func log(_ record: ImportRecord) {
+        var metadata: Logger.Metadata = [
+            "import_id": "\(record.id)", "file": "\(LogText.escaped(record.fileName))",
+            "sha256": "\(record.sha256)",
+            "disposition": "\(record.disposition.rawValue)", "rows_total": "\(record.summary.rows)",
+        ]
+        for outcome in RowOutcome.allCases {
+            metadata["rows_\(outcome.rawValue)"] = "\(record.summary.counts[outcome])"
+        }
+        if let path = record.path { metadata["path"] = "\(LogText.escaped(path))" }
+        switch record.disposition {
+        case .done: logger.info("import finished", metadata: metadata)
+        case .duplicate: logger.info("import skipped as a duplicate", metadata: metadata)
+        case .failed:
+            metadata["error"] = "\(record.error ?? "")"
+            logger.warning("import failed", metadata: metadata)
+        }
+    }
+
+    static func parent(_ path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    /// `mkdir -p` for the state directory itself (the folders inside get their own modes).
+    static func makeDirectories(_ path: String) throws {
+        var current = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            current += "/" + component
+            if mkdir(current, 0o755) != 0 && errno != EEXIST {
+                throw SystemError("cannot create directory", name: current)
+            }
+        }
+    }
+}
+
+/// Log values come from outside: make control characters visible so one file cannot forge log lines.
+enum LogText {
+    static func escaped(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            if scalar.value < 0x20 || scalar.value == 0x7F {
+                out +=
+                    "\\x" + (scalar.value < 0x10 ? "0" : "")
+                    + String(scalar.value, radix: 16, uppercase: true)
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+}

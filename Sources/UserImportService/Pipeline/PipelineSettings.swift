@@ -1,0 +1,24 @@
+import UserImportCore
+
+/// What the pipeline needs from the configuration.
+public struct PipelineSettings: Sendable, Equatable {
+    public var paths: StatePaths
+    public var options: ImportOptions
+    /// Files larger than this fail without being parsed.
+    public var maxFileSize: Int
+
+    public init(paths: StatePaths, options: ImportOptions = ImportOptions(), maxFileSize: Int = 1 << 30) {
+        self.paths = paths
+        self.options = options
+        self.maxFileSize = maxFileSize
+    }
+}
+
+/// A problem with the daemon's own set-up (not with a dropped file): refuses to start.
+public struct SetupError: Error, CustomStringConvertible {
+    public let description: String
+
+    public init(_ description: String) {
+        self.description = description
+    }
+}

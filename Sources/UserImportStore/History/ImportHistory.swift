@@ -1,0 +1,191 @@
+import Foundation
+import UserImportCore
+
+/// The import history: one row per file, the per-row results, and the publish bookkeeping that
+/// lets a restart finish what a crash interrupted.
+public final class ImportHistory {
+    private let connection: SQLiteConnection
+
+    public init(database: ImportDatabase) {
+        connection = database.connection
+    }
+
+    static let columns = """
+        id, file_name, path, sha256, size, owner_uid, received_at, started_at, finished_at, disposition,
+        duplicate_of, error, encoding, delimiter, headers, warnings, rows_total,
+        created, updated, unchanged, deleted, activated, ignored, rejected, work_name, publish_attempt
+        """
+
+    /// Inserts the import row at the start of the file's transaction (its id keys the row results).
+    public func begin(
+        workName: FileName, size: Int, ownerUID: UInt32?, receivedAt: Timestamp, startedAt: Timestamp
+    ) throws -> Int64 {
+        let statement = try connection.prepare(
+            """
+            INSERT INTO imports (file_name, work_name, sha256, size, owner_uid, received_at, started_at,
+                                 finished_at, disposition)
+            VALUES (?, ?, '', ?, ?, ?, ?, ?, 'failed')
+            """)
+        try statement.run(
+            .text(workName.display), .blob(workName.bytes), .int(Int64(size)),
+            .optionalInt(ownerUID.map(Int64.init)),
+            .int(receivedAt.millisecondsSinceEpoch), .int(startedAt.millisecondsSinceEpoch),
+            .int(startedAt.millisecondsSinceEpoch))
+        return connection.lastInsertRowID
+    }
+
+    /// Completes the import row, still inside the file's transaction. `publishAttempt` picks the
+    /// name in done/ or failed/ (see `FileName.publishedName`).
+    public func finish(_ record: ImportRecord, publishAttempt: Int) throws {
+        let summary = record.summary
+        let encoder = JSONEncoder()
+        let headers = String(decoding: try encoder.encode(summary.headers), as: UTF8.self)
+        let warnings = String(decoding: try encoder.encode(summary.warnings), as: UTF8.self)
+        let counts = summary.counts
+        let statement = try connection.prepare(
+            """
+            UPDATE imports SET path = ?2, sha256 = ?3, size = ?4, finished_at = ?5, disposition = ?6,
+                duplicate_of = ?7, error = ?8, encoding = ?9, delimiter = ?10, headers = ?11, warnings = ?12,
+                rows_total = ?13, created = ?14, updated = ?15, unchanged = ?16, deleted = ?17, activated = ?18,
+                ignored = ?19, rejected = ?20, publish_attempt = ?21
+            WHERE id = ?1
+            """)
+        try statement.run(
+            .int(record.id), .optionalText(record.path), .text(record.sha256), .int(Int64(record.size)),
+            .int(record.finishedAt.millisecondsSinceEpoch), .text(record.disposition.rawValue),
+            .optionalInt(record.duplicateOf), .optionalText(record.error),
+            .optionalText(summary.encoding?.rawValue), .optionalText(summary.delimiter?.name), .text(headers),
+            .text(warnings), .int(Int64(summary.rows)), .int(Int64(counts.created)),
+            .int(Int64(counts.updated)),
+            .int(Int64(counts.unchanged)), .int(Int64(counts.deleted)), .int(Int64(counts.activated)),
+            .int(Int64(counts.ignored)), .int(Int64(counts.rejected)), .int(Int64(publishAttempt)))
+    }
+
+    /// Records a new name for done/failed when the chosen one was taken before the move.
+    public func renamePublished(id: Int64, path: String, attempt: Int) throws {
+        try connection.prepare("UPDATE imports SET path = ?, publish_attempt = ? WHERE id = ?").run(
+            .text(path), .int(Int64(attempt)), .int(id))
+    }
+
+    /// The earlier successful import of the same bytes, if any.
+    public func doneImport(sha256: String, excluding id: Int64? = nil) throws -> Int64? {
+        try connection.scalar(
+            "SELECT min(id) FROM imports WHERE disposition = 'done' AND sha256 = ? AND id != ?",
+            .text(sha256),
+            .int(id ?? -1))
+    }
+
+    public func markPublished(id: Int64, path: String) throws {
+        try connection.prepare("UPDATE imports SET published = 1, path = ? WHERE id = ?").run(
+            .text(path), .int(id))
+    }
+
+    public func record(id: Int64) throws -> ImportRecord? {
+        let statement = try connection.prepare("SELECT \(Self.columns) FROM imports WHERE id = ?")
+        try statement.bind(.int(id))
+        defer { statement.reset() }
+        guard try statement.step() else { return nil }
+        return try Self.read(statement)
+    }
+
+    /// Imports committed but not yet moved to done/failed, with the file's name in the work folder.
+    public func unpublished() throws -> [UnpublishedImport] {
+        let statement = try connection.prepare(
+            "SELECT \(Self.columns) FROM imports WHERE published = 0 ORDER BY id")
+        var result: [UnpublishedImport] = []
+        while try statement.step() {
+            result.append(
+                UnpublishedImport(
+                    record: try Self.read(statement), workName: FileName(bytes: statement.blob(24)),
+                    attempt: Int(statement.int(25))))
+        }
+        return result
+    }
+
+    /// Newest first.
+    public func recent(limit: Int = 100, since: Timestamp? = nil, disposition: Disposition? = nil) throws
+        -> [ImportRecord]
+    {
+        let statement = try connection.prepare(
+            """
+            SELECT \(Self.columns) FROM imports
+            WHERE published = 1 AND received_at >= ?1 AND (?2 IS NULL OR disposition = ?2)
+            ORDER BY id DESC LIMIT ?3
+            """)
+        try statement.bind(
+            .int(since?.millisecondsSinceEpoch ?? 0), .optionalText(disposition?.rawValue), .int(Int64(limit))
+        )
+        var result: [ImportRecord] = []
+        while try statement.step() { result.append(try Self.read(statement)) }
+        return result
+    }
+
+    /// The stored row results of one import, in line order, streamed from the database.
+    public func rows(importID: Int64) throws -> RowResultCursor {
+        let statement = try connection.prepare(
+            "SELECT line, email, status, outcome, reason FROM import_rows WHERE import_id = ? ORDER BY line")
+        try statement.bind(.int(importID))
+        return RowResultCursor(statement: statement)
+    }
+
+    static func read(_ s: SQLiteStatement) throws -> ImportRecord {
+        var summary = ImportSummary()
+        let decoder = JSONDecoder()
+        summary.headers = try decoder.decode([HeaderReading].self, from: Data(s.text(14).utf8))
+        summary.warnings = try decoder.decode([String].self, from: Data(s.text(15).utf8))
+        summary.encoding = s.optionalText(12).flatMap(InputEncoding.init(rawValue:))
+        summary.delimiter = s.optionalText(13).flatMap(Delimiter.init(name:))
+        summary.rows = Int(s.int(16))
+        summary.bytes = Int(s.int(4))
+        for (offset, outcome) in RowOutcome.allCases.enumerated() {
+            summary.counts[outcome] = Int(s.int(17 + Int32(offset)))
+        }
+        let dispositionText = s.text(9)
+        guard let disposition = Disposition(rawValue: dispositionText) else {
+            throw StoreError.corruptRecord("disposition \(dispositionText)")
+        }
+        return ImportRecord(
+            id: s.int(0), fileName: s.text(1), path: s.optionalText(2), sha256: s.text(3),
+            size: Int(s.int(4)),
+            ownerUID: s.optionalInt(5).map { UInt32(truncatingIfNeeded: $0) },
+            receivedAt: Timestamp(millisecondsSinceEpoch: s.int(6)),
+            startedAt: Timestamp(millisecondsSinceEpoch: s.int(7)),
+            finishedAt: Timestamp(millisecondsSinceEpoch: s.int(8)), disposition: disposition,
+            duplicateOf: s.optionalInt(10), error: s.optionalText(11), summary: summary)
+    }
+}
+
+/// A committed import whose file has not reached done/ or failed/ yet (a crash came between).
+public struct UnpublishedImport {
+    public var record: ImportRecord
+    /// The file's name in the work folder, which is also its original name in the inbox.
+    public var workName: FileName
+    public var attempt: Int
+}
+
+/// Row results streamed from a statement. Check `failure` after iterating: an iterator cannot throw.
+public final class RowResultCursor: Sequence, IteratorProtocol {
+    private let statement: SQLiteStatement
+    public private(set) var failure: Error?
+
+    init(statement: SQLiteStatement) {
+        self.statement = statement
+    }
+
+    public func next() -> RowResult? {
+        do {
+            guard try statement.step() else { return nil }
+            let outcomeText = statement.text(3)
+            guard let outcome = RowOutcome(rawValue: outcomeText) else {
+                throw StoreError.corruptRecord("row outcome \(outcomeText)")
+            }
+            return RowResult(
+                line: Int(statement.int(0)), email: statement.text(1), status: statement.text(2),
+                outcome: outcome,
+                reason: statement.text(4))
+        } catch {
+            failure = error
+            return nil
+        }
+    }
+}

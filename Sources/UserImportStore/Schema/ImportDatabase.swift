@@ -1,0 +1,60 @@
+import CSQLite
+
+/// The database file: user directory, import history and outbox, opened and migrated.
+public final class ImportDatabase {
+    public let connection: SQLiteConnection
+
+    /// Opens (creating when writable) and migrates. A read-only open never migrates: it refuses a
+    /// database that is older or newer than this build instead.
+    public init(path: String, readOnly: Bool = false) throws {
+        connection = try SQLiteConnection(path: path, readOnly: readOnly)
+        if readOnly {
+            let version = try connection.scalar("PRAGMA user_version") ?? 0
+            guard version == Int64(Migrations.all.count) else {
+                throw StoreError.schemaVersion(found: version)
+            }
+            return
+        }
+        try connection.execute("PRAGMA journal_mode = WAL")
+        // FULL: the commit is on disk before the file is moved to done/, even across a power cut.
+        try connection.execute("PRAGMA synchronous = FULL")
+        try connection.execute("PRAGMA foreign_keys = ON")
+        try migrate()
+    }
+
+    public var schemaVersion: Int64 {
+        get throws { try connection.scalar("PRAGMA user_version") ?? 0 }
+    }
+
+    private func migrate() throws {
+        for migration in Migrations.all {
+            try connection.transaction {
+                let current = try connection.scalar("PRAGMA user_version") ?? 0
+                guard current < migration.version else { return }
+                try connection.execute(migration.sql)
+                try connection.execute("PRAGMA user_version = \(migration.version)")
+            }
+        }
+        let current = try schemaVersion
+        if current > Int64(Migrations.all.count) { throw StoreError.schemaVersion(found: current) }
+    }
+
+    public func integrityCheck() throws -> [String] {
+        try connection.texts("PRAGMA integrity_check")
+    }
+}
+
+public enum StoreError: Error, CustomStringConvertible, Equatable {
+    case schemaVersion(found: Int64)
+    case corruptRecord(String)
+
+    public var description: String {
+        switch self {
+        case .schemaVersion(let found):
+            return "the database has schema version \(found), this program expects \(Migrations.all.count); "
+                + "run userimportd once to migrate it, or use a matching userimportctl"
+        case .corruptRecord(let what):
+            return "a stored record could not be read: \(what)"
+        }
+    }
+}

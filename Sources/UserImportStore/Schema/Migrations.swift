@@ -1,0 +1,84 @@
+/// Numbered schema migrations, applied in order, each in its own transaction.
+///
+/// A shipped migration is never edited: a change is a new entry at the end.
+enum Migrations {
+    static let all: [(version: Int, sql: String)] = [
+        (1, version1)
+    ]
+
+    private static let version1 = """
+        CREATE TABLE users (
+            email TEXT PRIMARY KEY NOT NULL,
+            first_name TEXT NOT NULL,
+            last_name TEXT NOT NULL,
+            alternate_id TEXT NOT NULL DEFAULT '',
+            work_phone TEXT NOT NULL DEFAULT '',
+            title TEXT NOT NULL DEFAULT '',
+            department TEXT NOT NULL DEFAULT '',
+            state TEXT NOT NULL CHECK (state IN ('invited', 'active', 'deleted')),
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            last_import_id INTEGER NOT NULL
+        ) WITHOUT ROWID;
+
+        CREATE TABLE imports (
+            id INTEGER PRIMARY KEY,
+            file_name TEXT NOT NULL,
+            work_name BLOB NOT NULL,
+            publish_attempt INTEGER NOT NULL DEFAULT 0,
+            path TEXT,
+            sha256 TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            owner_uid INTEGER,
+            received_at INTEGER NOT NULL,
+            started_at INTEGER NOT NULL,
+            finished_at INTEGER NOT NULL,
+            disposition TEXT NOT NULL CHECK (disposition IN ('done', 'failed', 'duplicate')),
+            duplicate_of INTEGER REFERENCES imports (id),
+            error TEXT,
+            encoding TEXT,
+            delimiter TEXT,
+            headers TEXT NOT NULL DEFAULT '[]',
+            warnings TEXT NOT NULL DEFAULT '[]',
+            rows_total INTEGER NOT NULL DEFAULT 0,
+            created INTEGER NOT NULL DEFAULT 0,
+            updated INTEGER NOT NULL DEFAULT 0,
+            unchanged INTEGER NOT NULL DEFAULT 0,
+            deleted INTEGER NOT NULL DEFAULT 0,
+            activated INTEGER NOT NULL DEFAULT 0,
+            ignored INTEGER NOT NULL DEFAULT 0,
+            rejected INTEGER NOT NULL DEFAULT 0,
+            published INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX imports_done_sha256 ON imports (sha256) WHERE disposition = 'done';
+        CREATE INDEX imports_unpublished ON imports (id) WHERE published = 0;
+
+        CREATE TABLE import_rows (
+            import_id INTEGER NOT NULL REFERENCES imports (id),
+            line INTEGER NOT NULL,
+            email TEXT NOT NULL,
+            status TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            PRIMARY KEY (import_id, line)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            import_id INTEGER NOT NULL REFERENCES imports (id),
+            line INTEGER NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('invitation', 'activation')),
+            email TEXT NOT NULL,
+            first_name TEXT NOT NULL,
+            last_name TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', 'failed')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            created_at INTEGER NOT NULL,
+            next_attempt_at INTEGER,
+            sent_at INTEGER,
+            last_error TEXT,
+            UNIQUE (import_id, line)
+        );
+        CREATE INDEX outbox_pending ON outbox (next_attempt_at) WHERE state = 'pending';
+        """
+}
