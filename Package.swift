@@ -67,7 +67,10 @@ let package = Package(
         ),
         .testTarget(
             name: "UserImportServiceTests",
-            dependencies: ["UserImportService", "UserImportStore", "UserImportCore"],
+            dependencies: [
+                "UserImportService", "UserImportStore", "UserImportCore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/UserImportServiceTests"
         ),
     ],

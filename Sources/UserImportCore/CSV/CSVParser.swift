@@ -30,6 +30,10 @@ public struct CSVParser: Sendable {
     private var detectLineHasContent = false
     private var detectCounts: [Delimiter: Int] = [:]
 
+    /// Bytes the parser holds right now (field buffer and header look-ahead): bounded by
+    /// `maxRecordBytes`, never by the file size.
+    public var bufferedBytes: Int { field.capacity + pending.capacity }
+
     public init(maxRecordBytes: Int, delimiter: Delimiter? = nil) {
         self.maxRecordBytes = maxRecordBytes
         self.delimiter = delimiter
