@@ -19,11 +19,13 @@ struct HistoryCommand: ParsableCommand {
             Output.write("[" + records.map(ReportJSON.historyEntry).joined(separator: ",\n") + "]\n")
             return
         }
-        var text = "ID\tRECEIVED\tFILE\tDISPOSITION\tCREATED\tUPDATED\tDELETED\tACTIVATED\tIGNORED\tREJECTED\n"
+        var text =
+            "ID\tRECEIVED\tFILE\tDISPOSITION\tCREATED\tUPDATED\tDELETED\tACTIVATED\tIGNORED\tREJECTED\n"
         for record in records {
             let counts = record.summary.counts
             text += "\(record.id)\t\(record.receivedAt.rfc3339)\t\(SpreadsheetSafe.text(record.fileName))\t"
-            text += "\(record.disposition.rawValue)\t\(counts.created)\t\(counts.updated)\t\(counts.deleted)\t"
+            text +=
+                "\(record.disposition.rawValue)\t\(counts.created)\t\(counts.updated)\t\(counts.deleted)\t"
             text += "\(counts.activated)\t\(counts.ignored)\t\(counts.rejected)\n"
         }
         Output.write(text)

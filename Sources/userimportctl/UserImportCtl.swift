@@ -15,7 +15,11 @@ struct UserImportCtl: ParsableCommand {
             command = try parseAsRoot()
         } catch {
             let succeeded = exitCode(for: error) == .success  // --help, --version
-            if succeeded { Output.write(fullMessage(for: error) + "\n") } else { Output.error(fullMessage(for: error)) }
+            if succeeded {
+                Output.write(fullMessage(for: error) + "\n")
+            } else {
+                Output.error(fullMessage(for: error))
+            }
             Glibc.exit(succeeded ? 0 : 2)
         }
         do {

@@ -14,7 +14,9 @@ public enum DryRun {
     }
 
     /// - Parameter database: the live database opened read-only, or nil when none exists yet.
-    public static func validate(path: String, database: ImportDatabase, settings: PipelineSettings, now: Timestamp)
+    public static func validate(
+        path: String, database: ImportDatabase, settings: PipelineSettings, now: Timestamp
+    )
         throws -> Result
     {
         let name = FileName(bytes: Array((path.split(separator: "/").last.map(String.init) ?? path).utf8))
@@ -23,7 +25,8 @@ public enum DryRun {
         let info = EntryInfo(st)
         var record = ImportRecord(
             id: 0, fileName: name.display, path: nil, sha256: "", size: info.size, ownerUID: info.ownerUID,
-            receivedAt: now, startedAt: now, finishedAt: now, disposition: .failed, duplicateOf: nil, error: nil,
+            receivedAt: now, startedAt: now, finishedAt: now, disposition: .failed, duplicateOf: nil,
+            error: nil,
             summary: ImportSummary())
         if let problem = FilePrecheck.problem(name: name, info: info, maxFileSize: settings.maxFileSize) {
             record.error = problem.message
@@ -43,7 +46,8 @@ public enum DryRun {
             try source.rewind()
             directory = try DryRunUserDirectory(database: database)
             rows = CollectedRows()
-            summary = try importer.run(source: &source, encoding: fallback, directory: &directory, results: &rows)
+            summary = try importer.run(
+                source: &source, encoding: fallback, directory: &directory, results: &rows)
         }
         record.sha256 = try source.finishHash()
         var kept = rows.rows

@@ -16,7 +16,8 @@ import UserImportService
 /// - `expected.report.txt` — the report, with the owner UID shown as `<uid>`.
 /// Set UPDATE_GOLDEN=1 to rewrite the expected reports after a deliberate change (then read the diff).
 struct GoldenFixtureTests {
-    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Fixtures")
 
     static var cases: [String] {
@@ -56,11 +57,14 @@ struct GoldenFixtureTests {
 
     static func options(_ folder: URL) throws -> ImportOptions {
         var options = ImportOptions()
-        guard let text = try? String(contentsOf: folder.appendingPathComponent("options"), encoding: .utf8) else {
+        guard let text = try? String(contentsOf: folder.appendingPathComponent("options"), encoding: .utf8)
+        else {
             return options
         }
         for line in text.split(separator: "\n") {
-            let parts = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            let parts = line.split(separator: "=", maxSplits: 1).map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }
             guard parts.count == 2 else { throw TestFailure("bad options line: \(line)") }
             switch parts[0] {
             case "strict": options.strict = parts[1] == "true"
@@ -74,8 +78,12 @@ struct GoldenFixtureTests {
     }
 
     static func input(_ folder: URL) throws -> (String, [UInt8]) {
-        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasPrefix("input.") }
-        guard names.count == 1, let name = names.first else { throw TestFailure("\(folder.path): one input.* file") }
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter {
+            $0.hasPrefix("input.")
+        }
+        guard names.count == 1, let name = names.first else {
+            throw TestFailure("\(folder.path): one input.* file")
+        }
         let data = Array(try Data(contentsOf: folder.appendingPathComponent(name)))
         if name.hasSuffix(".hex") {
             return (String(name.dropLast(4)), try hexBytes(String(decoding: data, as: UTF8.self)))
@@ -86,10 +94,14 @@ struct GoldenFixtureTests {
         switch encoding {
         case nil: return (name, data)
         case "utf8bom": return (name, [0xEF, 0xBB, 0xBF] + data)
-        case "utf16le": return (name, [0xFF, 0xFE] + text.utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] })
-        case "utf16be": return (name, [0xFE, 0xFF] + text.utf16.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] })
+        case "utf16le":
+            return (name, [0xFF, 0xFE] + text.utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] })
+        case "utf16be":
+            return (name, [0xFE, 0xFF] + text.utf16.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] })
         case "windows1252":
-            guard let encoded = text.data(using: .windowsCP1252) else { throw TestFailure("not windows-1252") }
+            guard let encoded = text.data(using: .windowsCP1252) else {
+                throw TestFailure("not windows-1252")
+            }
             return (name, Array(encoded))
         default: throw TestFailure("unknown encoding \(encoding ?? "")")
         }
@@ -99,7 +111,8 @@ struct GoldenFixtureTests {
     static func hexBytes(_ text: String) throws -> [UInt8] {
         var digits: [Character] = []
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            let content = line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+            let content =
+                line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
             digits += content.filter { !$0.isWhitespace }
         }
         guard digits.count % 2 == 0 else { throw TestFailure("odd number of hex digits") }

@@ -15,6 +15,8 @@ final class TestStateDirectory {
         guard let made = mkdtemp(&bytes) else { throw TestFailure("mkdtemp failed") }
         root = String(cString: made)
         paths = StatePaths(stateDirectory: root)
+        // Files may be dropped before the pipeline first runs, as on a real machine.
+        mkdir(paths.inbox, 0o2770)
     }
 
     deinit {
@@ -34,7 +36,9 @@ final class TestStateDirectory {
     func drop(_ name: String, _ bytes: [UInt8]) throws {
         let temp = paths.inbox + "/.drop-" + UUID().uuidString
         try Data(bytes).write(to: URL(fileURLWithPath: temp))
-        guard rename(temp, paths.inbox + "/" + name) == 0 else { throw TestFailure("rename into inbox failed") }
+        guard rename(temp, paths.inbox + "/" + name) == 0 else {
+            throw TestFailure("rename into inbox failed")
+        }
     }
 
     func drop(_ name: String, _ text: String) throws {
@@ -61,7 +65,8 @@ final class TestStateDirectory {
     func users() throws -> [String: StoredUser] {
         let connection = try database().connection
         let statement = try connection.prepare(
-            "SELECT email, first_name, last_name, alternate_id, work_phone, title, department, state FROM users")
+            "SELECT email, first_name, last_name, alternate_id, work_phone, title, department, state FROM users"
+        )
         var result: [String: StoredUser] = [:]
         while try statement.step() {
             let user = StoredUser(

@@ -1,0 +1,75 @@
+import Foundation
+import Testing
+import UserImportCore
+import UserImportService
+import UserImportStore
+
+/// The states a crash can leave behind (SPEC §9), built by hand, and what a restart makes of them.
+struct ReconcileTests {
+    /// Imports the sample, then rewinds the published file to the state just after the commit.
+    func committedButUnpublished(keepReport: Bool, fileInWork: Bool) throws -> TestStateDirectory {
+        let state = try TestStateDirectory()
+        try state.drop("sample.csv", seedSample)
+        try state.pipeline().processInbox()
+        if fileInWork {
+            #expect(rename(state.root + "/done/sample.csv", state.root + "/work/sample.csv") == 0)
+        }
+        if !keepReport { #expect(unlink(state.root + "/done/sample.csv.report.txt") == 0) }
+        try ImportDatabase(path: state.paths.database).connection.execute("UPDATE imports SET published = 0")
+        return state
+    }
+
+    func expectImportedExactlyOnce(_ state: TestStateDirectory) throws {
+        #expect(try state.list("done") == ["sample.csv", "sample.csv.report.txt"])
+        #expect(try state.list("work").isEmpty)
+        #expect(try state.count("SELECT count(*) FROM imports") == 1)
+        #expect(try state.count("SELECT count(*) FROM imports WHERE published = 1") == 1)
+        #expect(try state.count("SELECT count(*) FROM users") == 2)
+        #expect(try state.count("SELECT count(*) FROM import_rows") == 2)
+        #expect(try state.count("SELECT count(*) FROM outbox") == 2)
+        #expect(try state.read("done/sample.csv.report.txt").contains("created 2"))
+    }
+
+    @Test func crashAfterCommitBeforeReport() throws {
+        let state = try committedButUnpublished(keepReport: false, fileInWork: true)
+        let records = try state.pipeline().reconcile()
+        #expect(records.map(\.id) == [1])
+        try expectImportedExactlyOnce(state)
+    }
+
+    @Test func crashAfterReportBeforeMove() throws {
+        let state = try committedButUnpublished(keepReport: true, fileInWork: true)
+        try state.pipeline().reconcile()
+        try expectImportedExactlyOnce(state)
+    }
+
+    @Test func crashAfterMoveBeforeMarkingPublished() throws {
+        let state = try committedButUnpublished(keepReport: true, fileInWork: false)
+        try state.pipeline().reconcile()
+        try expectImportedExactlyOnce(state)
+    }
+
+    @Test func crashAfterClaimBeforeCommitImportsTheFileOnce() throws {
+        let state = try TestStateDirectory()
+        _ = try state.pipeline()
+        try seedSample.write(toFile: state.root + "/work/sample.csv", atomically: false, encoding: .utf8)
+        try state.pipeline().reconcile()
+        try expectImportedExactlyOnce(state)
+    }
+
+    @Test func aLeftoverReportTempFileIsRemoved() throws {
+        let state = try TestStateDirectory()
+        _ = try state.pipeline()
+        try "partial".write(toFile: state.root + "/work/.report-7.tmp", atomically: false, encoding: .utf8)
+        #expect(try state.pipeline().reconcile().isEmpty)
+        #expect(try state.list("work").isEmpty)
+        #expect(try state.list("done").isEmpty)
+    }
+
+    @Test func reconcilingTwiceChangesNothing() throws {
+        let state = try committedButUnpublished(keepReport: false, fileInWork: true)
+        try state.pipeline().reconcile()
+        #expect(try state.pipeline().reconcile().isEmpty)
+        try expectImportedExactlyOnce(state)
+    }
+}

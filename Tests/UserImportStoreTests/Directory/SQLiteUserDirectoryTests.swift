@@ -1,0 +1,65 @@
+import Testing
+import UserImportCore
+import UserImportStore
+
+struct SQLiteUserDirectoryTests {
+    /// A directory inside an import row, as the pipeline builds it.
+    func directory(_ database: ImportDatabase) throws -> SQLiteUserDirectory {
+        let id = try ImportHistory(database: database).begin(
+            workName: FileName("x.csv"), size: 1, ownerUID: 0, receivedAt: sampleTime, startedAt: sampleTime)
+        return try SQLiteUserDirectory(database: database, importID: id, now: sampleTime)
+    }
+
+    @Test func storesAndReadsBackAUser() throws {
+        let database = try StoreTestDatabase().open()
+        var users = try directory(database)
+        #expect(try users.user(email: "ada@example.com") == nil)
+        try users.store(sampleUser("ada@example.com", title: "Countess"), previous: nil)
+        #expect(try users.user(email: "ada@example.com") == sampleUser("ada@example.com", title: "Countess"))
+    }
+
+    @Test func storingAgainUpdatesInPlace() throws {
+        let database = try StoreTestDatabase().open()
+        var users = try directory(database)
+        try users.store(sampleUser("ada@example.com"), previous: nil)
+        try users.store(sampleUser("ada@example.com", state: .active, title: "Analyst"), previous: nil)
+        #expect(try users.user(email: "ada@example.com")?.state == .active)
+        #expect(try users.user(email: "ada@example.com")?.profile.title == "Analyst")
+        #expect(try database.connection.scalar("SELECT count(*) FROM users") == 1)
+    }
+
+    @Test func queuesOneEmailPerEventAndRefusesASecond() throws {
+        let database = try StoreTestDatabase().open()
+        var users = try directory(database)
+        let ada = sampleUser("ada@example.com")
+        try users.queue(.invitation, for: ada, line: 2)
+        #expect(throws: SQLiteError.self) { try users.queue(.invitation, for: ada, line: 2) }
+        let kinds = try database.connection.texts("SELECT kind || ' ' || email || ' ' || state FROM outbox")
+        #expect(kinds == ["invitation ada@example.com pending"])
+    }
+
+    @Test func recordsRowResults() throws {
+        let database = try StoreTestDatabase().open()
+        var users = try directory(database)
+        try users.record(
+            RowResult(line: 7, email: "x", status: "New", outcome: .ignored, reason: "invalid email"))
+        let rows = Array(try ImportHistory(database: database).rows(importID: 1))
+        #expect(
+            rows == [
+                RowResult(line: 7, email: "x", status: "New", outcome: .ignored, reason: "invalid email")
+            ])
+    }
+
+    @Test func dryRunSeesItsOwnChangesButWritesNothing() throws {
+        let database = try StoreTestDatabase().open()
+        var real = try directory(database)
+        try real.store(sampleUser("ada@example.com"), previous: nil)
+        var dry = try DryRunUserDirectory(database: database)
+        try dry.store(sampleUser("ada@example.com", state: .active), previous: nil)
+        try dry.store(sampleUser("bob@example.com"), previous: nil)
+        #expect(try dry.user(email: "ada@example.com")?.state == .active)
+        #expect(try dry.user(email: "bob@example.com") != nil)
+        #expect(try real.user(email: "ada@example.com")?.state == .invited)
+        #expect(try real.user(email: "bob@example.com") == nil)
+    }
+}
