@@ -15,7 +15,7 @@ struct ReportCommand: ParsableCommand {
     func run() throws {
         let history = ImportHistory(database: try state.openDatabase())
         guard let record = try history.record(id: id) else {
-            throw CommandError(description: "no import with ID \(id); see userimportctl history")
+            throw ToolError(description: "no import with ID \(id); see userimportctl history")
         }
         let rows = try history.rows(importID: id)
         var out = StandardOutput()

@@ -10,30 +10,30 @@ struct UserImportCtl: ParsableCommand {
         subcommands: [ValidateCommand.self, HistoryCommand.self, ReportCommand.self])
 
     static func main() {
-        var command: ParsableCommand
         do {
-            command = try parseAsRoot()
-        } catch {
-            let succeeded = exitCode(for: error) == .success  // --help, --version
-            if succeeded {
-                Output.write(fullMessage(for: error) + "\n")
-            } else {
-                Output.error(fullMessage(for: error))
-            }
-            Glibc.exit(succeeded ? 0 : 2)
-        }
-        do {
+            var command = try parseAsRoot()
             try command.run()
-        } catch let code as ExitCode {
-            Glibc.exit(code.rawValue)
         } catch {
-            Output.error("\(error)")
-            Glibc.exit(1)
+            Glibc.exit(report(error))
         }
+    }
+
+    /// Prints what went wrong and returns the exit code: help is 0, a usage error 2 (ArgumentParser
+    /// would say 64), anything that failed while doing what was asked 1.
+    private static func report(_ error: Error) -> Int32 {
+        if let code = error as? ExitCode { return code.rawValue }
+        let code = exitCode(for: error)
+        let message = fullMessage(for: error)
+        if code == .success {
+            Output.write(message + "\n")
+            return 0
+        }
+        Output.error(message)
+        return code == .validationFailure ? 2 : 1
     }
 }
 
 /// A failure while running a well-formed command (exit 1), with the message for stderr.
-struct CommandError: Error, CustomStringConvertible {
+struct ToolError: Error, CustomStringConvertible {
     let description: String
 }
