@@ -10,10 +10,14 @@ public struct FileSource: ByteSource {
     private let name: String
     private var hasher = SHA256()
     private var exhausted = false
+    private var total = 0
+    /// Called after each read with the bytes read so far; may throw to stop the import.
+    private let onRead: (Int) throws -> Void
 
-    public init(fd: Int32, name: String) {
+    public init(fd: Int32, name: String, onRead: @escaping (Int) throws -> Void = { _ in }) {
         self.fd = fd
         self.name = name
+        self.onRead = onRead
     }
 
     public mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
@@ -24,6 +28,8 @@ public struct FileSource: ByteSource {
             guard count >= 0 else { throw SystemError("cannot read", name: name) }
             if count == 0 { exhausted = true }
             hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+            total += count
+            try onRead(total)
             return count
         }
     }
@@ -32,6 +38,7 @@ public struct FileSource: ByteSource {
         guard lseek(fd, 0, SEEK_SET) == 0 else { throw SystemError("cannot seek", name: name) }
         hasher = SHA256()
         exhausted = false
+        total = 0
     }
 
     /// Reads to the end and returns the SHA-256 of the whole content.

@@ -32,17 +32,17 @@ extension ImportPipeline {
             if let precheck {
                 record.error = precheck.message
                 if fd >= 0 {
-                    var source = FileSource(fd: fd, name: workName.display)
+                    var source = makeSource(fd: fd, name: workName, size: info.size)
                     record.sha256 = try source.finishHash()
                 }
             } else {
-                var source = FileSource(fd: fd, name: workName.display)
+                var source = makeSource(fd: fd, name: workName, size: info.size)
                 try apply(&source, to: &record)
             }
             record.finishedAt = now()
-            let destination = record.disposition == .failed ? failed : done
+            let (destination, prefix) = destination(for: record.disposition)
             let attempt = firstFreeAttempt(for: workName, id: id, in: destination)
-            record.path = publishedPath(workName, id: id, attempt: attempt, disposition: record.disposition)
+            record.path = prefix + workName.publishedName(importID: id, attempt: attempt).display
             try history.finish(record, publishAttempt: attempt)
             return (record, attempt)
         }
@@ -99,6 +99,15 @@ extension ImportPipeline {
         return try importer.run(source: &source, encoding: encoding, directory: &directory, results: &rows)
     }
 
+    private func makeSource(fd: Int32, name: FileName, size: Int) -> FileSource {
+        let display = name.display
+        return FileSource(fd: fd, name: display) { [self] bytesRead in
+            if shouldStop() { throw ImportInterrupted() }
+            onProgress(display, bytesRead, size)
+            TestHooks.reading(name)
+        }
+    }
+
     /// The first publish attempt whose name and report name are both free in `folder`.
     func firstFreeAttempt(for name: FileName, id: Int64, in folder: Folder, from start: Int = 0) -> Int {
         var attempt = start
@@ -109,8 +118,17 @@ extension ImportPipeline {
         }
     }
 
-    func publishedPath(_ name: FileName, id: Int64, attempt: Int, disposition: Disposition) -> String {
-        (disposition == .failed ? "failed/" : "done/")
-            + name.publishedName(importID: id, attempt: attempt).display
+    /// done/ or failed/, and the prefix of the path recorded in the history.
+    func destination(for disposition: Disposition) -> (Folder, String) {
+        switch (disposition, settings.duplicatePolicy) {
+        case (.failed, _), (.duplicate, .failed): return (failed, "failed/")
+        case (.done, _), (.duplicate, .done): return (done, "done/")
+        }
+    }
+
+    /// The folder a committed import publishes into, from its recorded path (the policy may have
+    /// changed since it was committed).
+    func destination(of record: ImportRecord) -> (Folder, String) {
+        (record.path ?? "").hasPrefix("failed/") ? (failed, "failed/") : (done, "done/")
     }
 }

@@ -9,19 +9,19 @@ extension ImportPipeline {
         -> ImportRecord
     {
         var record = committed
-        let destination = record.disposition == .failed ? failed : done
+        let (destination, prefix) = destination(of: record)
         var attempt = firstAttempt
         while true {
             let name = workName.publishedName(importID: record.id, attempt: attempt)
             if destination.exists(name) {
                 // Taken since the import chose it (by hand): choose again before writing anything.
                 attempt = firstFreeAttempt(for: workName, id: record.id, in: destination, from: attempt + 1)
-                record.path = publishedPath(
-                    workName, id: record.id, attempt: attempt, disposition: record.disposition)
+                record.path = prefix + workName.publishedName(importID: record.id, attempt: attempt).display
                 try history.renamePublished(id: record.id, path: record.path ?? "", attempt: attempt)
                 continue
             }
             try writeReport(record, to: destination, as: name.reportName)
+            TestHooks.reached(.reportWritten, file: workName)
             do {
                 try work.move(workName, to: destination, as: name, replace: false)
             } catch let error as SystemError where error.code == EEXIST {
@@ -31,6 +31,7 @@ extension ImportPipeline {
         }
         try destination.sync()
         try work.sync()
+        TestHooks.reached(.moved, file: workName)
         try history.markPublished(id: record.id, path: record.path ?? "")
         return record
     }
@@ -55,7 +56,7 @@ extension ImportPipeline {
         var records: [ImportRecord] = []
         for pending in try history.unpublished() {
             let record = pending.record
-            let destination = record.disposition == .failed ? failed : done
+            let (destination, _) = destination(of: record)
             let name = pending.workName.publishedName(importID: record.id, attempt: pending.attempt)
             if work.exists(pending.workName) {
                 records.append(try publish(record, workName: pending.workName, attempt: pending.attempt))

@@ -9,7 +9,7 @@ import UserImportStore
 /// link, vanished), imported, failed with a reason, or left for a retry when the error is
 /// transient (a thrown error from `processInbox`).
 public final class ImportPipeline {
-    public let settings: PipelineSettings
+    public private(set) var settings: PipelineSettings
     let database: ImportDatabase
     let history: ImportHistory
     let inbox: Folder
@@ -18,6 +18,12 @@ public final class ImportPipeline {
     let work: Folder
     let logger: Logger
     let now: () -> Timestamp
+    /// Asked between chunks of a file: true stops the import, rolling its transaction back; the
+    /// file stays claimed and the next start imports it again.
+    public var shouldStop: () -> Bool = { false }
+    /// Told the file in hand and how far it has been read (bytes read, size).
+    public var onProgress: (_ file: String, _ bytesRead: Int, _ size: Int) -> Void = { _, _, _ in }
+    private var warnedLinks = Set<FileName>()
 
     public init(settings: PipelineSettings, logger: Logger, now: @escaping () -> Timestamp = SystemClock.now)
         throws
@@ -46,12 +52,25 @@ public final class ImportPipeline {
         self.now = now
     }
 
+    /// Imports received since `time`.
+    public func importCount(since time: Timestamp) throws -> Int {
+        try history.count(since: time)
+    }
+
+    /// Applies a reloaded configuration. Paths cannot change under a running daemon: the caller
+    /// keeps the old ones and says so.
+    public func update(options: ImportOptions, maxFileSize: Int, duplicatePolicy: DuplicatePolicy) {
+        settings.options = options
+        settings.maxFileSize = maxFileSize
+        settings.duplicatePolicy = duplicatePolicy
+    }
+
     /// Imports every file waiting in the inbox, oldest first; returns what was recorded.
     /// Throws on a transient error (disk full, database busy): the file in hand stays claimed in the
     /// work folder and `reconcile()` takes it up again.
     @discardableResult
     public func processInbox() throws -> [ImportRecord] {
-        let waiting = try inbox.entries().sorted { ($0.info.modified, $0.name) < ($1.info.modified, $1.name) }
+        let waiting = try waitingEntries()
         var records: [ImportRecord] = []
         for (name, info) in waiting {
             if let record = try process(name, info: info) { records.append(record) }
@@ -59,11 +78,17 @@ public final class ImportPipeline {
         return records
     }
 
+    /// The inbox's entries, oldest first (modification time, then name).
+    public func waitingEntries() throws -> [(name: FileName, info: EntryInfo)] {
+        try inbox.entries().sorted { ($0.info.modified, $0.name) < ($1.info.modified, $1.name) }
+    }
+
     /// Takes one inbox entry through its whole life, or leaves it for later.
-    func process(_ name: FileName, info: EntryInfo) throws -> ImportRecord? {
+    public func process(_ name: FileName, info: EntryInfo) throws -> ImportRecord? {
         if name.kind == .inProgress { return nil }
         if info.kind == .regular && info.links > 1 {
             // It may be a link to a file the dropper cannot read; `ln` then `rm` drops are taken at links == 1.
+            guard warnedLinks.insert(name).inserted else { return nil }
             logger.warning(
                 "file has more than one hard link; not imported until it has one",
                 metadata: ["file": "\(LogText.escaped(name.display))", "links": "\(info.links)"])
@@ -75,11 +100,14 @@ public final class ImportPipeline {
             // Gone already, or a file of that name is still in hand from an earlier failure.
             return nil
         }
+        warnedLinks.remove(name)
+        TestHooks.reached(.claimed, file: name)
         return try importAndPublish(name, receivedAt: now())
     }
 
     func importAndPublish(_ workName: FileName, receivedAt: Timestamp) throws -> ImportRecord {
         let (record, attempt) = try importClaimed(workName, receivedAt: receivedAt)
+        TestHooks.reached(.committed, file: workName)
         let published = try publish(record, workName: workName, attempt: attempt)
         log(published)
         return published
@@ -96,10 +124,15 @@ public final class ImportPipeline {
         }
         if let path = record.path { metadata["path"] = "\(LogText.escaped(path))" }
         switch record.disposition {
-        case .done: logger.info("import finished", metadata: metadata)
-        case .duplicate: logger.info("import skipped as a duplicate", metadata: metadata)
+        case .done:
+            metadata["message_id"] = "\(LogMessageID.importDone)"
+            logger.info("import finished", metadata: metadata)
+        case .duplicate:
+            metadata["message_id"] = "\(LogMessageID.importDuplicate)"
+            logger.info("import skipped as a duplicate", metadata: metadata)
         case .failed:
-            metadata["error"] = "\(record.error ?? "")"
+            metadata["message_id"] = "\(LogMessageID.importFailed)"
+            metadata["error"] = "\(LogText.escaped(record.error ?? ""))"
             logger.warning("import failed", metadata: metadata)
         }
     }
@@ -119,6 +152,11 @@ public final class ImportPipeline {
             }
         }
     }
+}
+
+/// Raised from inside an import when the daemon is asked to stop.
+public struct ImportInterrupted: Error, CustomStringConvertible {
+    public var description: String { "stopped by request; the file will be imported again at the next start" }
 }
 
 /// Log values come from outside: make control characters visible so one file cannot forge log lines.

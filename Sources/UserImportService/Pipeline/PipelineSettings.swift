@@ -6,11 +6,16 @@ public struct PipelineSettings: Sendable, Equatable {
     public var options: ImportOptions
     /// Files larger than this fail without being parsed.
     public var maxFileSize: Int
+    public var duplicatePolicy: DuplicatePolicy
 
-    public init(paths: StatePaths, options: ImportOptions = ImportOptions(), maxFileSize: Int = 1 << 30) {
+    public init(
+        paths: StatePaths, options: ImportOptions = ImportOptions(), maxFileSize: Int = 1 << 30,
+        duplicatePolicy: DuplicatePolicy = .done
+    ) {
         self.paths = paths
         self.options = options
         self.maxFileSize = maxFileSize
+        self.duplicatePolicy = duplicatePolicy
     }
 }
 

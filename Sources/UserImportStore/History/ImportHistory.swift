@@ -120,6 +120,14 @@ public final class ImportHistory {
         return result
     }
 
+    /// How many imports were received since `time` (the "today" in the daemon's status).
+    public func count(since time: Timestamp) throws -> Int {
+        Int(
+            try connection.scalar(
+                "SELECT count(*) FROM imports WHERE received_at >= ?", .int(time.millisecondsSinceEpoch)) ?? 0
+        )
+    }
+
     /// The stored row results of one import, in line order, streamed from the database.
     public func rows(importID: Int64) throws -> RowResultCursor {
         let statement = try connection.prepare(

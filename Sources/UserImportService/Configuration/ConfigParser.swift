@@ -1,0 +1,168 @@
+import UserImportCore
+
+/// Reads systemd-style configuration text (`[Section]`, `Key=Value`, `#`/`;` comments), as
+/// journald.conf does. Pure: the loader hands it text, it changes a `Configuration`.
+public enum ConfigParser {
+    public static func apply(_ text: String, file: String, to configuration: inout Configuration) throws {
+        var section = ""
+        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let lineNumber = index + 1
+            let line = rawLine.trimmingWhitespace()
+            if line.isEmpty || line.hasPrefix("#") || line.hasPrefix(";") { continue }
+            if line.hasPrefix("[") {
+                guard line.hasSuffix("]") else {
+                    throw ConfigError(
+                        file: file, line: lineNumber, message: "a section header must end with ]")
+                }
+                section = String(line.dropFirst().dropLast())
+                guard sections.contains(section) else {
+                    throw ConfigError(
+                        file: file, line: lineNumber,
+                        message: "unknown section [\(section)]; known: "
+                            + sections.map { "[\($0)]" }.joined(separator: ", "))
+                }
+                continue
+            }
+            guard let equals = line.firstIndex(of: "=") else {
+                throw ConfigError(file: file, line: lineNumber, message: "expected Key=Value")
+            }
+            let key = String(line[..<equals]).trimmingWhitespace()
+            let value = String(line[line.index(after: equals)...]).trimmingWhitespace()
+            guard !section.isEmpty else {
+                throw ConfigError(
+                    file: file, line: lineNumber, key: key, message: "the key must be inside a [Section]")
+            }
+            do {
+                try set(section: section, key: key, value: value, in: &configuration)
+            } catch let problem as ValueProblem {
+                throw ConfigError(
+                    file: file, line: lineNumber, key: "[\(section)] \(key)", message: problem.message)
+            }
+        }
+    }
+
+    static let sections = ["Paths", "Import", "Report", "Mail", "Log"]
+
+    struct ValueProblem: Error {
+        let message: String
+    }
+
+    private static func set(section: String, key: String, value: String, in c: inout Configuration) throws {
+        switch (section, key) {
+        case ("Paths", "StateDirectory"):
+            c.paths = StatePaths(stateDirectory: try path(value))
+        case ("Paths", "Inbox"): c.paths.inbox = try path(value)
+        case ("Paths", "Done"): c.paths.done = try path(value)
+        case ("Paths", "Failed"): c.paths.failed = try path(value)
+        case ("Paths", "Work"): c.paths.work = try path(value)
+        case ("Paths", "Database"): c.paths.database = try path(value)
+        case ("Import", "SettleTime"): c.settleTimeMilliseconds = try milliseconds(value)
+        case ("Import", "RescanInterval"):
+            c.rescanIntervalMilliseconds = try milliseconds(value)
+            guard c.rescanIntervalMilliseconds >= 1000 else {
+                throw ValueProblem(message: "must be at least 1s")
+            }
+        case ("Import", "MaxFileSize"): c.maxFileSize = try bytes(value)
+        case ("Import", "MaxRows"): c.options.maxRows = try count(value)
+        case ("Import", "MaxRecordBytes"): c.options.maxRecordBytes = try bytes(value)
+        case ("Import", "Strict"): c.options.strict = try boolean(value)
+        case ("Import", "DuplicatePolicy"): c.duplicatePolicy = try choice(value, DuplicatePolicy.allCases)
+        case ("Import", "FallbackEncoding"):
+            if value.isEmpty {
+                c.options.fallbackEncoding = nil
+            } else {
+                guard let encoding = InputEncoding.fallback(named: value) else {
+                    throw ValueProblem(
+                        message: "unknown encoding \"\(value)\"; use windows-1252 or ISO-8859-1")
+                }
+                c.options.fallbackEncoding = encoding
+            }
+        case ("Mail", "Transport"): c.mail.transport = try choice(value, MailSettings.Transport.allCases)
+        case ("Mail", "From"):
+            guard EmailAddress.key(for: value) != nil else {
+                throw ValueProblem(message: "not a valid address")
+            }
+            c.mail.from = value
+        case ("Mail", "Sendmail"): c.mail.sendmail = try path(value)
+        case ("Mail", "Maildir"): c.mail.maildir = value.isEmpty ? nil : try path(value)
+        case ("Mail", "Templates"): c.mail.templates = try path(value)
+        case ("Mail", "MaxPerMinute"): c.mail.maxPerMinute = try count(value)
+        case ("Log", "Level"):
+            let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+            guard levels.contains(value.lowercased()) else {
+                throw ValueProblem(message: "use one of " + levels.joined(separator: ", "))
+            }
+            c.logLevel = value.lowercased()
+        default:
+            throw ValueProblem(message: "unknown key in [\(section)]")
+        }
+    }
+
+    private static func path(_ value: String) throws -> String {
+        guard value.hasPrefix("/") || value.hasPrefix("./") || value.hasPrefix("../") else {
+            throw ValueProblem(message: "must be a path (absolute, or relative starting with ./)")
+        }
+        return value
+    }
+
+    private static func choice<T: RawRepresentable>(_ value: String, _ all: [T]) throws -> T
+    where T.RawValue == String {
+        guard let match = all.first(where: { $0.rawValue == value.lowercased() }) else {
+            throw ValueProblem(message: "use one of " + all.map(\.rawValue).joined(separator: ", "))
+        }
+        return match
+    }
+
+    static func boolean(_ value: String) throws -> Bool {
+        switch value.lowercased() {
+        case "yes", "true", "on", "1": return true
+        case "no", "false", "off", "0": return false
+        default: throw ValueProblem(message: "use yes or no")
+        }
+    }
+
+    static func count(_ value: String) throws -> Int {
+        guard let number = Int(value), number > 0 else {
+            throw ValueProblem(message: "must be a positive number")
+        }
+        return number
+    }
+
+    /// `1G`, `512M`, `64K`, `1024` (bytes; binary multiples as systemd uses them).
+    static func bytes(_ value: String) throws -> Int {
+        let units: [Character: Int] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40]
+        var digits = Substring(value)
+        var multiplier = 1
+        if let last = value.last?.uppercased().first, let unit = units[last] {
+            multiplier = unit
+            digits = digits.dropLast()
+        }
+        guard let number = Int(digits), number > 0 else {
+            throw ValueProblem(message: "must be a size such as 1048576, 64K, 512M or 1G")
+        }
+        return number * multiplier
+    }
+
+    /// `1s`, `200ms`, `2min`, `1h`, `1.5s`, or a bare number of seconds (systemd's time spans).
+    static func milliseconds(_ value: String) throws -> Int {
+        let units: [(String, Double)] = [
+            ("ms", 1), ("min", 60_000), ("s", 1000), ("m", 60_000), ("h", 3_600_000),
+        ]
+        let text = value.lowercased().trimmingWhitespace()
+        for (suffix, factor) in units where text.hasSuffix(suffix) {
+            if let number = Double(text.dropLast(suffix.count).trimmingWhitespace()), number >= 0 {
+                return Int(number * factor)
+            }
+        }
+        if let seconds = Double(text), seconds >= 0 { return Int(seconds * 1000) }
+        throw ValueProblem(message: "must be a time span such as 200ms, 1s, 2min")
+    }
+}
+
+extension StringProtocol {
+    func trimmingWhitespace() -> String {
+        let scalars = unicodeScalars.drop { $0 == " " || $0 == "\t" || $0 == "\r" }
+        let trimmed = scalars.reversed().drop { $0 == " " || $0 == "\t" || $0 == "\r" }.reversed()
+        return String(String.UnicodeScalarView(trimmed))
+    }
+}

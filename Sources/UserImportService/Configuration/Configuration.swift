@@ -1,0 +1,47 @@
+import UserImportCore
+
+/// Everything `userimportd.conf` can set (SPEC §11), with the built-in defaults that `make run`
+/// and a missing config file use.
+public struct Configuration: Sendable, Equatable {
+    public var paths = StatePaths.defaults
+    public var options = ImportOptions()
+    public var maxFileSize = 1 << 30
+    /// A file written in place is taken once its ctime is this old (milliseconds).
+    public var settleTimeMilliseconds = 1000
+    /// The inbox is rescanned this often even without events (NFS, missed events).
+    public var rescanIntervalMilliseconds = 60_000
+    public var duplicatePolicy = DuplicatePolicy.done
+    public var mail = MailSettings()
+    public var logLevel = "info"
+
+    public init() {}
+
+    public var pipelineSettings: PipelineSettings {
+        PipelineSettings(
+            paths: paths, options: options, maxFileSize: maxFileSize, duplicatePolicy: duplicatePolicy)
+    }
+}
+
+/// Where a file whose bytes were imported before goes.
+public enum DuplicatePolicy: String, Sendable, Equatable, CaseIterable {
+    /// To done/ with a report "duplicate of import N" (the default: it was, after all, imported).
+    case done
+    /// To failed/, for sites that want a dropped duplicate to be noticed.
+    case failed
+}
+
+public struct MailSettings: Sendable, Equatable {
+    public enum Transport: String, Sendable, CaseIterable {
+        case maildir, sendmail, none
+    }
+
+    public var transport = Transport.maildir
+    public var from = "userimportd@localhost"
+    public var sendmail = "/usr/sbin/sendmail"
+    /// nil: `<state dir>/mail`.
+    public var maildir: String?
+    public var templates = "/etc/userimportd/templates"
+    public var maxPerMinute = 600
+
+    public init() {}
+}

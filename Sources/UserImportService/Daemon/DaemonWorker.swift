@@ -1,0 +1,192 @@
+import Glibc
+import Logging
+import UserImportCore
+
+/// The import loop, on a thread of its own so that a long import never blocks the async side
+/// (signals, watchdog). It owns the pipeline and the inotify watch.
+///
+/// Each pass: take events, rescan when due, import every candidate that is ready (renamed in, or
+/// unchanged for SettleTime), then sleep in `poll` until the next deadline or event.
+final class DaemonWorker {
+    private var configuration: Configuration
+    private let control: DaemonControl
+    private let status: StatusBoard
+    private let notifier: SystemdNotifier
+    private let logger: Logger
+
+    /// Names seen by events or scans and not yet taken; `immediate` for renamed-in files.
+    private var candidates: [FileName: Bool] = [:]
+    private var scanDue = true
+    private var nextRescan: UInt64 = 0
+    private var retryAt: UInt64 = 0
+    private var backoffMilliseconds = 0
+    /// A transient error left a file claimed in work/: reconcile before taking anything newer.
+    private var needsRecovery = true
+
+    init(
+        configuration: Configuration, control: DaemonControl, status: StatusBoard, notifier: SystemdNotifier,
+        logger: Logger
+    ) {
+        self.configuration = configuration
+        self.control = control
+        self.status = status
+        self.notifier = notifier
+        self.logger = logger
+    }
+
+    func run() throws {
+        let pipeline = try ImportPipeline(settings: configuration.pipelineSettings, logger: logger)
+        pipeline.shouldStop = { [control] in control.stopRequested }
+        pipeline.onProgress = { [control, status] file, read, size in
+            control.heartbeat()
+            status.importing(file, bytesRead: read, size: size)
+        }
+        // Watch before the first scan, so a file dropped in between is not missed.
+        let watcher = try InboxWatcher(path: configuration.paths.inbox)
+        if watcher.isNetworkFilesystem {
+            logger.notice(
+                "the inbox is on a network filesystem; files written by other hosts arrive by the periodic rescan",
+                metadata: ["rescan_interval_ms": "\(configuration.rescanIntervalMilliseconds)"])
+        }
+        let today = Self.startOfToday()
+        status.setImportsToday(try pipeline.importCount(since: today), day: Self.day(today))
+        recoverIfNeeded(pipeline)
+        notifier.ready(status: status.text)
+        logger.info(
+            "daemon started",
+            metadata: [
+                "message_id": "\(LogMessageID.daemonStarted)", "inbox": "\(configuration.paths.inbox)",
+                "settle_time_ms": "\(configuration.settleTimeMilliseconds)",
+            ])
+        while !control.stopRequested {
+            control.heartbeat()
+            applyReload(pipeline)
+            let now = DaemonControl.monotonicNanoseconds()
+            if scanDue || now >= nextRescan { try scan(pipeline) }
+            if now >= retryAt {
+                recoverIfNeeded(pipeline)
+                if !needsRecovery { processReady(pipeline) }
+            }
+            let events = try watcher.wait(timeoutMilliseconds: nextWakeMilliseconds(), wakeFD: control.wakeFD)
+            control.drainWake()
+            for event in events {
+                switch event {
+                case .movedIn(let name): candidates[name] = true
+                case .written(let name): candidates[name] = candidates[name] ?? false
+                case .overflow:
+                    logger.notice("inotify queue overflowed; rescanning the inbox")
+                    scanDue = true
+                case .inboxGone:
+                    throw SetupError(
+                        "the inbox \(configuration.paths.inbox) was removed, renamed or unmounted; "
+                            + "exiting so that the service manager restarts userimportd on a fresh inbox")
+                }
+            }
+        }
+    }
+
+    /// Finishes what a crash or a transient error left in the work folder.
+    private func recoverIfNeeded(_ pipeline: ImportPipeline) {
+        guard needsRecovery else { return }
+        do {
+            for record in try pipeline.reconcile() {
+                status.finished(record, day: Self.day(Self.startOfToday()))
+            }
+            needsRecovery = false
+            backoffMilliseconds = 0
+        } catch is ImportInterrupted {
+            return
+        } catch {
+            backOff(after: error)
+        }
+    }
+
+    private func scan(_ pipeline: ImportPipeline) throws {
+        for (name, _) in try pipeline.waitingEntries() where candidates[name] == nil {
+            candidates[name] = false
+        }
+        scanDue = false
+        nextRescan =
+            DaemonControl.monotonicNanoseconds() + UInt64(configuration.rescanIntervalMilliseconds)
+            * 1_000_000
+    }
+
+    /// Imports every candidate that is ready, oldest first; leaves the others for a later pass.
+    private func processReady(_ pipeline: ImportPipeline) {
+        guard !candidates.isEmpty else { return }
+        let settle = Int64(configuration.settleTimeMilliseconds)
+        let entries = (try? pipeline.waitingEntries()) ?? []
+        let present = Set(entries.map(\.name))
+        candidates = candidates.filter { present.contains($0.key) }
+        let wallNow = SystemClock.now().millisecondsSinceEpoch
+        for (name, info) in entries where candidates[name] != nil {
+            if control.stopRequested { return }
+            let immediate = candidates[name] ?? false
+            // Settled: nothing has touched the file (ctime covers writes, renames and chmod) for SettleTime.
+            guard immediate || wallNow - info.changed.millisecondsSinceEpoch >= settle else { continue }
+            do {
+                if let record = try pipeline.process(name, info: info) {
+                    status.finished(record, day: Self.day(Self.startOfToday()))
+                    notifier.status(status.text)
+                }
+                candidates[name] = nil
+                backoffMilliseconds = 0
+            } catch is ImportInterrupted {
+                return
+            } catch {
+                // The file stays claimed in work/ and is finished before anything newer.
+                backOff(after: error)
+                needsRecovery = true
+                return
+            }
+        }
+        status.idle()
+    }
+
+    /// Transient trouble (disk full, database busy, unreadable file): wait longer each time, up to a minute.
+    private func backOff(after error: Error) {
+        backoffMilliseconds = min(max(backoffMilliseconds * 2, 500), 60_000)
+        retryAt = DaemonControl.monotonicNanoseconds() + UInt64(backoffMilliseconds) * 1_000_000
+        logger.error(
+            "import stopped by an error; will retry",
+            metadata: [
+                "error": "\(LogText.escaped(String(describing: error)))",
+                "retry_in_ms": "\(backoffMilliseconds)",
+            ])
+        notifier.status("retrying in \(backoffMilliseconds) ms after an error: \(error)")
+    }
+
+    private func nextWakeMilliseconds() -> Int {
+        let now = DaemonControl.monotonicNanoseconds()
+        var wake = min(nextRescan, now + 1_000_000_000)  // at least once a second: heartbeat
+        if !candidates.isEmpty {
+            // A file settling: look again when its SettleTime may have passed.
+            wake = min(wake, now + UInt64(max(configuration.settleTimeMilliseconds / 4, 10)) * 1_000_000)
+        }
+        if retryAt > now { wake = max(min(wake, retryAt), now) }
+        return Int((wake &- now) / 1_000_000)
+    }
+
+    private func applyReload(_ pipeline: ImportPipeline) {
+        guard let new = control.takeNewConfiguration() else { return }
+        if new.paths != configuration.paths {
+            logger.warning("paths changed in the configuration; they take effect at the next restart")
+        }
+        var applied = new
+        applied.paths = configuration.paths
+        configuration = applied
+        pipeline.update(
+            options: applied.options, maxFileSize: applied.maxFileSize,
+            duplicatePolicy: applied.duplicatePolicy)
+        scanDue = true
+        logger.info("configuration reloaded")
+        notifier.ready(status: status.text)
+    }
+
+    static func startOfToday() -> Timestamp {
+        let now = SystemClock.now().millisecondsSinceEpoch
+        return Timestamp(millisecondsSinceEpoch: now - now % 86_400_000)
+    }
+
+    static func day(_ time: Timestamp) -> Int { Int(time.millisecondsSinceEpoch / 86_400_000) }
+}

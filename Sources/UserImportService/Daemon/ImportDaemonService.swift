@@ -1,0 +1,124 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// The import loop as a `Service`: runs `DaemonWorker` on its own thread and asks it to stop
+/// (finishing or rolling back the file in hand) on graceful shutdown.
+public struct ImportDaemonService: Service {
+    let configuration: Configuration
+    let control: DaemonControl
+    let status: StatusBoard
+    let notifier: SystemdNotifier
+    let logger: Logger
+
+    public init(
+        configuration: Configuration, control: DaemonControl, status: StatusBoard, notifier: SystemdNotifier,
+        logger: Logger
+    ) {
+        self.configuration = configuration
+        self.control = control
+        self.status = status
+        self.notifier = notifier
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
+                Thread.detachNewThread { [configuration, control, status, notifier, logger] in
+                    let worker = DaemonWorker(
+                        configuration: configuration, control: control, status: status, notifier: notifier,
+                        logger: logger)
+                    do {
+                        try worker.run()
+                        continuation.resume()
+                    } catch {
+                        continuation.resume(throwing: error)
+                    }
+                }
+            }
+        } onGracefulShutdown: { [control, notifier, logger] in
+            notifier.stopping()
+            logger.info("daemon stopping", metadata: ["message_id": "\(LogMessageID.daemonStopping)"])
+            control.requestStop()
+        }
+    }
+}
+
+/// Pings the systemd watchdog while the import worker is alive, and keeps `STATUS=` current
+/// during long imports. A stuck worker stops the pings, and systemd restarts us.
+public struct WatchdogService: Service {
+    let control: DaemonControl
+    let status: StatusBoard
+    let notifier: SystemdNotifier
+
+    public init(control: DaemonControl, status: StatusBoard, notifier: SystemdNotifier) {
+        self.control = control
+        self.status = status
+        self.notifier = notifier
+    }
+
+    public func run() async throws {
+        guard notifier.isActive else { return try await gracefulShutdown() }
+        let interval = notifier.watchdogInterval
+        await cancelWhenGracefulShutdown {
+            var lastPing = DaemonControl.monotonicNanoseconds()
+            var lastStatus = ""
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(500))
+                let text = status.text
+                if text != lastStatus {
+                    notifier.status(text)
+                    lastStatus = text
+                }
+                guard let interval else { continue }
+                let now = DaemonControl.monotonicNanoseconds()
+                if now - lastPing >= interval && control.nanosecondsSinceHeartbeat < interval {
+                    notifier.watchdog()
+                    lastPing = now
+                }
+            }
+        }
+    }
+}
+
+/// SIGHUP: re-read the configuration; a bad one is logged and the old one stays in force.
+public struct ReloadService: Service {
+    let signals: UnixSignalsSequence
+    let configPath: String?
+    let stateDirectory: String?
+    let control: DaemonControl
+    let status: StatusBoard
+    let notifier: SystemdNotifier
+    let logger: Logger
+
+    public init(
+        signals: UnixSignalsSequence, configPath: String?, stateDirectory: String?, control: DaemonControl,
+        status: StatusBoard, notifier: SystemdNotifier, logger: Logger
+    ) {
+        self.signals = signals
+        self.configPath = configPath
+        self.stateDirectory = stateDirectory
+        self.control = control
+        self.status = status
+        self.notifier = notifier
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            for await _ in signals {
+                notifier.reloading()
+                do {
+                    control.reload(try ConfigLoader.load(path: configPath, stateDirectory: stateDirectory))
+                } catch {
+                    logger.error(
+                        "configuration not reloaded; the previous one stays in force",
+                        metadata: ["error": "\(error)"])
+                    notifier.ready(status: status.text)
+                }
+            }
+        }
+    }
+}

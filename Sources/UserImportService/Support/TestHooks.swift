@@ -1,0 +1,31 @@
+import Glibc
+import UserImportCore
+
+/// Crash and stall points for the end-to-end tests, compiled into debug builds only.
+///
+/// `USERIMPORTD_TEST_KILL_AT=<step>` sends the process SIGKILL at that step boundary of the
+/// pipeline; `USERIMPORTD_TEST_STALL_ON=<file name>` stops the import of that file forever
+/// (the watchdog test). Release builds compile every call here to nothing.
+enum TestHooks {
+    enum Step: String {
+        case claimed, committed, reportWritten = "report-written", moved
+    }
+
+    @inline(__always)
+    static func reached(_ step: Step, file: FileName) {
+        #if DEBUG
+            if let wanted = getenv("USERIMPORTD_TEST_KILL_AT"), String(cString: wanted) == step.rawValue {
+                raise(SIGKILL)
+            }
+        #endif
+    }
+
+    @inline(__always)
+    static func reading(_ file: FileName) {
+        #if DEBUG
+            if let stall = getenv("USERIMPORTD_TEST_STALL_ON"), String(cString: stall) == file.display {
+                while true { pause() }
+            }
+        #endif
+    }
+}

@@ -1,0 +1,109 @@
+import ArgumentParser
+import Glibc
+import Logging
+import ServiceLifecycle
+import UnixSignals
+import UserImportService
+
+/// The daemon's entry point: arguments, configuration, logging, then the service group.
+@main
+struct UserImportDaemon: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "userimportd",
+        abstract: "Imports user accounts from files dropped into an inbox folder.",
+        discussion: """
+            Runs in the foreground (systemd supervises it; without systemd it logs to stderr).
+            Example: userimportd --state-dir ./var        (then drop files into ./var/inbox)
+                     userimportd --state-dir ./var --once (import what is there, then exit)
+            Exit codes: 0 stopped cleanly, 1 cannot run (set-up, another instance), 2 bad
+            configuration or usage, 75 stopped by a transient error (--once; the next run resumes).
+            """)
+
+    @Option(help: "Configuration file (drop-ins in FILE.d/*.conf).")
+    var config: String?
+
+    @Option(
+        help:
+            "State directory holding inbox/, done/, failed/, work/ and userimportd.sqlite; overrides the configured paths."
+    )
+    var stateDir: String?
+
+    @Flag(
+        help:
+            "Process every file present in the inbox, then exit (no settle wait: the caller says the files are complete)."
+    )
+    var once = false
+
+    func run() async throws {
+        let configuration: Configuration
+        do {
+            configuration = try ConfigLoader.load(path: config, stateDirectory: stateDir)
+        } catch {
+            Logger(label: "userimportd", factory: { _ in StderrLogHandler(level: .error) }).error(
+                "bad configuration", metadata: ["error": "\(error)"])
+            throw ExitCode(2)
+        }
+        let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
+        let journal = JournalLogHandler.stderrIsJournal
+        LoggingSystem.bootstrap { _ -> any LogHandler in
+            journal
+                ? JournalLogHandler(identifier: "userimportd", level: level) : StderrLogHandler(level: level)
+        }
+        let logger = Logger(label: "userimportd")
+        let lock: StateLock
+        do {
+            lock = try StateLock(databasePath: configuration.paths.database)
+        } catch {
+            logger.critical("cannot start", metadata: ["error": "\(error)"])
+            throw ExitCode(1)
+        }
+        defer { withExtendedLifetime(lock) {} }
+        if once {
+            try runOnce(configuration, logger: logger)
+            return
+        }
+        // Created before the group runs, so an early SIGHUP is caught rather than fatal.
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
+        let control = try DaemonControl()
+        let status = StatusBoard()
+        let notifier = SystemdNotifier()
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [
+                    .init(service: WatchdogService(control: control, status: status, notifier: notifier)),
+                    .init(
+                        service: ReloadService(
+                            signals: hangups, configPath: config, stateDirectory: stateDir, control: control,
+                            status: status, notifier: notifier, logger: logger)),
+                    .init(
+                        service: ImportDaemonService(
+                            configuration: configuration, control: control, status: status,
+                            notifier: notifier,
+                            logger: logger)),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            logger.critical("daemon stopped by an error", metadata: ["error": "\(error)"])
+            throw ExitCode(1)
+        }
+    }
+
+    private func runOnce(_ configuration: Configuration, logger: Logger) throws {
+        do {
+            let pipeline = try ImportPipeline(settings: configuration.pipelineSettings, logger: logger)
+            try pipeline.reconcile()
+            try pipeline.processInbox()
+        } catch let error as SetupError {
+            logger.critical("cannot start", metadata: ["error": "\(error)"])
+            throw ExitCode(1)
+        } catch {
+            // Disk full, database busy, unreadable file: nothing is lost, the next run finishes the work.
+            logger.error(
+                "stopped by a transient error; the next run resumes", metadata: ["error": "\(error)"])
+            throw ExitCode(75)
+        }
+    }
+}
