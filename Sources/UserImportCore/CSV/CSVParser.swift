@@ -119,9 +119,12 @@ public struct CSVParser: Sendable {
             } else {
                 previousWasCR = false
             }
-            recordBytes += 1
-            if recordBytes > maxRecordBytes {
-                throw FileError.recordTooLong(line: recordStartLine, limit: maxRecordBytes)
+            // The line ending that closes a record is not part of it; one inside quotes is.
+            if !isNewline || state == .quoted {
+                recordBytes += 1
+                if recordBytes > maxRecordBytes {
+                    throw FileError.recordTooLong(line: recordStartLine, limit: maxRecordBytes)
+                }
             }
             let isBlank = byte == 0x20 || (trimTabs && byte == 0x09)
             switch state {
@@ -135,7 +138,6 @@ public struct CSVParser: Sendable {
                     try endRecord(emit: emit)
                 } else if byte == quote {
                     state = .quoted
-                    recordHasContent = true
                     quoteOpenedOnLine = line
                 } else if !isBlank {
                     field.append(byte)
@@ -190,7 +192,8 @@ public struct CSVParser: Sendable {
     }
 
     private mutating func endRecord(emit: (CSVRecord) throws -> Void) throws {
-        // Blank lines, and rows whose every field is empty (spreadsheets pad with ",,,,"), carry nothing.
+        // Blank lines, and rows whose every field is empty (spreadsheets pad with ",,,," or
+        // "","",""), carry nothing.
         if recordHasContent {
             try emit(
                 CSVRecord(line: recordStartLine, fields: fields, misplacedQuoteColumn: misplacedQuoteColumn))

@@ -22,25 +22,34 @@ public struct HeaderMap: Sendable, Equatable {
 
     public func column(of field: UserField) -> Int? { columnOfField[field] }
 
-    /// Reads a header record. Throws `FileError` for missing required or duplicated columns.
-    public init(header: CSVRecord) throws {
+    /// How each header cell reads, and the warnings for cells that read as nothing. Available even
+    /// when the header as a whole is unusable, so the report can show why.
+    public static func read(_ header: CSVRecord) -> (readings: [HeaderReading], warnings: [String]) {
         var readings: [HeaderReading] = []
         var warnings: [String] = []
-        var columnOfField: [UserField: Int] = [:]
         for (index, raw) in header.fields.enumerated() {
             let key = HeaderMap.normalise(raw)
             let field = UserField.allCases.first { $0.aliases.contains(key) }
-            if let field {
-                if let earlier = columnOfField[field] {
-                    throw FileError.duplicateColumn(field, firstColumn: earlier + 1, secondColumn: index + 1)
-                }
-                columnOfField[field] = index
-            } else if key.isEmpty {
+            if field == nil && key.isEmpty {
                 warnings.append("column \(index + 1) has no header; its values are ignored")
-            } else {
+            } else if field == nil {
                 warnings.append("column \(index + 1) \"\(raw)\" is not a known field; its values are ignored")
             }
             readings.append(HeaderReading(column: index + 1, header: raw, field: field))
+        }
+        return (readings, warnings)
+    }
+
+    /// Reads a header record. Throws `FileError` for missing required or duplicated columns.
+    public init(header: CSVRecord) throws {
+        let (readings, warnings) = HeaderMap.read(header)
+        var columnOfField: [UserField: Int] = [:]
+        for reading in readings {
+            guard let field = reading.field else { continue }
+            if let earlier = columnOfField[field] {
+                throw FileError.duplicateColumn(field, firstColumn: earlier + 1, secondColumn: reading.column)
+            }
+            columnOfField[field] = reading.column - 1
         }
         let missing = UserField.required.filter { columnOfField[$0] == nil }
         if !missing.isEmpty {

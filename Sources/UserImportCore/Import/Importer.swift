@@ -33,12 +33,13 @@ public struct Importer: Sendable {
         var decoder = TextDecoder(forced: forced)
         var parser = CSVParser(maxRecordBytes: options.maxRecordBytes)
         var validator: RowValidator?
+        var sawHeader = false
 
         func handle(_ record: CSVRecord) throws {
             guard let rowValidator = validator else {
+                (summary.headers, summary.warnings) = HeaderMap.read(record)
+                sawHeader = true
                 let header = try HeaderMap(header: record)
-                summary.headers = header.readings
-                summary.warnings = header.warnings
                 validator = RowValidator(header: header, maxValueLength: options.maxValueLength)
                 return
             }
@@ -65,7 +66,8 @@ public struct Importer: Sendable {
 
         defer {
             summary.encoding = decoder.encoding
-            summary.delimiter = parser.delimiter
+            // Without a header line there was nothing to detect a delimiter from.
+            summary.delimiter = sawHeader ? parser.delimiter : nil
         }
         try withUnsafeTemporaryAllocation(byteCount: Importer.chunkSize, alignment: 16) { buffer in
             while true {

@@ -22,7 +22,11 @@ public enum ReportText {
         field("Disposition:", disposition(record, dryRun: dryRun))
         if let path = record.path { field("Stored as:", SpreadsheetSafe.text(path)) }
         field("SHA-256:", record.sha256)
-        field("Size:", "\(record.size) bytes, \(summary.rows) data rows")
+        // A failed file was not read to the end (or not at all): its row count would mislead.
+        let rowsKnown = record.disposition != .failed || summary.counts.total > 0
+        let rowCount = summary.rows == 1 ? "1 data row" : "\(summary.rows) data rows"
+        field(
+            "Size:", "\(record.size) byte\(record.size == 1 ? "" : "s")" + (rowsKnown ? ", " + rowCount : ""))
         if let uid = record.ownerUID { field("Owner UID:", String(uid)) }
         field("Received:", record.receivedAt.rfc3339)
         field("Started:", record.startedAt.rfc3339)
@@ -44,13 +48,17 @@ public enum ReportText {
             out.write("\nWarnings\n")
             for warning in summary.warnings { out.write("  - " + SpreadsheetSafe.text(warning) + "\n") }
         }
-        out.write("\nCounts\n  ")
+        // Strict mode lists what each row would have done, but applied none of it.
+        let notApplied = record.disposition == .failed && summary.counts.total > 0
+        out.write(
+            notApplied ? "\nCounts (nothing was applied; what the rows would have done)\n  " : "\nCounts\n  ")
         out.write(RowOutcome.allCases.map { "\($0.rawValue) \(summary.counts[$0])" }.joined(separator: ", "))
         out.write("\n")
         var wroteHeading = false
         for row in rows {
             if !wroteHeading {
-                out.write("\nRows\nline\temail\tstatus\toutcome\treason\n")
+                out.write(notApplied ? "\nRows (not applied)\n" : "\nRows\n")
+                out.write("line\temail\tstatus\toutcome\treason\n")
                 wroteHeading = true
             }
             out.write(String(row.line))

@@ -29,8 +29,9 @@ public struct RowValidator: Sendable {
             guard let column = header.column(of: field), column < cells.count else { return "" }
             return cells[column]
         }
-        let emailCell = cell(.email)
-        let statusCell = cell(.userStatus)
+        // Quoted cells keep their spaces, but around an address or a status they mean nothing.
+        let emailCell = Self.trimmed(cell(.email))
+        let statusCell = Self.trimmed(cell(.userStatus))
         let status = UserStatus(cell: statusCell)
         func result(_ outcome: RowOutcome, _ reason: String, email: String = emailCell) -> ParsedRow {
             .invalid(
@@ -42,7 +43,8 @@ public struct RowValidator: Sendable {
         if cells.count != header.columnCount {
             return result(
                 .rejected,
-                "the row has \(cells.count) fields but the header has \(header.columnCount); "
+                "the row has \(cells.count) field\(cells.count == 1 ? "" : "s") but the header has "
+                    + "\(header.columnCount); "
                     + "check for a missing or extra delimiter or an unquoted value containing one")
         }
         if let column = record.misplacedQuoteColumn {
@@ -70,15 +72,23 @@ public struct RowValidator: Sendable {
             workPhone: cell(.workPhone), title: cell(.title), department: cell(.department))
         // Delete and Activate identify the user by email alone; only rows that write a profile need names.
         if status == .new || status == .update {
-            let missing = [UserField.firstName, .lastName].filter { cell($0).isEmpty }.map(\.displayName)
+            let missing = [UserField.firstName, .lastName].filter { Self.trimmed(cell($0)).isEmpty }
             if !missing.isEmpty {
+                let names = missing.map(\.displayName).joined(separator: " and ")
+                let verb = missing.count == 1 ? "is" : "are"
                 return result(
-                    .rejected,
-                    "\(missing.joined(separator: " and ")) is empty; \(status.rawValue) rows need a name",
-                    email: email)
+                    .rejected, "\(names) \(verb) empty; \(status.rawValue) rows need a name", email: email)
             }
         }
         return .valid(UserRow(line: record.line, email: email, status: status, profile: profile))
+    }
+
+    static func trimmed(_ value: String) -> String {
+        let blank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+        guard let first = value.firstIndex(where: { !blank($0) }),
+            let last = value.lastIndex(where: { !blank($0) })
+        else { return "" }
+        return String(value[first...last])
     }
 
     private func valueProblem(_ value: String, field: UserField) -> String? {
