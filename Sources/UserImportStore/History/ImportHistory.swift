@@ -75,7 +75,11 @@ public final class ImportHistory {
             .int(id ?? -1))
     }
 
+    /// Marks an import published. Not fsynced (synchronous=NORMAL for this one commit): if a power
+    /// cut loses the flag, the reconciler finds the file already in place and sets it again.
     public func markPublished(id: Int64, path: String) throws {
+        try connection.execute("PRAGMA synchronous = NORMAL")
+        defer { try? connection.execute("PRAGMA synchronous = FULL") }
         try connection.prepare("UPDATE imports SET published = 1, path = ? WHERE id = ?").run(
             .text(path), .int(id))
     }

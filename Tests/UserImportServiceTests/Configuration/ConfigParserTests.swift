@@ -1,0 +1,111 @@
+import Testing
+import UserImportCore
+import UserImportService
+
+struct ConfigParserTests {
+    func parse(_ text: String) throws -> Configuration {
+        var configuration = Configuration()
+        try ConfigParser.apply(text, file: "test.conf", to: &configuration)
+        return configuration
+    }
+
+    @Test func readsEveryKindOfValue() throws {
+        let c = try parse(
+            """
+            # comment
+            ; another comment
+            [Paths]
+            StateDirectory = /srv/users
+            Inbox=/srv/drop
+
+            [Import]
+            SettleTime=200ms
+            RescanInterval=2min
+            MaxFileSize=512M
+            MaxRows=1000
+            MaxRecordBytes=64K
+            Strict=yes
+            DuplicatePolicy=failed
+            FallbackEncoding=windows-1252
+
+            [Mail]
+            Transport=sendmail
+            From=hr@example.com
+            MaxPerMinute=60
+
+            [Log]
+            Level=Debug
+            """)
+        #expect(c.paths.inbox == "/srv/drop")
+        #expect(c.paths.done == "/srv/users/done")
+        #expect(c.paths.database == "/srv/users/userimportd.sqlite")
+        #expect(c.settleTimeMilliseconds == 200)
+        #expect(c.rescanIntervalMilliseconds == 120_000)
+        #expect(c.maxFileSize == 512 << 20)
+        #expect(c.options.maxRows == 1000)
+        #expect(c.options.maxRecordBytes == 64 << 10)
+        #expect(c.options.strict)
+        #expect(c.duplicatePolicy == .failed)
+        #expect(c.options.fallbackEncoding == .windows1252)
+        #expect(c.mail.transport == .sendmail)
+        #expect(c.mail.from == "hr@example.com")
+        #expect(c.mail.maxPerMinute == 60)
+        #expect(c.logLevel == "debug")
+    }
+
+    @Test func laterValuesWin() throws {
+        #expect(try parse("[Import]\nStrict=yes\nStrict=no\n").options.strict == false)
+    }
+
+    @Test(arguments: [
+        ("[Import]\nSettleTime=soon\n", "test.conf:2: [Import] SettleTime: must be a time span"),
+        ("[Import]\nStrict=maybe\n", "test.conf:2: [Import] Strict: use yes or no"),
+        ("[Import]\nColour=blue\n", "test.conf:2: [Import] Colour: unknown key in [Import]"),
+        ("[Imports]\n", "test.conf:1: unknown section [Imports]"),
+        ("Strict=yes\n", "test.conf:1: Strict: the key must be inside a [Section]"),
+        ("[Import]\nStrict\n", "test.conf:2: expected Key=Value"),
+        ("[Paths]\nInbox=relative/inbox\n", "test.conf:2: [Paths] Inbox: must be a path"),
+        ("[Import]\nMaxFileSize=lots\n", "test.conf:2: [Import] MaxFileSize: must be a size"),
+        ("[Import]\nFallbackEncoding=ebcdic\n", "test.conf:2: [Import] FallbackEncoding: unknown encoding"),
+        ("[Import]\nRescanInterval=10ms\n", "test.conf:2: [Import] RescanInterval: must be at least 1s"),
+        ("[Mail]\nFrom=not an address\n", "test.conf:2: [Mail] From: not a valid address"),
+        ("[Log]\nLevel=loud\n", "test.conf:2: [Log] Level: use one of"),
+    ])
+    func badValuesNameFileLineAndKey(_ text: String, _ message: String) {
+        do {
+            _ = try parse(text)
+            Issue.record("accepted: \(text)")
+        } catch {
+            #expect(String(describing: error).hasPrefix(message), "\(error)")
+        }
+    }
+
+    @Test func dropInsApplyInNameOrderAndStateDirOverridesPaths() throws {
+        let state = try TestStateDirectory()
+        let file = state.root + "/userimportd.conf"
+        try "[Import]\nStrict=yes\nMaxRows=5\n[Paths]\nInbox=/elsewhere\n".write(
+            toFile: file, atomically: true, encoding: .utf8)
+        #expect(mkdir(file + ".d", 0o755) == 0)
+        try "[Import]\nMaxRows=7\n".write(toFile: file + ".d/20-rows.conf", atomically: true, encoding: .utf8)
+        try "[Import]\nMaxRows=6\nStrict=no\n".write(
+            toFile: file + ".d/10-first.conf", atomically: true, encoding: .utf8)
+        try "[Import]\nMaxRows=99\n".write(
+            toFile: file + ".d/30-ignored.txt", atomically: true, encoding: .utf8)
+        let c = try ConfigLoader.load(path: file, stateDirectory: state.root)
+        #expect(c.options.maxRows == 7)
+        #expect(c.options.strict == false)
+        #expect(c.paths.inbox == state.root + "/inbox")
+        #expect(throws: ConfigError.self) {
+            try ConfigLoader.load(path: state.root + "/missing.conf", stateDirectory: nil)
+        }
+    }
+
+    @Test func defaultsNeedNoFile() throws {
+        let c = try ConfigLoader.load(path: nil, stateDirectory: "./var")
+        #expect(c.paths.inbox == "./var/inbox")
+        #expect(c.settleTimeMilliseconds == 1000)
+        #expect(c.rescanIntervalMilliseconds == 60_000)
+        #expect(c.mail.transport == .maildir)
+        #expect(c.options.strict == false)
+    }
+}
