@@ -69,7 +69,9 @@ public struct FileName: Hashable, Sendable, Comparable {
     /// Always short enough that the report name fits in NAME_MAX (255 bytes).
     public func publishedName(importID: Int64, attempt: Int) -> FileName {
         let maxLength = 255 - FileName.reportSuffix.count
-        let dot = bytes.lastIndex(of: UInt8(ascii: ".")).flatMap { $0 > 0 ? $0 : nil } ?? bytes.count
+        var dot = bytes.lastIndex(of: UInt8(ascii: ".")).flatMap { $0 > 0 ? $0 : nil } ?? bytes.count
+        // An "extension" too long to keep (`a.bbbb…`) is treated as part of the stem and shortened with it.
+        if bytes.count - dot > 32 { dot = bytes.count }
         var stem = Array(bytes[..<dot])
         let ext = Array(bytes[dot...])
         var tag: [UInt8] = []

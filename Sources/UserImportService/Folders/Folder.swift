@@ -52,7 +52,8 @@ public final class Folder: Sendable {
 
     /// Opens `path`, creating it (mode `mode`) when missing.
     public init(path: String, create mode: mode_t? = nil) throws {
-        if let mode, mkdir(path, mode) != 0, errno != EEXIST {
+        // Only when missing: under RestrictSUIDSGID= even a mkdir of an existing setgid folder is refused.
+        if let mode, access(path, F_OK) != 0, mkdir(path, mode) != 0, errno != EEXIST {
             throw SystemError("cannot create directory", name: path)
         }
         let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)

@@ -147,7 +147,7 @@ public final class ImportPipeline {
         var current = path.hasPrefix("/") ? "" : "."
         for component in path.split(separator: "/") {
             current += "/" + component
-            if mkdir(current, 0o755) != 0 && errno != EEXIST {
+            if access(current, F_OK) != 0 && mkdir(current, 0o755) != 0 && errno != EEXIST {
                 throw SystemError("cannot create directory", name: current)
             }
         }
