@@ -5,7 +5,16 @@ PREFIX  ?= /usr/local
 BIN     := .build/debug
 STATE   ?= ./var
 
-.PHONY: deps build run once test lint clean
+CONFIGURATION ?= release
+SBINDIR ?= $(PREFIX)/sbin
+BINDIR  ?= $(PREFIX)/bin
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+DOCDIR  ?= $(PREFIX)/share/doc/userimportd
+SYSCONFDIR ?= /etc
+
+.PHONY: deps build run once test test-unit test-systemd lint install uninstall clean
 
 # The two C libraries we link; installed when missing (CI and a fresh Debian 12 run as root).
 deps:
@@ -34,10 +43,43 @@ once: build
 lint:
 	$(SWIFT) format lint --strict --recursive Sources Tests
 
-test: deps lint
+# Everything: lint, unit and integration tests (swift test), then the end-to-end suite under a
+# private systemd.
+test: test-unit test-systemd
+
+test-unit: deps lint
 	$(SWIFT) build --build-tests 2>&1 | tee .build-log.txt; test $${PIPESTATUS[0]} -eq 0
 	@! grep -E '^/.*/(Sources|Tests)/.*warning:' .build-log.txt || { echo "build has warnings" >&2; exit 1; }
 	$(SWIFT) test --skip-build
+
+test-systemd: deps
+	$(SWIFT) build
+	Tests/SystemdEndToEnd/run.sh
+
+# FHS install; DESTDIR for packaging. The configuration example is installed only when none exists.
+install:
+	@test "$(CONFIGURATION)" = debug || $(SWIFT) build -c $(CONFIGURATION)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
+		$(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSCONFDIR)/userimportd
+	install -m 0755 .build/$(CONFIGURATION)/userimportd $(DESTDIR)$(SBINDIR)/userimportd
+	install -m 0755 .build/$(CONFIGURATION)/userimportctl $(DESTDIR)$(BINDIR)/userimportctl
+	sed -e 's|/usr/local/sbin/userimportd|$(SBINDIR)/userimportd|' \
+		-e 's|/etc/userimportd/|$(SYSCONFDIR)/userimportd/|' \
+		-e 's|/usr/local/share/doc/userimportd|$(DOCDIR)|' \
+		systemd/userimportd.service > $(DESTDIR)$(UNITDIR)/userimportd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/userimportd.service
+	install -m 0644 systemd/userimportd.sysusers $(DESTDIR)$(SYSUSERSDIR)/userimportd.conf
+	install -m 0644 systemd/userimportd.tmpfiles $(DESTDIR)$(TMPFILESDIR)/userimportd.conf
+	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	test -e $(DESTDIR)$(SYSCONFDIR)/userimportd/userimportd.conf || \
+		install -m 0644 etc/userimportd.conf $(DESTDIR)$(SYSCONFDIR)/userimportd/userimportd.conf
+
+# Leaves the configuration and /var/lib/userimportd (the history) in place, as dpkg's remove does.
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/userimportd $(DESTDIR)$(BINDIR)/userimportctl \
+		$(DESTDIR)$(UNITDIR)/userimportd.service $(DESTDIR)$(SYSUSERSDIR)/userimportd.conf \
+		$(DESTDIR)$(TMPFILESDIR)/userimportd.conf $(DESTDIR)$(DOCDIR)/README.md
+	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
 
 clean:
 	rm -rf .build .build-log.txt

@@ -7,7 +7,7 @@ struct UserImportCtl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "userimportctl",
         abstract: "Inspect and drive userimportd: history, reports, dry runs.",
-        subcommands: [ValidateCommand.self, HistoryCommand.self, ReportCommand.self])
+        subcommands: [ValidateCommand.self, HistoryCommand.self, ReportCommand.self, UsersCommand.self])
 
     static func main() {
         do {

@@ -4,8 +4,9 @@ import UserImportCore
 /// Crash and stall points for the end-to-end tests, compiled into debug builds only.
 ///
 /// `USERIMPORTD_TEST_KILL_AT=<step>` sends the process SIGKILL at that step boundary of the
-/// pipeline; `USERIMPORTD_TEST_STALL_ON=<file name>` stops the import of that file forever
-/// (the watchdog test). Release builds compile every call here to nothing.
+/// pipeline; `USERIMPORTD_TEST_STALL_TOKEN=<path>` stalls the import in hand forever if that
+/// file can be removed (once: the restarted daemon finds no token). Release builds compile every
+/// call here to nothing.
 enum TestHooks {
     enum Step: String {
         case claimed, committed, reportWritten = "report-written", moved
@@ -23,7 +24,7 @@ enum TestHooks {
     @inline(__always)
     static func reading(_ file: FileName) {
         #if DEBUG
-            if let stall = getenv("USERIMPORTD_TEST_STALL_ON"), String(cString: stall) == file.display {
+            if let token = getenv("USERIMPORTD_TEST_STALL_TOKEN"), unlink(token) == 0 {
                 while true { pause() }
             }
         #endif
