@@ -5,6 +5,7 @@
 #include <sys/statfs.h>
 #include <sys/eventfd.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 
 #ifndef RENAME_NOREPLACE
 #define RENAME_NOREPLACE (1 << 0)
@@ -18,4 +19,11 @@ static inline int userimport_rename_noreplace(int from_dir, const char *from, in
 /// open(2) with a mode; Swift cannot call the variadic openat.
 static inline int userimport_openat(int dir, const char *path, int flags, mode_t mode) {
     return openat(dir, path, flags, mode);
+}
+
+/// Columns of the terminal on fd, or 0 when it is not a terminal (ioctl is variadic).
+static inline int userimport_terminal_width(int fd) {
+    struct winsize size;
+    if (ioctl(fd, TIOCGWINSZ, &size) != 0) return 0;
+    return size.ws_col;
 }

@@ -2,17 +2,28 @@ import ArgumentParser
 import UserImportService
 import UserImportStore
 
-/// `--state-dir`, shared by every subcommand.
+/// `--config` and `--state-dir`, shared by every subcommand: the same files the daemon uses.
 struct StateOptions: ParsableArguments {
-    @Option(help: "State directory (inbox/, done/, failed/, userimportd.sqlite).")
-    var stateDir: String = "/var/lib/userimportd"
+    @Option(help: "Configuration file (default /etc/userimportd/userimportd.conf when it exists).")
+    var config: String?
 
-    var settings: PipelineSettings { PipelineSettings(paths: StatePaths(stateDirectory: stateDir)) }
+    @Option(
+        help: "State directory (inbox/, done/, failed/, userimportd.sqlite); overrides the configured paths.")
+    var stateDir: String?
 
-    /// The database read-only; an empty in-memory one when the daemon has not created it yet, so
-    /// `validate` works on a fresh machine.
+    func configuration() throws -> Configuration {
+        do {
+            return try ConfigLoader.load(path: config, stateDirectory: stateDir)
+        } catch let error as ConfigError {
+            throw ValidationError("bad configuration: \(error)")
+        }
+    }
+
+    /// The database read-only (never migrated or written by this tool, except `submit`'s inbox
+    /// copy); an empty in-memory one when the daemon has not created it yet, so `validate` works
+    /// on a fresh machine.
     func openDatabase() throws -> ImportDatabase {
-        let path = settings.paths.database
+        let path = try configuration().paths.database
         if FileSystem.exists(path) { return try ImportDatabase(path: path, readOnly: true) }
         return try ImportDatabase(path: ":memory:")
     }

@@ -7,7 +7,10 @@ struct UserImportCtl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "userimportctl",
         abstract: "Inspect and drive userimportd: history, reports, dry runs.",
-        subcommands: [ValidateCommand.self, HistoryCommand.self, ReportCommand.self, UsersCommand.self])
+        subcommands: [
+            StatusCommand.self, HistoryCommand.self, ReportCommand.self, UsersCommand.self, UserCommand.self,
+            ValidateCommand.self, SubmitCommand.self, ExportCommand.self, OutboxCommand.self,
+        ])
 
     static func main() {
         do {

@@ -1,45 +1,104 @@
 import ArgumentParser
+import Foundation
 import UserImportCore
+import UserImportService
 import UserImportStore
 
 struct UsersCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "users",
         abstract: "List the user directory.",
-        discussion: "Example: userimportctl users --state invited --json")
+        discussion: "Example: userimportctl users --state invited --search doe --json")
 
     @OptionGroup var state: StateOptions
-    @Option(name: .customLong("state"), help: "Only users in this state: invited, active or deleted.")
-    var userState: UserState?
+    @Option(
+        name: .customLong("state"), help: "Only users in this state (repeatable): invited, active, deleted.")
+    var states: [UserState] = []
+    @Option(help: "Only users whose email or name contains this text (any case).") var search: String?
     @Flag(help: "Print a JSON array (SPEC §12).") var json = false
 
     func run() throws {
-        let users = try UserListing(database: try state.openDatabase()).users(state: userState)
+        let listing = UserListing(database: try state.openDatabase())
         var out = StandardOutput()
         if json {
+            var first = true
             out.write("[")
-            for (index, user) in users.enumerated() {
-                let p = user.profile
-                let fields: [(String, String)] = [
-                    ("email", user.email), ("first_name", p.firstName), ("last_name", p.lastName),
-                    ("alternate_id", p.alternateID), ("work_phone", p.workPhone), ("title", p.title),
-                    ("department", p.department), ("state", user.state.rawValue),
-                ]
-                out.write(index == 0 ? "\n" : ",\n")
-                out.write(
-                    "{" + fields.map { JSON.quoted($0.0) + ":" + JSON.quoted($0.1) }.joined(separator: ",")
-                        + "}")
+            try listing.forEachUser(states: states, search: search) { user in
+                out.write(first ? "\n" : ",\n")
+                first = false
+                out.write(ReportJSON.user(user))
             }
             out.write("]\n")
-        } else {
-            out.write("EMAIL\tSTATE\tFIRST NAME\tLAST NAME\tTITLE\tDEPARTMENT\n")
-            for user in users {
-                let p = user.profile
-                let cells = [user.email, user.state.rawValue, p.firstName, p.lastName, p.title, p.department]
-                out.write(cells.map(SpreadsheetSafe.text).joined(separator: "\t") + "\n")
-            }
+            out.flush()
+            return
         }
+        var table = TextTable(columns: [
+            .init("EMAIL", flexible: true), .init("STATE"), .init("FIRST NAME"), .init("LAST NAME"),
+            .init("TITLE"),
+            .init("DEPARTMENT"),
+        ])
+        try listing.forEachUser(states: states, search: search) { user in
+            let p = user.profile
+            table.append([user.email, user.state.rawValue, p.firstName, p.lastName, p.title, p.department])
+        }
+        out.write(table.rows.isEmpty ? "No users.\n" : table.render(width: Terminal.width))
         out.flush()
+    }
+}
+
+struct UserCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "user",
+        abstract: "One user: profile, state, and every import row that named the address.",
+        discussion: "Example: userimportctl user jane.doe@example.com")
+
+    @OptionGroup var state: StateOptions
+    @Argument(help: "The email address (any case).") var email: String
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() throws {
+        let listing = UserListing(database: try state.openDatabase())
+        let key = EmailAddress.key(for: email) ?? email
+        let lineage = try listing.lineage(email: key)
+        guard let user = try listing.user(email: key) else {
+            throw ToolError(
+                description: "no user \(key)" + (lineage.isEmpty ? "" : " (rejected rows named it)"))
+        }
+        if json {
+            let rows = lineage.map { entry in
+                "{\"import_id\":\(entry.importID),\"file\":\(JSON.quoted(entry.fileName)),"
+                    + "\"received_at\":\(JSON.quoted(entry.received.rfc3339)),\"line\":\(entry.row.line),"
+                    + "\"status\":\(JSON.quoted(entry.row.status)),\"outcome\":\(JSON.quoted(entry.row.outcome.rawValue)),"
+                    + "\"reason\":\(JSON.quoted(entry.row.reason))}"
+            }
+            Output.write(
+                String(ReportJSON.user(user).dropLast()) + ",\"imports\":[" + rows.joined(separator: ",")
+                    + "]}\n")
+            return
+        }
+        let p = user.profile
+        var text = ""
+        for (label, value) in [
+            ("Email", user.email), ("State", user.state.rawValue), ("First Name", p.firstName),
+            ("Last Name", p.lastName), ("Alternate ID", p.alternateID), ("Work Phone", p.workPhone),
+            ("Title", p.title), ("Department", p.department),
+        ] {
+            text +=
+                (label + ":").padding(toLength: 14, withPad: " ", startingAt: 0) + SpreadsheetSafe.text(value)
+                + "\n"
+        }
+        var table = TextTable(columns: [
+            .init("IMPORT", alignRight: true), .init("RECEIVED"), .init("FILE", flexible: true),
+            .init("LINE", alignRight: true), .init("STATUS"), .init("OUTCOME"), .init("REASON"),
+        ])
+        for entry in lineage {
+            table.append([
+                String(entry.importID), Format.time(entry.received), entry.fileName, String(entry.row.line),
+                entry.row.status, entry.row.outcome.rawValue, entry.row.reason,
+            ])
+        }
+        text += "\nImports that named this address\n" + table.render(width: Terminal.width)
+        Output.write(text)
     }
 }
 

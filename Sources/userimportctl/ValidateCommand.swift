@@ -17,7 +17,8 @@ struct ValidateCommand: ParsableCommand {
     func run() throws {
         let database = try state.openDatabase()
         let result = try DryRun.validate(
-            path: file, database: database, settings: state.settings, now: SystemClock.now())
+            path: file, database: database, settings: try state.configuration().pipelineSettings,
+            now: SystemClock.now())
         var out = StandardOutput()
         ReportText.render(result.record, rows: result.rows, dryRun: true, to: &out)
         out.flush()

@@ -61,6 +61,19 @@ public enum ReportJSON {
     }
 }
 
+extension ReportJSON {
+    /// A user as `users --json` lists it (SPEC §12).
+    public static func user(_ user: StoredUser) -> String {
+        let p = user.profile
+        let fields: [(String, String)] = [
+            ("email", user.email), ("first_name", p.firstName), ("last_name", p.lastName),
+            ("alternate_id", p.alternateID), ("work_phone", p.workPhone), ("title", p.title),
+            ("department", p.department), ("state", user.state.rawValue),
+        ]
+        return "{" + fields.map { JSON.quoted($0.0) + ":" + JSON.quoted($0.1) }.joined(separator: ",") + "}"
+    }
+}
+
 /// Writes `{"key":value,...` one member at a time (no closing brace).
 struct JSONObjectWriter<Out: TextOutputStream> {
     var out: Out

@@ -124,6 +124,26 @@ public final class ImportHistory {
         return result
     }
 
+    /// The newest published import of a file name (`report --file`), optionally with given bytes
+    /// and newer than `after` (`submit --wait`).
+    public func latest(fileName: String, sha256: String? = nil, after id: Int64 = 0) throws -> ImportRecord? {
+        let statement = try connection.prepare(
+            """
+            SELECT \(Self.columns) FROM imports
+            WHERE published = 1 AND file_name = ?1 AND (?2 IS NULL OR sha256 = ?2) AND id > ?3
+            ORDER BY id DESC LIMIT 1
+            """)
+        try statement.bind(.text(fileName), .optionalText(sha256), .int(id))
+        defer { statement.reset() }
+        guard try statement.step() else { return nil }
+        return try Self.read(statement)
+    }
+
+    /// The highest import id so far (0 when none).
+    public func lastID() throws -> Int64 {
+        try connection.scalar("SELECT max(id) FROM imports") ?? 0
+    }
+
     /// How many imports were received since `time` (the "today" in the daemon's status).
     public func count(since time: Timestamp) throws -> Int {
         Int(

@@ -1,0 +1,69 @@
+import Glibc
+import UserImportCore
+
+/// `userimportctl submit`: copies a file into the inbox the safe way — under an in-progress name
+/// the daemon ignores, fsynced, then renamed to its real name (never replacing a waiting file).
+public enum Submission {
+    public struct Submitted: Sendable {
+        public var name: String
+        public var sha256: String
+    }
+
+    public static func copy(_ path: String, intoInbox inboxPath: String) throws -> Submitted {
+        let baseName = String(path.split(separator: "/").last ?? Substring(path))
+        let name = FileName(baseName)
+        guard name.kind != .inProgress else {
+            throw SubmissionError("\(baseName) has an in-progress name the daemon ignores; rename it first")
+        }
+        let source = open(path, O_RDONLY | O_CLOEXEC)
+        guard source >= 0 else { throw SystemError("cannot open", name: path) }
+        defer { close(source) }
+        var info = stat()
+        guard fstat(source, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+            throw SubmissionError("\(path) is not a regular file")
+        }
+        let inbox = try Folder(path: inboxPath)
+        let temp = FileName(".\(baseName).submit-\(getpid()).part")
+        let target = try inbox.create(temp, mode: 0o640)
+        var hasher = SHA256()
+        do {
+            defer { close(target) }
+            var buffer = [UInt8](repeating: 0, count: 256 * 1024)
+            while true {
+                let count = buffer.withUnsafeMutableBytes { read(source, $0.baseAddress, $0.count) }
+                if count < 0 && errno == EINTR { continue }
+                guard count >= 0 else { throw SystemError("cannot read", name: path) }
+                if count == 0 { break }
+                hasher.update(buffer[0..<count])
+                var written = 0
+                while written < count {
+                    let n = buffer[written..<count].withUnsafeBytes {
+                        write(target, $0.baseAddress, $0.count)
+                    }
+                    guard n > 0 else {
+                        throw SystemError("cannot write", name: inboxPath + "/" + temp.display)
+                    }
+                    written += n
+                }
+            }
+            guard fsync(target) == 0 else { throw SystemError("cannot fsync", name: temp.display) }
+            try inbox.move(temp, to: inbox, as: name, replace: false)
+        } catch {
+            try? inbox.remove(temp)
+            if let systemError = error as? SystemError, systemError.code == EEXIST {
+                throw SubmissionError("a file named \(baseName) is already waiting in the inbox")
+            }
+            throw error
+        }
+        try inbox.sync()
+        return Submitted(name: name.display, sha256: hasher.finalizeHex())
+    }
+}
+
+public struct SubmissionError: Error, CustomStringConvertible {
+    public let description: String
+
+    init(_ description: String) {
+        self.description = description
+    }
+}

@@ -1,0 +1,47 @@
+import ArgumentParser
+import UserImportCore
+import UserImportService
+import UserImportStore
+
+struct OutboxCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "outbox",
+        abstract: "Invitation and activation emails with their state: pending, sent, failed.",
+        discussion: "Example: userimportctl outbox --state failed")
+
+    @OptionGroup var state: StateOptions
+    @Option(name: .customLong("state"), help: "Only pending, sent or failed.") var mailState:
+        OutboxEntry.State?
+    @Option(help: "Show at most this many, newest first.") var limit: Int = 1000
+    @Flag(help: "Print a JSON array (SPEC §12).") var json = false
+
+    func run() throws {
+        let entries = try OutboxListing(database: try state.openDatabase()).entries(
+            state: mailState, limit: limit)
+        if json {
+            let objects = entries.map { entry in
+                "{\"id\":\(entry.id),\"kind\":\(JSON.quoted(entry.kind.rawValue)),\"email\":\(JSON.quoted(entry.email)),"
+                    + "\"state\":\(JSON.quoted(entry.state.rawValue)),\"attempts\":\(entry.attempts),"
+                    + "\"import_id\":\(entry.importID),\"line\":\(entry.line),"
+                    + "\"created_at\":\(JSON.quoted(entry.createdAt.rfc3339)),"
+                    + "\"last_error\":\(entry.lastError.map(JSON.quoted) ?? "null")}"
+            }
+            Output.write("[" + objects.joined(separator: ",\n") + "]\n")
+            return
+        }
+        var table = TextTable(columns: [
+            .init("ID", alignRight: true), .init("KIND"), .init("EMAIL", flexible: true), .init("STATE"),
+            .init("ATTEMPTS", alignRight: true), .init("IMPORT", alignRight: true), .init("QUEUED"),
+        ])
+        for entry in entries {
+            table.append([
+                String(entry.id), entry.kind.rawValue, entry.email, entry.state.rawValue,
+                String(entry.attempts),
+                String(entry.importID), Format.time(entry.createdAt),
+            ])
+        }
+        Output.write(entries.isEmpty ? "The outbox is empty.\n" : table.render(width: Terminal.width))
+    }
+}
+
+extension OutboxEntry.State: ExpressibleByArgument {}
