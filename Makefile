@@ -16,10 +16,11 @@ SYSCONFDIR ?= /etc
 
 .PHONY: deps build run once test test-unit test-systemd lint install uninstall clean
 
-# The two C libraries we link; installed when missing (CI and a fresh Debian 12 run as root).
+# The two C libraries we link, and msmtp (the mail tests' sendmail-compatible client); installed
+# when missing (CI and a fresh Debian 12 run as root).
 deps:
 	@missing=""; \
-	for package in libsqlite3-dev libsystemd-dev; do \
+	for package in libsqlite3-dev libsystemd-dev msmtp; do \
 		dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$package"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -73,6 +74,11 @@ install:
 	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
 	test -e $(DESTDIR)$(SYSCONFDIR)/userimportd/userimportd.conf || \
 		install -m 0644 etc/userimportd.conf $(DESTDIR)$(SYSCONFDIR)/userimportd/userimportd.conf
+	install -d $(DESTDIR)$(SYSCONFDIR)/userimportd/templates
+	for template in etc/templates/*.txt; do \
+		target=$(DESTDIR)$(SYSCONFDIR)/userimportd/templates/$$(basename $$template); \
+		test -e $$target || install -m 0644 $$template $$target; \
+	done
 
 # Leaves the configuration and /var/lib/userimportd (the history) in place, as dpkg's remove does.
 uninstall:

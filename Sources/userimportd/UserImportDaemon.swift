@@ -65,6 +65,7 @@ struct UserImportDaemon: AsyncParsableCommand {
         // Created before the group runs, so an early SIGHUP is caught rather than fatal.
         let hangups = await UnixSignalsSequence(trapping: .sighup)
         let control = try DaemonControl()
+        let mailControl = try DaemonControl()
         let status = StatusBoard()
         let notifier = SystemdNotifier()
         let group = ServiceGroup(
@@ -76,10 +77,13 @@ struct UserImportDaemon: AsyncParsableCommand {
                             signals: hangups, configPath: config, stateDirectory: stateDir, control: control,
                             status: status, notifier: notifier, logger: logger)),
                     .init(
+                        service: DeliveryService(
+                            configuration: configuration, control: mailControl, logger: logger)),
+                    .init(
                         service: ImportDaemonService(
                             configuration: configuration, control: control, status: status,
                             notifier: notifier,
-                            logger: logger)),
+                            logger: logger, mailControl: mailControl)),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))

@@ -87,6 +87,8 @@ public enum ConfigParser {
         case ("Mail", "Maildir"): c.mail.maildir = value.isEmpty ? nil : try path(value)
         case ("Mail", "Templates"): c.mail.templates = try path(value)
         case ("Mail", "MaxPerMinute"): c.mail.maxPerMinute = try count(value)
+        case ("Mail", "MaxAttempts"): c.mail.maxAttempts = try count(value)
+        case ("Mail", "RetryInterval"): c.mail.retryIntervalMilliseconds = max(1, try milliseconds(value))
         case ("Log", "Level"):
             let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
             guard levels.contains(value.lowercased()) else {

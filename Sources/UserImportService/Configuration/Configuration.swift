@@ -42,6 +42,10 @@ public struct MailSettings: Sendable, Equatable {
     public var maildir: String?
     public var templates = "/etc/userimportd/templates"
     public var maxPerMinute = 600
+    /// Attempts before an email is marked failed.
+    public var maxAttempts = 10
+    /// The first retry waits this long; each further one twice as long, up to an hour.
+    public var retryIntervalMilliseconds = 30_000
 
     public init() {}
 }

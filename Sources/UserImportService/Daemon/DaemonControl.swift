@@ -51,6 +51,18 @@ public final class DaemonControl: Sendable {
         Self.monotonicNanoseconds() &- state.withLock { $0.lastHeartbeat }
     }
 
+    /// Sleeps until woken (a stop, a reload, new mail) or `milliseconds` pass.
+    func sleep(milliseconds: Int) {
+        var descriptor = pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0)
+        _ = poll(&descriptor, 1, Int32(clamping: milliseconds))
+        drainWake()
+    }
+
+    /// Wakes a sleeping worker without asking anything of it (new work arrived).
+    public func nudge() {
+        wake()
+    }
+
     func drainWake() {
         var value: UInt64 = 0
         _ = read(wakeFD, &value, 8)

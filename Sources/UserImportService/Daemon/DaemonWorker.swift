@@ -13,6 +13,8 @@ final class DaemonWorker {
     private let status: StatusBoard
     private let notifier: SystemdNotifier
     private let logger: Logger
+    /// Woken when an import queued emails.
+    private let mailControl: DaemonControl?
 
     /// Names seen by events or scans and not yet taken; `immediate` for renamed-in files.
     private var candidates: [FileName: Bool] = [:]
@@ -25,13 +27,14 @@ final class DaemonWorker {
 
     init(
         configuration: Configuration, control: DaemonControl, status: StatusBoard, notifier: SystemdNotifier,
-        logger: Logger
+        logger: Logger, mailControl: DaemonControl?
     ) {
         self.configuration = configuration
         self.control = control
         self.status = status
         self.notifier = notifier
         self.logger = logger
+        self.mailControl = mailControl
     }
 
     func run() throws {
@@ -128,6 +131,9 @@ final class DaemonWorker {
                 if let record = try pipeline.process(name, info: info) {
                     status.finished(record, day: Self.day(Self.startOfToday()))
                     notifier.status(status.text)
+                    if record.summary.counts.created + record.summary.counts.activated > 0 {
+                        mailControl?.nudge()
+                    }
                 }
                 candidates[name] = nil
                 backoffMilliseconds = 0

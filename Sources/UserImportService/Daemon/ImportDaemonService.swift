@@ -11,36 +11,75 @@ public struct ImportDaemonService: Service {
     let status: StatusBoard
     let notifier: SystemdNotifier
     let logger: Logger
+    let mailControl: DaemonControl?
 
     public init(
         configuration: Configuration, control: DaemonControl, status: StatusBoard, notifier: SystemdNotifier,
-        logger: Logger
+        logger: Logger, mailControl: DaemonControl? = nil
     ) {
         self.configuration = configuration
         self.control = control
         self.status = status
         self.notifier = notifier
         self.logger = logger
+        self.mailControl = mailControl
     }
 
     public func run() async throws {
         try await withGracefulShutdownHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
-                Thread.detachNewThread { [configuration, control, status, notifier, logger] in
-                    let worker = DaemonWorker(
-                        configuration: configuration, control: control, status: status, notifier: notifier,
-                        logger: logger)
-                    do {
-                        try worker.run()
-                        continuation.resume()
-                    } catch {
-                        continuation.resume(throwing: error)
-                    }
-                }
+            try await runOnOwnThread { [configuration, control, status, notifier, logger, mailControl] in
+                try DaemonWorker(
+                    configuration: configuration, control: control, status: status, notifier: notifier,
+                    logger: logger, mailControl: mailControl
+                ).run()
             }
         } onGracefulShutdown: { [control, notifier, logger] in
             notifier.stopping()
             logger.info("daemon stopping", metadata: ["message_id": "\(LogMessageID.daemonStopping)"])
+            control.requestStop()
+        }
+    }
+}
+
+/// Runs a blocking loop on a thread of its own and waits for it without blocking the
+/// cooperative pool (SQLite and process spawning block).
+func runOnOwnThread(_ body: @escaping @Sendable () throws -> Void) async throws {
+    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
+        Thread.detachNewThread {
+            do {
+                try body()
+                continuation.resume()
+            } catch {
+                continuation.resume(throwing: error)
+            }
+        }
+    }
+}
+
+/// Delivers the outbox through the configured transport, beside (never in the way of) imports.
+public struct DeliveryService: Service {
+    let configuration: Configuration
+    let control: DaemonControl
+    let logger: Logger
+
+    public init(configuration: Configuration, control: DaemonControl, logger: Logger) {
+        self.configuration = configuration
+        self.control = control
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let mail = configuration.mail
+        let database = configuration.paths.database
+        let maildir = mail.maildir ?? ImportPipeline.parent(database) + "/mail"
+        try await withGracefulShutdownHandler {
+            try await runOnOwnThread { [control, logger] in
+                try DeliveryWorker(
+                    settings: mail, databasePath: database, maildirPath: maildir, control: control,
+                    logger: logger
+                ).run()
+            }
+        } onGracefulShutdown: { [control] in
             control.requestStop()
         }
     }

@@ -51,3 +51,73 @@ public final class OutboxListing {
         Int(try connection.scalar("SELECT count(*) FROM outbox WHERE state = ?", .text(state.rawValue)) ?? 0)
     }
 }
+
+/// A queued email with what its message needs.
+public struct PendingMail: Sendable, Equatable {
+    public var id: Int64
+    public var kind: NotificationKind
+    public var user: StoredUser
+    public var attempts: Int
+}
+
+/// The outbox table, delivery side: what is due, and what became of each attempt.
+public final class OutboxQueue {
+    private let connection: SQLiteConnection
+
+    public init(database: ImportDatabase) {
+        connection = database.connection
+    }
+
+    /// Pending emails whose next attempt is due, oldest first. Names come from the outbox row (as
+    /// they were when the email was queued); title and department from the directory.
+    public func due(now: Timestamp, limit: Int) throws -> [PendingMail] {
+        let statement = try connection.prepare(
+            """
+            SELECT o.id, o.kind, o.email, o.first_name, o.last_name, o.attempts,
+                   coalesce(u.title, ''), coalesce(u.department, ''), coalesce(u.state, 'invited')
+            FROM outbox o LEFT JOIN users u ON u.email = o.email
+            WHERE o.state = 'pending' AND coalesce(o.next_attempt_at, 0) <= ?1
+            ORDER BY o.id LIMIT ?2
+            """)
+        try statement.bind(.int(now.millisecondsSinceEpoch), .int(Int64(limit)))
+        var result: [PendingMail] = []
+        while try statement.step() {
+            guard let kind = NotificationKind(rawValue: statement.text(1)) else {
+                throw StoreError.corruptRecord("outbox kind of \(statement.int(0))")
+            }
+            let user = StoredUser(
+                email: statement.text(2),
+                profile: UserProfile(
+                    firstName: statement.text(3), lastName: statement.text(4), title: statement.text(6),
+                    department: statement.text(7)),
+                state: UserState(rawValue: statement.text(8)) ?? .invited)
+            result.append(
+                PendingMail(id: statement.int(0), kind: kind, user: user, attempts: Int(statement.int(5))))
+        }
+        return result
+    }
+
+    /// When the next pending email is due; nil when none is pending.
+    public func nextDue() throws -> Timestamp? {
+        try connection.scalar("SELECT min(coalesce(next_attempt_at, 0)) FROM outbox WHERE state = 'pending'")
+            .map(Timestamp.init(millisecondsSinceEpoch:))
+    }
+
+    public func markSent(id: Int64, attempts: Int, at time: Timestamp) throws {
+        try connection.prepare(
+            "UPDATE outbox SET state = 'sent', attempts = ?2, sent_at = ?3, last_error = NULL WHERE id = ?1"
+        ).run(.int(id), .int(Int64(attempts)), .int(time.millisecondsSinceEpoch))
+    }
+
+    public func markRetry(id: Int64, attempts: Int, next: Timestamp, error: String) throws {
+        try connection.prepare(
+            "UPDATE outbox SET attempts = ?2, next_attempt_at = ?3, last_error = ?4 WHERE id = ?1"
+        ).run(.int(id), .int(Int64(attempts)), .int(next.millisecondsSinceEpoch), .text(error))
+    }
+
+    public func markFailed(id: Int64, attempts: Int, error: String) throws {
+        try connection.prepare(
+            "UPDATE outbox SET state = 'failed', attempts = ?2, last_error = ?3 WHERE id = ?1"
+        ).run(.int(id), .int(Int64(attempts)), .text(error))
+    }
+}

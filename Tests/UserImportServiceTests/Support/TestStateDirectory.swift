@@ -92,3 +92,16 @@ struct TestFailure: Error, CustomStringConvertible {
         self.description = description
     }
 }
+
+/// A writable connection for tests that rebuild a state by hand.
+struct ImportDatabaseWriter {
+    let database: ImportDatabase
+
+    init(_ state: TestStateDirectory) throws {
+        database = try ImportDatabase(path: state.paths.database)
+    }
+
+    func execute(_ sql: String) throws {
+        try database.connection.execute(sql)
+    }
+}

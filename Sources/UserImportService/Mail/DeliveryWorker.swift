@@ -1,0 +1,145 @@
+import Foundation
+import Logging
+import UserImportCore
+import UserImportStore
+
+/// Sends queued emails on a thread of its own, so a slow relay never holds up an import.
+///
+/// Retries with exponential back-off (RetryInterval doubling, at most an hour) up to MaxAttempts,
+/// then marks the email failed. At most MaxPerMinute messages leave per minute. Delivery is at
+/// least once: a crash between handing a message over and recording it sends it once more, with
+/// the same Message-ID (Maildir delivery detects even that and delivers once).
+final class DeliveryWorker {
+    private let settings: MailSettings
+    private let databasePath: String
+    private let maildirPath: String
+    private let control: DaemonControl
+    private let logger: Logger
+    private var sentTimes: [UInt64] = []
+
+    init(
+        settings: MailSettings, databasePath: String, maildirPath: String, control: DaemonControl,
+        logger: Logger
+    ) {
+        self.settings = settings
+        self.databasePath = databasePath
+        self.maildirPath = maildirPath
+        self.control = control
+        self.logger = logger
+    }
+
+    static func templates(from folder: String) throws -> [NotificationKind: MailTemplate] {
+        var result: [NotificationKind: MailTemplate] = [
+            .invitation: .defaultInvitation, .activation: .defaultActivation,
+        ]
+        for kind in NotificationKind.allCases {
+            let path = folder + "/" + kind.rawValue + ".txt"
+            guard FileManager.default.fileExists(atPath: path) else { continue }
+            do {
+                result[kind] = try MailTemplate(parsing: try String(contentsOfFile: path, encoding: .utf8))
+            } catch {
+                throw SetupError("mail template \(path): \(error)")
+            }
+        }
+        return result
+    }
+
+    func run() throws {
+        let transport: MailTransport
+        switch settings.transport {
+        case .none:
+            logger.notice("mail transport is none: emails stay pending in the outbox")
+            return
+        case .maildir: transport = try MaildirTransport(path: maildirPath)
+        case .sendmail: transport = SendmailTransport(path: settings.sendmail)
+        }
+        let templates = try Self.templates(from: settings.templates)
+        // Its own connection: delivery must never wait for the import thread, and WAL lets this
+        // reader run while an import writes; its small updates wait out the import's commit.
+        let database = try ImportDatabase(path: databasePath)
+        let queue = OutboxQueue(database: database)
+        while !control.stopRequested {
+            control.heartbeat()
+            let batch = (try? queue.due(now: SystemClock.now(), limit: 100)) ?? []
+            for mail in batch {
+                if control.stopRequested { return }
+                waitForRateLimit()
+                if control.stopRequested { return }
+                send(mail, through: transport, templates: templates, queue: queue)
+            }
+            if batch.isEmpty { sleepUntilDue(queue) }
+        }
+    }
+
+    private func send(
+        _ mail: PendingMail, through transport: MailTransport, templates: [NotificationKind: MailTemplate],
+        queue: OutboxQueue
+    ) {
+        let now = SystemClock.now()
+        let template = templates[mail.kind] ?? .defaultInvitation
+        let message = MailMessage(
+            outboxID: mail.id, kind: mail.kind, user: mail.user, template: template, from: settings.from,
+            date: now)
+        let attempts = mail.attempts + 1
+        let metadata: Logger.Metadata = [
+            "outbox_id": "\(mail.id)", "kind": "\(mail.kind.rawValue)", "attempts": "\(attempts)",
+        ]
+        do {
+            try transport.deliver(message, outboxID: mail.id)
+            sentTimes.append(DaemonControl.monotonicNanoseconds())
+            persist { try queue.markSent(id: mail.id, attempts: attempts, at: SystemClock.now()) }
+            logger.info("email sent", metadata: metadata)
+        } catch {
+            let reason = String(describing: error)
+            if attempts >= settings.maxAttempts {
+                persist { try queue.markFailed(id: mail.id, attempts: attempts, error: reason) }
+                logger.warning(
+                    "email delivery failed for good",
+                    metadata: metadata.merging(["error": "\(reason)"]) { $1 })
+            } else {
+                let delay = min(
+                    Int64(settings.retryIntervalMilliseconds) << Int64(min(attempts - 1, 20)), 3_600_000)
+                let next = Timestamp(millisecondsSinceEpoch: now.millisecondsSinceEpoch + delay)
+                persist { try queue.markRetry(id: mail.id, attempts: attempts, next: next, error: reason) }
+                logger.notice(
+                    "email delivery failed; will retry",
+                    metadata: metadata.merging(["error": "\(reason)", "retry_in_ms": "\(delay)"]) { $1 })
+            }
+        }
+    }
+
+    /// An outcome must be recorded even while an import holds the write lock for a while.
+    private func persist(_ write: () throws -> Void) {
+        var delay: UInt32 = 50_000
+        while true {
+            do {
+                try write()
+                return
+            } catch {
+                if control.stopRequested { return }
+                logger.debug("outbox update postponed", metadata: ["error": "\(error)"])
+                usleep(delay)
+                delay = min(delay * 2, 2_000_000)
+            }
+        }
+    }
+
+    private func waitForRateLimit() {
+        let window: UInt64 = 60_000_000_000
+        while !control.stopRequested {
+            let now = DaemonControl.monotonicNanoseconds()
+            sentTimes.removeAll { now - $0 >= window }
+            guard sentTimes.count >= settings.maxPerMinute, let oldest = sentTimes.first else { return }
+            control.sleep(milliseconds: Int((oldest + window - now) / 1_000_000) + 1)
+        }
+    }
+
+    private func sleepUntilDue(_ queue: OutboxQueue) {
+        var milliseconds = 30_000
+        if let due = try? queue.nextDue() {
+            milliseconds = Int(
+                max(0, min(due.millisecondsSinceEpoch - SystemClock.now().millisecondsSinceEpoch, 30_000)))
+        }
+        control.sleep(milliseconds: max(milliseconds, 10))
+    }
+}
