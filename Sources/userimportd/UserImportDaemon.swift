@@ -35,6 +35,8 @@ struct UserImportDaemon: AsyncParsableCommand {
     var once = false
 
     func run() async throws {
+        // The database and reports hold personal data: group-readable at most, as the unit's UMask=.
+        umask(0o027)
         let configuration: Configuration
         do {
             configuration = try ConfigLoader.load(path: config, stateDirectory: stateDir)

@@ -5,6 +5,7 @@ public enum FileError: Error, Equatable, Sendable {
     case wrongExtension(name: String)
     case notRegularFile(kind: String)
     case multipleLinks(count: Int)
+    case unreadable(reason: String)
     case tooLarge(size: Int, limit: Int)
     case empty
     case noHeader
@@ -29,6 +30,10 @@ public enum FileError: Error, Equatable, Sendable {
                 "this is a \(kind), not a regular file; only regular files are imported and it was not opened"
         case .multipleLinks(let count):
             return "the file has \(count) hard links; drop a copy or rename the file into the inbox instead"
+        case .unreadable(let reason):
+            return
+                "the file cannot be read (\(reason)); make it readable by the userimport group "
+                + "(for example chmod g+r) and drop it again"
         case .tooLarge(let size, let limit):
             return
                 "the file is \(size) bytes, over the limit of \(limit) bytes (MaxFileSize); split it or raise the limit"

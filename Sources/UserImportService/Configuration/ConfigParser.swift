@@ -56,15 +56,12 @@ public enum ConfigParser {
         case ("Paths", "Failed"): c.paths.failed = try path(value)
         case ("Paths", "Work"): c.paths.work = try path(value)
         case ("Paths", "Database"): c.paths.database = try path(value)
-        case ("Import", "SettleTime"): c.settleTimeMilliseconds = try milliseconds(value)
+        case ("Import", "SettleTime"): c.settleTimeMilliseconds = try milliseconds(value, at: 0...3_600_000)
         case ("Import", "RescanInterval"):
-            c.rescanIntervalMilliseconds = try milliseconds(value)
-            guard c.rescanIntervalMilliseconds >= 1000 else {
-                throw ValueProblem(message: "must be at least 1s")
-            }
-        case ("Import", "MaxFileSize"): c.maxFileSize = try bytes(value)
+            c.rescanIntervalMilliseconds = try milliseconds(value, at: 1000...86_400_000)
+        case ("Import", "MaxFileSize"): c.maxFileSize = try bytes(value, at: 1...(1 << 50))
         case ("Import", "MaxRows"): c.options.maxRows = try count(value)
-        case ("Import", "MaxRecordBytes"): c.options.maxRecordBytes = try bytes(value)
+        case ("Import", "MaxRecordBytes"): c.options.maxRecordBytes = try bytes(value, at: 16...(1 << 30))
         case ("Import", "Strict"): c.options.strict = try boolean(value)
         case ("Import", "DuplicatePolicy"): c.duplicatePolicy = try choice(value, DuplicatePolicy.allCases)
         case ("Import", "FallbackEncoding"):
@@ -88,7 +85,8 @@ public enum ConfigParser {
         case ("Mail", "Templates"): c.mail.templates = try path(value)
         case ("Mail", "MaxPerMinute"): c.mail.maxPerMinute = try count(value)
         case ("Mail", "MaxAttempts"): c.mail.maxAttempts = try count(value)
-        case ("Mail", "RetryInterval"): c.mail.retryIntervalMilliseconds = max(1, try milliseconds(value))
+        case ("Mail", "RetryInterval"):
+            c.mail.retryIntervalMilliseconds = try milliseconds(value, at: 1...3_600_000)
         case ("Log", "Level"):
             let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
             guard levels.contains(value.lowercased()) else {
@@ -124,14 +122,14 @@ public enum ConfigParser {
     }
 
     static func count(_ value: String) throws -> Int {
-        guard let number = Int(value), number > 0 else {
-            throw ValueProblem(message: "must be a positive number")
+        guard let number = Int(value), number > 0, number <= 1_000_000_000 else {
+            throw ValueProblem(message: "must be a whole number from 1 to 1000000000")
         }
         return number
     }
 
-    /// `1G`, `512M`, `64K`, `1024` (bytes; binary multiples as systemd uses them).
-    static func bytes(_ value: String) throws -> Int {
+    /// `1G`, `512M`, `64K`, `1024` (bytes; binary multiples as systemd uses them), within `range`.
+    static func bytes(_ value: String, at range: ClosedRange<Int>) throws -> Int {
         let units: [Character: Int] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40]
         var digits = Substring(value)
         var multiplier = 1
@@ -142,22 +140,39 @@ public enum ConfigParser {
         guard let number = Int(digits), number > 0 else {
             throw ValueProblem(message: "must be a size such as 1048576, 64K, 512M or 1G")
         }
-        return number * multiplier
+        let (total, overflow) = number.multipliedReportingOverflow(by: multiplier)
+        guard !overflow, range.contains(total) else {
+            throw ValueProblem(
+                message: "must be a size from \(range.lowerBound) to \(range.upperBound) bytes")
+        }
+        return total
     }
 
-    /// `1s`, `200ms`, `2min`, `1h`, `1.5s`, or a bare number of seconds (systemd's time spans).
-    static func milliseconds(_ value: String) throws -> Int {
+    /// `1s`, `200ms`, `2min`, `1h`, `1.5s`, or a bare number of seconds (systemd's time spans),
+    /// within `range` milliseconds.
+    static func milliseconds(_ value: String, at range: ClosedRange<Int>) throws -> Int {
         let units: [(String, Double)] = [
             ("ms", 1), ("min", 60_000), ("s", 1000), ("m", 60_000), ("h", 3_600_000),
         ]
         let text = value.lowercased().trimmingWhitespace()
+        var result: Double?
         for (suffix, factor) in units where text.hasSuffix(suffix) {
-            if let number = Double(text.dropLast(suffix.count).trimmingWhitespace()), number >= 0 {
-                return Int(number * factor)
+            if let number = Double(text.dropLast(suffix.count).trimmingWhitespace()) {
+                result = number * factor
+                break
             }
         }
-        if let seconds = Double(text), seconds >= 0 { return Int(seconds * 1000) }
-        throw ValueProblem(message: "must be a time span such as 200ms, 1s, 2min")
+        if result == nil, let seconds = Double(text) { result = seconds * 1000 }
+        guard let milliseconds = result else {
+            throw ValueProblem(message: "must be a time span such as 200ms, 1s, 2min")
+        }
+        guard milliseconds.isFinite, milliseconds >= Double(range.lowerBound),
+            milliseconds <= Double(range.upperBound)
+        else {
+            throw ValueProblem(
+                message: "must be a time span from \(range.lowerBound)ms to \(range.upperBound / 1000)s")
+        }
+        return Int(milliseconds)
     }
 }
 

@@ -8,6 +8,7 @@ public final class DaemonControl: Sendable {
         var stopRequested = false
         var newConfiguration: Configuration?
         var lastHeartbeat = DaemonControl.monotonicNanoseconds()
+        var databaseReady = false
     }
 
     private let state = Mutex(State())
@@ -29,6 +30,14 @@ public final class DaemonControl: Sendable {
     }
 
     public var stopRequested: Bool { state.withLock { $0.stopRequested } }
+
+    /// Set once the import thread has opened and migrated the database.
+    var databaseReady: Bool { state.withLock { $0.databaseReady } }
+
+    func markDatabaseReady() {
+        state.withLock { $0.databaseReady = true }
+        wake()
+    }
 
     public func reload(_ configuration: Configuration) {
         state.withLock { $0.newConfiguration = configuration }

@@ -16,8 +16,16 @@ final class DaemonWorker {
     /// Woken when an import queued emails.
     private let mailControl: DaemonControl?
 
-    /// Names seen by events or scans and not yet taken; `immediate` for renamed-in files.
-    private var candidates: [FileName: Bool] = [:]
+    /// A file seen by an event or a scan and not taken yet.
+    private struct Candidate {
+        /// Renamed into the inbox: complete by the dropper's word.
+        var immediate: Bool
+        /// Size and ctime when last looked at, and since when (monotonic) they have not changed.
+        var observed: (size: Int, changed: Timestamp)?
+        var unchangedSince: UInt64 = 0
+    }
+
+    private var candidates: [FileName: Candidate] = [:]
     private var scanDue = true
     private var nextRescan: UInt64 = 0
     private var retryAt: UInt64 = 0
@@ -39,11 +47,13 @@ final class DaemonWorker {
 
     func run() throws {
         let pipeline = try ImportPipeline(settings: configuration.pipelineSettings, logger: logger)
+        mailControl?.markDatabaseReady()
         pipeline.shouldStop = { [control] in control.stopRequested }
         pipeline.onProgress = { [control, status] file, read, size in
             control.heartbeat()
             status.importing(file, bytesRead: read, size: size)
         }
+        pipeline.onBusy = { [control] in control.heartbeat() }
         // Watch before the first scan, so a file dropped in between is not missed.
         let watcher = try InboxWatcher(path: configuration.paths.inbox)
         if watcher.isNetworkFilesystem {
@@ -53,8 +63,10 @@ final class DaemonWorker {
         }
         let today = Self.startOfToday()
         status.setImportsToday(try pipeline.importCount(since: today), day: Self.day(today))
-        recoverIfNeeded(pipeline)
+        // Ready once the database is open and the first scan is queued; finishing what a crash left
+        // in work/ (a whole file, perhaps) is already the service's work, not its start-up.
         notifier.ready(status: status.text)
+        recoverIfNeeded(pipeline)
         logger.info(
             "daemon started",
             metadata: [
@@ -74,8 +86,8 @@ final class DaemonWorker {
             control.drainWake()
             for event in events {
                 switch event {
-                case .movedIn(let name): candidates[name] = true
-                case .written(let name): candidates[name] = candidates[name] ?? false
+                case .movedIn(let name): consider(name, immediate: true)
+                case .written(let name): consider(name, immediate: false)
                 case .overflow:
                     logger.notice("inotify queue overflowed; rescanning the inbox")
                     scanDue = true
@@ -96,7 +108,6 @@ final class DaemonWorker {
                 status.finished(record, day: Self.day(Self.startOfToday()))
             }
             needsRecovery = false
-            backoffMilliseconds = 0
         } catch is ImportInterrupted {
             return
         } catch {
@@ -104,10 +115,25 @@ final class DaemonWorker {
         }
     }
 
-    private func scan(_ pipeline: ImportPipeline) throws {
-        for (name, _) in try pipeline.waitingEntries() where candidates[name] == nil {
-            candidates[name] = false
+    /// Uploads still in progress are not candidates: they wait for their rename (an event).
+    private func consider(_ name: FileName, immediate: Bool) {
+        guard name.kind != .inProgress else { return }
+        if immediate {
+            candidates[name] = Candidate(immediate: true)
+        } else if candidates[name] == nil {
+            candidates[name] = Candidate(immediate: false)
         }
+    }
+
+    private func scan(_ pipeline: ImportPipeline) throws {
+        let entries: [(name: FileName, info: EntryInfo)]
+        do {
+            entries = try pipeline.waitingEntries()
+        } catch {
+            backOff(after: error)
+            return
+        }
+        for (name, _) in entries { consider(name, immediate: false) }
         scanDue = false
         nextRescan =
             DaemonControl.monotonicNanoseconds() + UInt64(configuration.rescanIntervalMilliseconds)
@@ -117,25 +143,29 @@ final class DaemonWorker {
     /// Imports every candidate that is ready, oldest first; leaves the others for a later pass.
     private func processReady(_ pipeline: ImportPipeline) {
         guard !candidates.isEmpty else { return }
-        let settle = Int64(configuration.settleTimeMilliseconds)
-        let entries = (try? pipeline.waitingEntries()) ?? []
+        let entries: [(name: FileName, info: EntryInfo)]
+        do {
+            entries = try pipeline.waitingEntries()
+        } catch {
+            backOff(after: error)
+            return
+        }
         let present = Set(entries.map(\.name))
         candidates = candidates.filter { present.contains($0.key) }
-        let wallNow = SystemClock.now().millisecondsSinceEpoch
-        for (name, info) in entries where candidates[name] != nil {
+        for (name, listed) in entries where candidates[name] != nil {
             if control.stopRequested { return }
-            let immediate = candidates[name] ?? false
-            // Settled: nothing has touched the file (ctime covers writes, renames and chmod) for SettleTime.
-            guard immediate || wallNow - info.changed.millisecondsSinceEpoch >= settle else { continue }
+            // Look again: an import before this one may have taken a while.
+            guard let info = try? pipeline.status(of: name), isSettled(name, info) else { continue }
             do {
                 if let record = try pipeline.process(name, info: info) {
                     status.finished(record, day: Self.day(Self.startOfToday()))
-                    notifier.status(status.text)
                     if record.summary.counts.created + record.summary.counts.activated > 0 {
                         mailControl?.nudge()
                     }
+                    candidates[name] = nil
+                } else if listed.links <= 1 {
+                    candidates[name] = nil
                 }
-                candidates[name] = nil
                 backoffMilliseconds = 0
             } catch is ImportInterrupted {
                 return
@@ -149,6 +179,21 @@ final class DaemonWorker {
         status.idle()
     }
 
+    /// Renamed in, or size and ctime unchanged for SettleTime by our own (monotonic) clock, so a
+    /// writer that closes and reopens to append, or a server with another clock, is never read half-way.
+    private func isSettled(_ name: FileName, _ info: EntryInfo) -> Bool {
+        guard var candidate = candidates[name] else { return false }
+        if candidate.immediate { return true }
+        let now = DaemonControl.monotonicNanoseconds()
+        if let observed = candidate.observed, observed.size == info.size, observed.changed == info.changed {
+            return now - candidate.unchangedSince >= UInt64(configuration.settleTimeMilliseconds) * 1_000_000
+        }
+        candidate.observed = (info.size, info.changed)
+        candidate.unchangedSince = now
+        candidates[name] = candidate
+        return configuration.settleTimeMilliseconds == 0
+    }
+
     /// Transient trouble (disk full, database busy, unreadable file): wait longer each time, up to a minute.
     private func backOff(after error: Error) {
         backoffMilliseconds = min(max(backoffMilliseconds * 2, 500), 60_000)
@@ -159,7 +204,7 @@ final class DaemonWorker {
                 "error": "\(LogText.escaped(String(describing: error)))",
                 "retry_in_ms": "\(backoffMilliseconds)",
             ])
-        notifier.status("retrying in \(backoffMilliseconds) ms after an error: \(error)")
+        status.retrying(in: backoffMilliseconds, after: LogText.escaped(String(describing: error)))
     }
 
     private func nextWakeMilliseconds() -> Int {

@@ -27,7 +27,8 @@ public struct ImportDaemonService: Service {
 
     public func run() async throws {
         try await withGracefulShutdownHandler {
-            try await runOnOwnThread { [configuration, control, status, notifier, logger, mailControl] in
+            try await runOnOwnThread(control) {
+                [configuration, control, status, notifier, logger, mailControl] in
                 try DaemonWorker(
                     configuration: configuration, control: control, status: status, notifier: notifier,
                     logger: logger, mailControl: mailControl
@@ -42,17 +43,22 @@ public struct ImportDaemonService: Service {
 }
 
 /// Runs a blocking loop on a thread of its own and waits for it without blocking the
-/// cooperative pool (SQLite and process spawning block).
-func runOnOwnThread(_ body: @escaping @Sendable () throws -> Void) async throws {
-    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
-        Thread.detachNewThread {
-            do {
-                try body()
-                continuation.resume()
-            } catch {
-                continuation.resume(throwing: error)
+/// cooperative pool (SQLite and process spawning block). Cancellation (the group ending because
+/// another service ended) asks the loop to stop, as a graceful shutdown does.
+func runOnOwnThread(_ control: DaemonControl, _ body: @escaping @Sendable () throws -> Void) async throws {
+    try await withTaskCancellationHandler {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
+            Thread.detachNewThread {
+                do {
+                    try body()
+                    continuation.resume()
+                } catch {
+                    continuation.resume(throwing: error)
+                }
             }
         }
+    } onCancel: {
+        control.requestStop()
     }
 }
 
@@ -72,8 +78,13 @@ public struct DeliveryService: Service {
         let mail = configuration.mail
         let database = configuration.paths.database
         let maildir = mail.maildir ?? ImportPipeline.parent(database) + "/mail"
+        guard mail.transport != .none else {
+            logger.notice("mail transport is none: emails stay pending in the outbox")
+            // Returning would end the whole group: wait for the shutdown like the others.
+            return try await gracefulShutdown()
+        }
         try await withGracefulShutdownHandler {
-            try await runOnOwnThread { [control, logger] in
+            try await runOnOwnThread(control) { [control, logger] in
                 try DeliveryWorker(
                     settings: mail, databasePath: database, maildirPath: maildir, control: control,
                     logger: logger

@@ -8,6 +8,7 @@ public final class StatusBoard: Sendable {
         var day = 0
         var importsToday = 0
         var last: (file: String, disposition: Disposition)?
+        var retry: (milliseconds: Int, error: String)?
     }
 
     private let state = Mutex(State())
@@ -34,16 +35,30 @@ public final class StatusBoard: Sendable {
             $0.importsToday += 1
             $0.last = (record.fileName, record.disposition)
             $0.importing = nil
+            $0.retry = nil
         }
     }
 
     func idle() {
-        state.withLock { $0.importing = nil }
+        state.withLock {
+            $0.importing = nil
+            $0.retry = nil
+        }
+    }
+
+    func retrying(in milliseconds: Int, after error: String) {
+        state.withLock {
+            $0.importing = nil
+            $0.retry = (milliseconds, error)
+        }
     }
 
     /// "importing users.csv: 45% (36 of 80 MB)" or "idle; 14 imports today, last users.csv done".
     public var text: String {
         state.withLock { state in
+            if let retry = state.retry {
+                return "retrying in \(retry.milliseconds) ms after an error: \(retry.error)"
+            }
             if let (file, read, size) = state.importing {
                 let percent = size > 0 ? min(100, read * 100 / size) : 100
                 return "importing \(LogText.escaped(file)): \(percent)% (\(read >> 20) of \(size >> 20) MB)"

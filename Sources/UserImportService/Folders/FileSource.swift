@@ -25,7 +25,7 @@ public struct FileSource: ByteSource {
         while true {
             let count = Glibc.read(fd, buffer.baseAddress, buffer.count)
             if count < 0 && errno == EINTR { continue }
-            guard count >= 0 else { throw SystemError("cannot read", name: name) }
+            guard count >= 0 else { throw SourceReadError(SystemError("cannot read", name: name)) }
             if count == 0 { exhausted = true }
             hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
             total += count
@@ -48,4 +48,16 @@ public struct FileSource: ByteSource {
         }
         return hasher.finalizeHex()
     }
+}
+
+/// Reading the dropped file itself failed (EIO, …): retried a few times, then the file fails as
+/// unreadable, where a database or disk error on our side is retried without end.
+public struct SourceReadError: Error, CustomStringConvertible {
+    public let underlying: SystemError
+
+    init(_ underlying: SystemError) {
+        self.underlying = underlying
+    }
+
+    public var description: String { underlying.description }
 }

@@ -7,10 +7,12 @@ struct FileWriter: TextOutputStream {
     private let name: String
     private var buffer: [UInt8] = []
     private var failure: SystemError?
+    private let onFlush: () -> Void
 
-    init(fd: Int32, name: String) {
+    init(fd: Int32, name: String, onFlush: @escaping () -> Void = {}) {
         self.fd = fd
         self.name = name
+        self.onFlush = onFlush
         buffer.reserveCapacity(64 * 1024)
     }
 
@@ -20,6 +22,7 @@ struct FileWriter: TextOutputStream {
     }
 
     private mutating func flush() {
+        onFlush()
         guard failure == nil else { return }
         var offset = 0
         while offset < buffer.count {

@@ -53,13 +53,22 @@ public final class Folder: Sendable {
     /// Opens `path`, creating it (mode `mode`) when missing.
     public init(path: String, create mode: mode_t? = nil) throws {
         // Only when missing: under RestrictSUIDSGID= even a mkdir of an existing setgid folder is refused.
-        if let mode, access(path, F_OK) != 0, mkdir(path, mode) != 0, errno != EEXIST {
-            throw SystemError("cannot create directory", name: path)
+        var created = false
+        if let mode, access(path, F_OK) != 0 {
+            guard mkdir(path, mode) == 0 || errno == EEXIST else {
+                throw SystemError("cannot create directory", name: path)
+            }
+            created = true
         }
         let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw SystemError("cannot open directory", name: path) }
         self.fd = fd
         self.path = path
+        // mkdir ignores the setgid bit and the umask trims the rest: set the mode we asked for
+        // (without setgid where the sandbox forbids it).
+        if created, let mode, fchmod(fd, mode) != 0 {
+            _ = fchmod(fd, mode & ~S_ISGID)
+        }
     }
 
     deinit {
@@ -74,13 +83,13 @@ public final class Folder: Sendable {
 
     /// Every entry but `.` and `..`, with its lstat; entries that vanish meanwhile are skipped.
     public func entries() throws -> [(name: FileName, info: EntryInfo)] {
-        let copy = dup(fd)
+        // A fresh open description: a dup() would share the directory offset with other listers.
+        let copy = userimport_openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0)
         guard copy >= 0, let stream = fdopendir(copy) else {
             if copy >= 0 { close(copy) }
             throw SystemError("cannot list", name: path)
         }
         defer { closedir(stream) }
-        rewinddir(stream)
         var result: [(FileName, EntryInfo)] = []
         while let entry = readdir(stream) {
             let bytes = withUnsafeBytes(of: entry.pointee.d_name) { raw in
@@ -122,11 +131,37 @@ public final class Folder: Sendable {
     /// Atomic rename into `target` (same filesystem). With `replace: false` an existing name is an
     /// `EEXIST` error rather than a loss.
     public func move(_ name: FileName, to target: Folder, as newName: FileName, replace: Bool) throws {
-        let code =
-            replace
-            ? renameat(fd, name.cString, target.fd, newName.cString)
-            : userimport_rename_noreplace(fd, name.cString, target.fd, newName.cString)
-        guard code == 0 else { throw SystemError("cannot rename", name: name.display) }
+        if replace {
+            guard renameat(fd, name.cString, target.fd, newName.cString) == 0 else {
+                throw SystemError("cannot rename", name: name.display)
+            }
+            return
+        }
+        if userimport_rename_noreplace(fd, name.cString, target.fd, newName.cString) == 0 { return }
+        guard errno == EINVAL || errno == ENOSYS else {
+            throw SystemError("cannot rename", name: name.display)
+        }
+        try moveWithoutRenameat2(name, to: target, as: newName)
+    }
+
+    /// Filesystems without RENAME_NOREPLACE (some NFS and FUSE ones): a hard link fails with
+    /// EEXIST as the no-replace rename would; folders, which cannot be linked, are checked first.
+    private func moveWithoutRenameat2(_ name: FileName, to target: Folder, as newName: FileName) throws {
+        if (try? status(of: name))?.kind == .directory {
+            guard !target.exists(newName) else {
+                throw SystemError("cannot rename", name: name.display, code: EEXIST)
+            }
+            guard renameat(fd, name.cString, target.fd, newName.cString) == 0 else {
+                throw SystemError("cannot rename", name: name.display)
+            }
+            return
+        }
+        guard linkat(fd, name.cString, target.fd, newName.cString, 0) == 0 else {
+            throw SystemError("cannot rename", name: name.display)
+        }
+        guard unlinkat(fd, name.cString, 0) == 0 else {
+            throw SystemError("cannot remove", name: name.display)
+        }
     }
 
     public func remove(_ name: FileName) throws {

@@ -6,9 +6,10 @@ import UserImportStore
 /// Sends queued emails on a thread of its own, so a slow relay never holds up an import.
 ///
 /// Retries with exponential back-off (RetryInterval doubling, at most an hour) up to MaxAttempts,
-/// then marks the email failed. At most MaxPerMinute messages leave per minute. Delivery is at
-/// least once: a crash between handing a message over and recording it sends it once more, with
-/// the same Message-ID (Maildir delivery detects even that and delivers once).
+/// then marks the email failed. At most MaxPerMinute messages leave per minute. Outcomes are
+/// recorded in batches (at least once a second). Delivery is at least once: a crash between
+/// handing a message over and recording it sends it once more, with the same Message-ID (Maildir
+/// delivery detects even that and delivers once).
 final class DeliveryWorker {
     private let settings: MailSettings
     private let databasePath: String
@@ -47,34 +48,56 @@ final class DeliveryWorker {
     func run() throws {
         let transport: MailTransport
         switch settings.transport {
-        case .none:
-            logger.notice("mail transport is none: emails stay pending in the outbox")
-            return
+        case .none: return
         case .maildir: transport = try MaildirTransport(path: maildirPath)
         case .sendmail: transport = SendmailTransport(path: settings.sendmail)
         }
         let templates = try Self.templates(from: settings.templates)
         // Its own connection: delivery must never wait for the import thread, and WAL lets this
         // reader run while an import writes; its small updates wait out the import's commit.
-        let database = try ImportDatabase(path: databasePath)
+        guard let database = openDatabase() else { return }
         let queue = OutboxQueue(database: database)
         while !control.stopRequested {
             control.heartbeat()
             let batch = (try? queue.due(now: SystemClock.now(), limit: 100)) ?? []
+            var outcomes: [OutboxQueue.Outcome] = []
+            var lastRecorded = DaemonControl.monotonicNanoseconds()
             for mail in batch {
-                if control.stopRequested { return }
                 waitForRateLimit()
-                if control.stopRequested { return }
-                send(mail, through: transport, templates: templates, queue: queue)
+                if control.stopRequested { break }
+                outcomes.append(send(mail, through: transport, templates: templates))
+                // Record at least every second, so a crash re-sends little.
+                if DaemonControl.monotonicNanoseconds() - lastRecorded > 1_000_000_000 {
+                    persist { try queue.record(outcomes) }
+                    outcomes = []
+                    lastRecorded = DaemonControl.monotonicNanoseconds()
+                }
             }
+            persist { try queue.record(outcomes) }
             if batch.isEmpty { sleepUntilDue(queue) }
         }
     }
 
+    /// The import thread creates and migrates the database at start-up; delivery opens its own
+    /// connection only once that is done (a second open meanwhile can meet the migration's lock).
+    private func openDatabase() -> ImportDatabase? {
+        while !control.stopRequested && !control.databaseReady { control.sleep(milliseconds: 1000) }
+        var delay = 50
+        while !control.stopRequested {
+            do {
+                return try ImportDatabase(path: databasePath)
+            } catch {
+                logger.debug("outbox database not ready yet", metadata: ["error": "\(error)"])
+                control.sleep(milliseconds: delay)
+                delay = min(delay * 2, 2000)
+            }
+        }
+        return nil
+    }
+
     private func send(
-        _ mail: PendingMail, through transport: MailTransport, templates: [NotificationKind: MailTemplate],
-        queue: OutboxQueue
-    ) {
+        _ mail: PendingMail, through transport: MailTransport, templates: [NotificationKind: MailTemplate]
+    ) -> OutboxQueue.Outcome {
         let now = SystemClock.now()
         let template = templates[mail.kind] ?? .defaultInvitation
         let message = MailMessage(
@@ -87,36 +110,43 @@ final class DeliveryWorker {
         do {
             try transport.deliver(message, outboxID: mail.id)
             sentTimes.append(DaemonControl.monotonicNanoseconds())
-            persist { try queue.markSent(id: mail.id, attempts: attempts, at: SystemClock.now()) }
             logger.info("email sent", metadata: metadata)
+            return .sent(id: mail.id, attempts: attempts, at: SystemClock.now())
         } catch {
             let reason = String(describing: error)
             if attempts >= settings.maxAttempts {
-                persist { try queue.markFailed(id: mail.id, attempts: attempts, error: reason) }
                 logger.warning(
                     "email delivery failed for good",
                     metadata: metadata.merging(["error": "\(reason)"]) { $1 })
-            } else {
-                let delay = min(
-                    Int64(settings.retryIntervalMilliseconds) << Int64(min(attempts - 1, 20)), 3_600_000)
-                let next = Timestamp(millisecondsSinceEpoch: now.millisecondsSinceEpoch + delay)
-                persist { try queue.markRetry(id: mail.id, attempts: attempts, next: next, error: reason) }
-                logger.notice(
-                    "email delivery failed; will retry",
-                    metadata: metadata.merging(["error": "\(reason)", "retry_in_ms": "\(delay)"]) { $1 })
+                return .failed(id: mail.id, attempts: attempts, error: reason)
             }
+            let delay = min(
+                Int64(settings.retryIntervalMilliseconds) << Int64(min(attempts - 1, 20)), 3_600_000)
+            logger.notice(
+                "email delivery failed; will retry",
+                metadata: metadata.merging(["error": "\(reason)", "retry_in_ms": "\(delay)"]) { $1 })
+            return .retry(
+                id: mail.id, attempts: attempts,
+                next: Timestamp(millisecondsSinceEpoch: now.millisecondsSinceEpoch + delay), error: reason)
         }
     }
 
-    /// An outcome must be recorded even while an import holds the write lock for a while.
+    /// An outcome must be recorded even while an import holds the write lock for a while, and
+    /// even when a stop is asked meanwhile (else a sent email would be sent again): it gives up only
+    /// after trying for 20 s past a stop request.
     private func persist(_ write: () throws -> Void) {
         var delay: UInt32 = 50_000
+        var stopSeen: UInt64?
         while true {
             do {
                 try write()
                 return
             } catch {
-                if control.stopRequested { return }
+                if control.stopRequested {
+                    let now = DaemonControl.monotonicNanoseconds()
+                    if now - (stopSeen ?? now) > 20_000_000_000 { return }
+                    stopSeen = stopSeen ?? now
+                }
                 logger.debug("outbox update postponed", metadata: ["error": "\(error)"])
                 usleep(delay)
                 delay = min(delay * 2, 2_000_000)

@@ -6,18 +6,39 @@ extension ImportPipeline {
     /// Imports a file already claimed into the work folder, in ONE transaction holding the user
     /// changes, the history row, every row's result and the queued emails. Returns the committed
     /// record and the publish attempt that names it in done/ or failed/.
-    func importClaimed(_ workName: FileName, receivedAt: Timestamp) throws -> (ImportRecord, Int) {
+    func importClaimed(_ workName: FileName, receivedAt: Timestamp, readFailures: Int = 0) throws -> (
+        ImportRecord, Int
+    ) {
         let info = try work.status(of: workName)
         var precheck = FilePrecheck.problem(name: workName, info: info, maxFileSize: settings.maxFileSize)
         var fd: Int32 = -1
-        if info.kind == .regular {
-            fd = try work.openForReading(workName)
+        defer { if fd >= 0 { close(fd) } }
+        // A file too large, or not a regular file, is never opened.
+        if info.kind == .regular && !isTooLarge(precheck) {
+            do {
+                fd = try work.openForReading(workName)
+            } catch let error as SystemError where error.isProblemWithTheFile {
+                precheck = .unreadable(reason: error.reason)
+            }
+        }
+        if fd >= 0 {
             var st = stat()
             if fstat(fd, &st) != 0 || st.st_mode & S_IFMT != S_IFREG {
                 precheck = .notRegularFile(kind: "file that is no longer regular")
+            } else if st.st_nlink > 1 {
+                // Linked again between the inbox check and the claim.
+                precheck = .multipleLinks(count: Int(st.st_nlink))
             }
         }
-        defer { if fd >= 0 { close(fd) } }
+        // A file failed before parsing is fingerprinted outside the write transaction.
+        var sha256 = ""
+        if precheck != nil && fd >= 0 {
+            var source = makeSource(fd: fd, name: workName, size: info.size)
+            sha256 = try source.finishHash()
+        }
+        if precheck == nil && readFailures >= Self.maxReadFailures {
+            precheck = .unreadable(reason: "reading failed \(readFailures) times")
+        }
 
         let startedAt = now()
         return try database.connection.transaction {
@@ -25,17 +46,10 @@ extension ImportPipeline {
                 workName: workName, size: info.size, ownerUID: info.ownerUID, receivedAt: receivedAt,
                 startedAt: startedAt)
             var record = ImportRecord(
-                id: id, fileName: workName.display, path: nil, sha256: "", size: info.size,
-                ownerUID: info.ownerUID,
-                receivedAt: receivedAt, startedAt: startedAt, finishedAt: startedAt, disposition: .failed,
-                duplicateOf: nil, error: nil, summary: ImportSummary())
-            if let precheck {
-                record.error = precheck.message
-                if fd >= 0 {
-                    var source = makeSource(fd: fd, name: workName, size: info.size)
-                    record.sha256 = try source.finishHash()
-                }
-            } else {
+                id: id, fileName: workName.display, path: nil, sha256: sha256, size: info.size,
+                ownerUID: info.ownerUID, receivedAt: receivedAt, startedAt: startedAt, finishedAt: startedAt,
+                disposition: .failed, duplicateOf: nil, error: precheck?.message, summary: ImportSummary())
+            if precheck == nil {
                 var source = makeSource(fd: fd, name: workName, size: info.size)
                 try apply(&source, to: &record)
             }
@@ -46,6 +60,14 @@ extension ImportPipeline {
             try history.finish(record, publishAttempt: attempt)
             return (record, attempt)
         }
+    }
+
+    /// Reading the dropped file failed this often (EIO, …): it fails as unreadable.
+    static let maxReadFailures = 5
+
+    private func isTooLarge(_ problem: FileError?) -> Bool {
+        if case .tooLarge = problem { return true }
+        return false
     }
 
     /// Runs the importer inside a savepoint so a file-level error, a duplicate or strict mode can
@@ -68,14 +90,15 @@ extension ImportPipeline {
             record.error = error.message
             record.disposition = .failed
             if case .strictModeRejected = error {
-                // Nothing is applied, but the report still lists what each row would have done.
+                // Nothing is applied, but the report still lists what each row would have done:
+                // a second pass over a dry-run directory (kept in a TEMP table, so memory stays flat).
                 try source.rewind()
                 var directory = try DryRunUserDirectory(database: database)
                 var rows = try SQLiteUserDirectory(
                     database: database, importID: record.id, now: record.startedAt)
                 _ = try importer.run(
                     source: &source, encoding: summary.encoding, directory: &directory, results: &rows)
-                _ = try source.finishHash()
+                try directory.discard()
             } else {
                 summary.counts = OutcomeCounts()
             }

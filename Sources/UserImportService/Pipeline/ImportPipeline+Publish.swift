@@ -25,6 +25,8 @@ extension ImportPipeline {
             do {
                 try work.move(workName, to: destination, as: name, replace: false)
             } catch let error as SystemError where error.code == EEXIST {
+                // Taken in the instant between: the report just written belongs to no file here.
+                try destination.remove(name.reportName)
                 continue
             }
             break
@@ -40,7 +42,7 @@ extension ImportPipeline {
         let temp = FileName(".report-\(record.id).tmp")
         let fd = try work.create(temp)
         defer { close(fd) }
-        var writer = FileWriter(fd: fd, name: temp.display)
+        var writer = FileWriter(fd: fd, name: temp.display, onFlush: onBusy)
         let rows = try history.rows(importID: record.id)
         ReportText.render(record, rows: rows, to: &writer)
         if let failure = rows.failure { throw failure }

@@ -23,7 +23,16 @@ public final class ImportPipeline {
     public var shouldStop: () -> Bool = { false }
     /// Told the file in hand and how far it has been read (bytes read, size).
     public var onProgress: (_ file: String, _ bytesRead: Int, _ size: Int) -> Void = { _, _, _ in }
+    /// Called often during work that reads no file (commits, reports), to show the daemon is alive.
+    public var onBusy: () -> Void = {} {
+        didSet {
+            let busy = onBusy
+            database.connection.onProgress(every: 100_000) { busy() }
+        }
+    }
     private var warnedLinks = Set<FileName>()
+    /// Failed reads of a claimed file, so that a file the disk cannot deliver eventually fails.
+    private var readFailures: [FileName: Int] = [:]
 
     public init(settings: PipelineSettings, logger: Logger, now: @escaping () -> Timestamp = SystemClock.now)
         throws
@@ -78,14 +87,21 @@ public final class ImportPipeline {
         return records
     }
 
+    /// An inbox entry as it is now.
+    public func status(of name: FileName) throws -> EntryInfo {
+        try inbox.status(of: name)
+    }
+
     /// The inbox's entries, oldest first (modification time, then name).
     public func waitingEntries() throws -> [(name: FileName, info: EntryInfo)] {
         try inbox.entries().sorted { ($0.info.modified, $0.name) < ($1.info.modified, $1.name) }
     }
 
     /// Takes one inbox entry through its whole life, or leaves it for later.
-    public func process(_ name: FileName, info: EntryInfo) throws -> ImportRecord? {
+    public func process(_ name: FileName, info listed: EntryInfo) throws -> ImportRecord? {
         if name.kind == .inProgress { return nil }
+        // The listing may be old by now (a long import came between): look again.
+        guard let info = try? inbox.status(of: name) else { return nil }
         if info.kind == .regular && info.links > 1 {
             // It may be a link to a file the dropper cannot read; `ln` then `rm` drops are taken at links == 1.
             guard warnedLinks.insert(name).inserted else { return nil }
@@ -101,12 +117,23 @@ public final class ImportPipeline {
             return nil
         }
         warnedLinks.remove(name)
+        // The claim must survive a power cut if the import's commit does.
+        try work.sync()
         TestHooks.reached(.claimed, file: name)
         return try importAndPublish(name, receivedAt: now())
     }
 
     func importAndPublish(_ workName: FileName, receivedAt: Timestamp) throws -> ImportRecord {
-        let (record, attempt) = try importClaimed(workName, receivedAt: receivedAt)
+        let record: ImportRecord
+        let attempt: Int
+        do {
+            (record, attempt) = try importClaimed(
+                workName, receivedAt: receivedAt, readFailures: readFailures[workName, default: 0])
+        } catch let error as SourceReadError {
+            readFailures[workName, default: 0] += 1
+            throw error
+        }
+        readFailures[workName] = nil
         TestHooks.reached(.committed, file: workName)
         let published = try publish(record, workName: workName, attempt: attempt)
         log(published)

@@ -13,10 +13,13 @@ public struct SystemError: Error, CustomStringConvertible, Sendable {
         self.code = code
     }
 
-    /// Errors that say "not now" rather than "never": retry the file later, do not fail it.
-    public var isTransient: Bool {
-        [ENOSPC, EDQUOT, EACCES, EPERM, EIO, ENOMEM, EMFILE, ENFILE, EBUSY, EAGAIN, EROFS].contains(code)
+    /// Opening the dropped file failed for a reason that waiting will not cure: the file, not the
+    /// daemon, is at fault, and it goes to failed/ with a report saying so.
+    public var isProblemWithTheFile: Bool {
+        [EACCES, EPERM, ELOOP, ENXIO, ENODEV, EISDIR, ENAMETOOLONG].contains(code)
     }
+
+    public var reason: String { String(cString: strerror(code)) }
 
     public var description: String {
         let target = name.map { " \(String(reflecting: $0))" } ?? ""

@@ -60,28 +60,54 @@ public struct SQLiteUserDirectory: UserDirectory, RowResultSink {
     }
 }
 
-/// The directory as a dry run sees it: reads the database, keeps its own changes in memory.
+/// The directory as a dry run sees it: reads the database, keeps its own changes in a TEMP table.
 ///
-/// Used by `validate` and to list what a strict-mode failure would have done. Memory grows with
-/// the number of distinct users the file touches (a dry run of a huge file is a rare, manual act).
+/// Used by `validate` and to list what a strict-mode failure would have done. TEMP tables work on
+/// a read-only connection and spill to disk, so a dry run of a million changes keeps memory flat.
 public struct DryRunUserDirectory: UserDirectory {
+    private let connection: SQLiteConnection
     private let select: SQLiteStatement
-    private var overlay: [String: StoredUser] = [:]
+    private let selectChanged: SQLiteStatement
+    private let insertChanged: SQLiteStatement
 
     public init(database: ImportDatabase) throws {
-        select = try database.connection.prepare(UserQueries.selectByEmail)
+        connection = database.connection
+        try connection.execute(
+            """
+            CREATE TEMP TABLE IF NOT EXISTS dry_run_users (
+                email TEXT PRIMARY KEY NOT NULL, first_name TEXT NOT NULL, last_name TEXT NOT NULL,
+                alternate_id TEXT NOT NULL, work_phone TEXT NOT NULL, title TEXT NOT NULL,
+                department TEXT NOT NULL, state TEXT NOT NULL
+            ) WITHOUT ROWID;
+            DELETE FROM temp.dry_run_users;
+            """)
+        select = try connection.prepare(UserQueries.selectByEmail)
+        selectChanged = try connection.prepare(
+            "SELECT \(UserQueries.columns) FROM temp.dry_run_users WHERE email = ?")
+        insertChanged = try connection.prepare(
+            "INSERT OR REPLACE INTO temp.dry_run_users (\(UserQueries.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        )
     }
 
     public mutating func user(email: String) throws -> StoredUser? {
-        if let changed = overlay[email] { return changed }
+        if let changed = try UserQueries.user(email: email, using: selectChanged) { return changed }
         return try UserQueries.user(email: email, using: select)
     }
 
     public mutating func store(_ user: StoredUser, previous: StoredUser?) throws {
-        overlay[user.email] = user
+        let p = user.profile
+        try insertChanged.run(
+            .text(user.email), .text(p.firstName), .text(p.lastName), .text(p.alternateID),
+            .text(p.workPhone),
+            .text(p.title), .text(p.department), .text(user.state.rawValue))
     }
 
     public mutating func queue(_ notification: NotificationKind, for user: StoredUser, line: Int) throws {}
+
+    /// Forgets the dry run's changes.
+    public func discard() throws {
+        try connection.execute("DELETE FROM temp.dry_run_users")
+    }
 }
 
 /// Collects row results in memory (dry runs).

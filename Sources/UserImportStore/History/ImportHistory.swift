@@ -79,9 +79,15 @@ public final class ImportHistory {
     /// cut loses the flag, the reconciler finds the file already in place and sets it again.
     public func markPublished(id: Int64, path: String) throws {
         try connection.execute("PRAGMA synchronous = NORMAL")
-        defer { try? connection.execute("PRAGMA synchronous = FULL") }
-        try connection.prepare("UPDATE imports SET published = 1, path = ? WHERE id = ?").run(
-            .text(path), .int(id))
+        do {
+            try connection.prepare("UPDATE imports SET published = 1, path = ? WHERE id = ?").run(
+                .text(path), .int(id))
+        } catch {
+            try connection.execute("PRAGMA synchronous = FULL")
+            throw error
+        }
+        // Every later commit must be durable again; failing to say so is an error, not a shrug.
+        try connection.execute("PRAGMA synchronous = FULL")
     }
 
     public func record(id: Int64) throws -> ImportRecord? {

@@ -27,6 +27,7 @@ public final class SQLiteConnection {
     }
 
     deinit {
+        sqlite3_progress_handler(handle, 0, nil, nil)
         sqlite3_close_v2(handle)
     }
 
@@ -40,6 +41,30 @@ public final class SQLiteConnection {
 
     public func prepare(_ sql: String) throws -> SQLiteStatement {
         try SQLiteStatement(connection: self, sql: sql)
+    }
+
+    private final class ProgressBox {
+        let body: () -> Void
+
+        init(_ body: @escaping () -> Void) {
+            self.body = body
+        }
+    }
+
+    private var progress: ProgressBox?
+
+    /// Calls `body` every `instructions` virtual-machine steps, also inside one long statement
+    /// (a COMMIT of a million rows): the daemon's heartbeat for its watchdog.
+    public func onProgress(every instructions: Int32, _ body: @escaping () -> Void) {
+        let box = ProgressBox(body)
+        progress = box
+        sqlite3_progress_handler(
+            handle, instructions,
+            { context in
+                guard let context else { return 0 }
+                Unmanaged<ProgressBox>.fromOpaque(context).takeUnretainedValue().body()
+                return 0
+            }, Unmanaged.passUnretained(box).toOpaque())
     }
 
     public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }

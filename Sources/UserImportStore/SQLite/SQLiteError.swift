@@ -6,13 +6,6 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable {
     public let message: String
     public let sql: String?
 
-    /// SQLITE_BUSY / SQLITE_LOCKED / SQLITE_FULL / SQLITE_IOERR: the file is fine, the moment is not; retry later.
-    public var isTransient: Bool {
-        let primary = code & 0xFF
-        return primary == SQLITE_BUSY || primary == SQLITE_LOCKED || primary == SQLITE_FULL
-            || primary == SQLITE_IOERR || primary == SQLITE_CANTOPEN
-    }
-
     public var description: String {
         "SQLite error \(code): \(message)" + (sql.map { " (in: \($0.prefix(80)))" } ?? "")
     }

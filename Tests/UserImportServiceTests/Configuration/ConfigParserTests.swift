@@ -68,7 +68,15 @@ struct ConfigParserTests {
         ("[Paths]\nInbox=relative/inbox\n", "test.conf:2: [Paths] Inbox: must be a path"),
         ("[Import]\nMaxFileSize=lots\n", "test.conf:2: [Import] MaxFileSize: must be a size"),
         ("[Import]\nFallbackEncoding=ebcdic\n", "test.conf:2: [Import] FallbackEncoding: unknown encoding"),
-        ("[Import]\nRescanInterval=10ms\n", "test.conf:2: [Import] RescanInterval: must be at least 1s"),
+        (
+            "[Import]\nRescanInterval=10ms\n",
+            "test.conf:2: [Import] RescanInterval: must be a time span from 1000ms"
+        ),
+        ("[Import]\nSettleTime=infs\n", "test.conf:2: [Import] SettleTime: must be a time span from 0ms"),
+        ("[Import]\nSettleTime=1e30\n", "test.conf:2: [Import] SettleTime: must be a time span from 0ms"),
+        ("[Import]\nRescanInterval=1e14s\n", "test.conf:2: [Import] RescanInterval: must be a time span"),
+        ("[Import]\nMaxFileSize=99999999999T\n", "test.conf:2: [Import] MaxFileSize: must be a size from 1"),
+        ("[Import]\nMaxRows=99999999999999999999\n", "test.conf:2: [Import] MaxRows: must be a whole number"),
         ("[Mail]\nFrom=not an address\n", "test.conf:2: [Mail] From: not a valid address"),
         ("[Log]\nLevel=loud\n", "test.conf:2: [Log] Level: use one of"),
     ])

@@ -11,7 +11,7 @@ struct CrashTests {
         let doomed = try RunningDaemon(state: state, environment: ["USERIMPORTD_TEST_KILL_AT": step])
         try state.drop("sample.csv", seedSample)
         try doomed.waitForExit()
-        #expect(doomed.process.terminationReason == .uncaughtSignal)
+        #expect(doomed.process.terminationReason == .uncaughtSignal, "\(doomed.log)")
         #expect(doomed.process.terminationStatus == SIGKILL)
 
         let daemon = try RunningDaemon(state: state)

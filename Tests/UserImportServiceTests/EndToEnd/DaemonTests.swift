@@ -120,13 +120,13 @@ struct DaemonTests {
 
         try "[Import]\nStrict=yes\n".write(toFile: configPath, atomically: true, encoding: .utf8)
         kill(daemon.pid, SIGHUP)
-        try waitFor("reload", timeout: 10) { daemon.log.contains("configuration reloaded") }
+        try daemon.waitForLog("configuration reloaded")
         try state.drop("strict.csv", oneBadRow)
         try waitFor("report", timeout: 10) { state.exists("failed/strict.csv.report.txt") }
 
         try "[Import]\nStrict=maybe\n".write(toFile: configPath, atomically: true, encoding: .utf8)
         kill(daemon.pid, SIGHUP)
-        try waitFor("refused reload", timeout: 10) { daemon.log.contains("configuration not reloaded") }
+        try daemon.waitForLog("configuration not reloaded")
         #expect(daemon.log.contains("reload.conf:2: [Import] Strict: use yes or no"))
         try state.drop("still-strict.csv", oneBadRow + "x@example.com, X, Y, , , , , New\n")
         try waitFor("report", timeout: 10) { state.exists("failed/still-strict.csv.report.txt") }
@@ -151,5 +151,43 @@ struct DaemonTests {
         #expect(try state.count("SELECT count(*) FROM users") == 300_000)
         #expect(try state.count("SELECT count(*) FROM imports") == 1)
         #expect(try again.stop() == 0)
+    }
+}
+
+/// The daemon as an unprivileged user, as under systemd (the tests otherwise run as root, and root
+/// reads every file).
+@Suite(.serialized)
+struct UnprivilegedDaemonTests {
+    @Test(.enabled(if: getuid() == 0, "needs root to switch to an unprivileged user"))
+    func aFileTheDaemonCannotReadFailsWithAReportAndBlocksNothing() throws {
+        let state = try TestStateDirectory()
+        _ = try state.pipeline()
+        for folder in ["", "/inbox", "/done", "/failed", "/work"] {
+            #expect(chown(state.root + folder, 65534, 65534) == 0)
+        }
+        let database = state.paths.database
+        for suffix in ["", "-wal", "-shm"] { _ = chown(database + suffix, 65534, 65534) }
+        // Dropped by root with mode 0600, as an SFTP upload with umask 077 leaves it.
+        try state.drop("secret.csv", seedSample)
+        #expect(chmod(state.paths.inbox + "/secret.csv", 0o600) == 0)
+        try state.drop("zgood.csv", seedSample.replacingOccurrences(of: "New", with: "New "))
+        #expect(chmod(state.paths.inbox + "/zgood.csv", 0o644) == 0)
+        let result = try BuiltProgram(name: "userimportd").runAs(
+            uid: 65534, ["--state-dir", state.root, "--once"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(
+            try state.read("failed/secret.csv.report.txt").contains(
+                "the file cannot be read (Permission denied)"))
+        #expect(state.exists("done/zgood.csv.report.txt"), "the next file was not held up")
+        #expect(try state.list("work").isEmpty)
+    }
+
+    @Test func withNoMailTransportTheDaemonStillStopsOnSIGTERM() throws {
+        let state = try TestStateDirectory()
+        let daemon = try RunningDaemon(state: state, config: "[Mail]\nTransport=none\n")
+        try state.drop("sample.csv", seedSample)
+        try waitFor("imported", timeout: 10) { state.exists("done/sample.csv.report.txt") }
+        #expect(try daemon.stop() == 0)
+        #expect(try state.count("SELECT count(*) FROM outbox WHERE state = 'pending'") == 2)
     }
 }

@@ -26,9 +26,18 @@ struct BuiltProgram {
         var stderr: String
     }
 
-    func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
+    /// Runs as another user (setpriv from util-linux), without supplementary groups.
+    func runAs(uid: UInt32, _ arguments: [String]) throws -> Result {
+        try run(
+            ["--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", path] + arguments, environment: [:],
+            executable: "/usr/bin/setpriv")
+    }
+
+    func run(_ arguments: [String], environment: [String: String] = [:], executable: String? = nil) throws
+        -> Result
+    {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
+        process.executableURL = URL(fileURLWithPath: executable ?? path)
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let out = Pipe()

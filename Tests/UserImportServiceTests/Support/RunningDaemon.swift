@@ -42,6 +42,15 @@ final class RunningDaemon {
     }
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    /// Waits for a line in the daemon's log; on time-out the error carries the log.
+    func waitForLog(_ text: String, timeout: Double = 10) throws {
+        do {
+            try waitFor(text, timeout: timeout) { self.log.contains(text) }
+        } catch {
+            throw TestFailure("\(error)\n--- daemon log ---\n\(log)")
+        }
+    }
     var pid: Int32 { process.processIdentifier }
 
     /// SIGTERM, then the exit status.
