@@ -14,7 +14,7 @@ TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 DOCDIR  ?= $(PREFIX)/share/doc/userimportd
 SYSCONFDIR ?= /etc
 
-.PHONY: deps build run once test test-unit test-systemd lint install uninstall clean
+.PHONY: deps build run once test test-unit test-systemd lint install uninstall bench clean
 
 # The two C libraries we link, and msmtp (the mail tests' sendmail-compatible client); installed
 # when missing (CI and a fresh Debian 12 run as root).
@@ -56,6 +56,13 @@ test-unit: deps lint
 test-systemd: deps
 	$(SWIFT) build
 	Tests/SystemdEndToEnd/run.sh
+
+# The benchmark (release build): the product against its floors; prints a table, writes
+# bench-results.json. BENCH_ARGS=--quick for a short run.
+bench: deps
+	@command -v sqlite3 >/dev/null || apt-get install -y -qq sqlite3 >/dev/null
+	$(SWIFT) build -c release
+	.build/release/userimport-bench $(BENCH_ARGS)
 
 # FHS install; DESTDIR for packaging. The configuration example is installed only when none exists.
 install:

@@ -63,6 +63,12 @@ let package = Package(
             ]
         ),
 
+        // `make bench`: the product against its floors, on generated data.
+        .executableTarget(
+            name: "userimport-bench",
+            dependencies: ["UserImportCore", "UserImportStore", "CLinux"]
+        ),
+
         .testTarget(
             name: "UserImportCoreTests",
             dependencies: ["UserImportCore"],

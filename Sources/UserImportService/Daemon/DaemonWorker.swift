@@ -66,13 +66,13 @@ final class DaemonWorker {
         // Ready once the database is open and the first scan is queued; finishing what a crash left
         // in work/ (a whole file, perhaps) is already the service's work, not its start-up.
         notifier.ready(status: status.text)
-        recoverIfNeeded(pipeline)
         logger.info(
             "daemon started",
             metadata: [
                 "message_id": "\(LogMessageID.daemonStarted)", "inbox": "\(configuration.paths.inbox)",
                 "settle_time_ms": "\(configuration.settleTimeMilliseconds)",
             ])
+        recoverIfNeeded(pipeline)
         while !control.stopRequested {
             control.heartbeat()
             applyReload(pipeline)

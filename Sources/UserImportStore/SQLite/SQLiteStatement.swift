@@ -81,6 +81,10 @@ public final class SQLiteStatement {
 
     /// Binds, runs to completion, and resets: for INSERT/UPDATE/DELETE.
     public func run(_ values: SQLiteValue...) throws {
+        try run(values)
+    }
+
+    public func run(_ values: [SQLiteValue]) throws {
         try bind(values)
         while try step() {}
         sqlite3_reset(handle)

@@ -1,0 +1,231 @@
+import CLinux
+import Glibc
+import UserImportCore
+
+/// `make bench`: the real pipeline (`userimportd --once`, a running `userimportd`) on generated
+/// data, against two floors measured in the same run. Prints a table and writes JSON.
+@main
+struct BenchMain {
+    static func main() {
+        do {
+            try Bench().run()
+        } catch {
+            print("bench failed: \(error)")
+            exit(1)
+        }
+    }
+}
+
+final class Bench {
+    var results: [(String, String)] = []
+
+    func record(_ name: String, _ value: String) {
+        results.append((name, value))
+        print(name.padding(toLength: 58, withPad: " ", startingAt: 0) + value)
+    }
+
+    func run() throws {
+        let quick = CommandLine.arguments.contains("--quick")
+        let binDir = String(
+            CommandLine.arguments[0].split(separator: "/", omittingEmptySubsequences: false).dropLast()
+                .joined(separator: "/"))
+        let daemon = (binDir.isEmpty ? "." : binDir) + "/userimportd"
+        let root = "/var/tmp/userimport-bench-\(getpid())"
+        mkdir(root, 0o755)
+        defer { _ = system("rm -rf '\(root)'") }
+        var data = BenchData(seed: 42)
+        let runs = quick ? 1 : 3
+        print("userimport-bench: \(quick ? "quick" : "full") run, \(runs) runs each, in \(root)\n")
+
+        // 1 + 3: bulk New into an empty directory, against the floors.
+        var bulkState: [Int: String] = [:]
+        for count in quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000] {
+            let file = root + "/new-\(count).csv"
+            try data.writeFile(path: file, count: count, status: { _ in "New" })
+            var ours: [Double] = []
+            var rss: [Double] = []
+            for run in 0..<runs {
+                let state = root + "/bulk-\(count)-\(run)"
+                let result = try importOnce(daemon, file: file, state: state)
+                ours.append(result.seconds)
+                rss.append(result.peakRSSMegabytes)
+                bulkState[count] = state
+            }
+            var sqlite: [Double] = []
+            var insert: [Double] = []
+            for run in 0..<runs {
+                sqlite.append(
+                    try Floors.sqliteImport(
+                        file: file, database: root + "/floor-\(count)-\(run).db", scratch: root))
+                insert.append(
+                    try Floors.preparedInsert(file: file, database: root + "/insert-\(count)-\(run).db"))
+            }
+            let o = Measure.Summary(ours)
+            let s = Measure.Summary(sqlite)
+            let i = Measure.Summary(insert)
+            record(
+                "bulk \(count) New: userimportd --once",
+                seconds(o) + String(format: "  %.0f rows/s", Double(count) / o.median))
+            record("bulk \(count) New: peak RSS", String(format: "%.1f MB", Measure.Summary(rss).max))
+            record("bulk \(count) floor: sqlite3 .import (UNIQUE NOCASE)", seconds(s))
+            record("bulk \(count) floor: prepared INSERT, one transaction", seconds(i))
+            record(
+                "bulk \(count) ratio: ours / sqlite3 .import", String(format: "%.2f×", o.median / s.median))
+            record(
+                "bulk \(count) ratio: ours / prepared INSERT", String(format: "%.2f×", o.median / i.median))
+        }
+        let large = quick ? 100_000 : 1_000_000
+
+        // 2: re-import into a directory that holds the users already.
+        if let populated = bulkState[large] {
+            let updates = root + "/update-\(large).csv"
+            try data.writeFile(path: updates, count: large, status: { _ in "Update" })
+            let more = root + "/more-new.csv"
+            try data.writeFile(path: more, count: large / 10, status: { _ in "New" }, emailOffset: 10 * large)
+            var updateTimes: [Double] = []
+            var moreTimes: [Double] = []
+            for run in 0..<runs {
+                let state = root + "/reimport-\(run)"
+                try copyState(from: populated, to: state)
+                updateTimes.append(try importOnce(daemon, file: updates, state: state).seconds)
+                let state2 = root + "/more-\(run)"
+                try copyState(from: populated, to: state2)
+                moreTimes.append(try importOnce(daemon, file: more, state: state2).seconds)
+            }
+            record("re-import \(large) Update into \(large) users", seconds(Measure.Summary(updateTimes)))
+            record("import \(large / 10) New into \(large) users", seconds(Measure.Summary(moreTimes)))
+        }
+
+        // 4: a running daemon: drop→report latency, and a burst of small files.
+        try daemonLatency(daemon, root: root, data: &data, files: quick ? 30 : 100, burst: quick ? 300 : 2000)
+
+        // 5: memory does not grow with the file.
+        if !quick {
+            let huge = root + "/new-10000000.csv"
+            try data.writeFile(path: huge, count: 10_000_000, status: { _ in "New" })
+            let result = try importOnce(daemon, file: huge, state: root + "/huge")
+            unlink(huge)
+            record("bulk 10000000 New: seconds", String(format: "%.1f s", result.seconds))
+            record("bulk 10000000 New: peak RSS", String(format: "%.1f MB", result.peakRSSMegabytes))
+        }
+
+        var json = "{\n"
+        json += results.map { "  \"\($0.0)\": \"\($0.1)\"" }.joined(separator: ",\n")
+        json += "\n}\n"
+        let out = "bench-results.json"
+        let fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        _ = json.withCString { write(fd, $0, strlen($0)) }
+        close(fd)
+        print("\nwrote \(out)")
+    }
+
+    func seconds(_ s: Measure.Summary) -> String {
+        String(format: "%.3f s (%.3f–%.3f)", s.median, s.min, s.max)
+    }
+
+    func importOnce(_ daemon: String, file: String, state: String) throws -> Measure.Run {
+        mkdir(state, 0o755)
+        mkdir(state + "/inbox", 0o755)
+        let name = (file.split(separator: "/").last.map(String.init) ?? "file.csv")
+        guard
+            system(
+                "cp '\(file)' '\(state)/inbox/.\(name)' && mv '\(state)/inbox/.\(name)' '\(state)/inbox/\(name)'"
+            ) == 0
+        else { throw BenchError("cannot copy \(file)") }
+        let run = try Measure.spawn(daemon, ["--state-dir", state, "--once"])
+        guard run.status == 0 else { throw BenchError("userimportd --once exited \(run.status)") }
+        return run
+    }
+
+    func copyState(from source: String, to target: String) throws {
+        guard system("mkdir -p '\(target)' && cp '\(source)/userimportd.sqlite' '\(target)/'") == 0 else {
+            throw BenchError("cannot copy state")
+        }
+    }
+
+    func daemonLatency(_ daemon: String, root: String, data: inout BenchData, files: Int, burst: Int) throws {
+        let state = root + "/daemon"
+        for folder in ["", "/inbox", "/done"] { mkdir(state + folder, 0o755) }
+        let config = root + "/daemon.conf"
+        let text = "[Mail]\nTransport=none\n"
+        let fd = open(config, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        _ = text.withCString { write(fd, $0, strlen($0)) }
+        close(fd)
+        let watch = inotify_init1(Int32(IN_CLOEXEC))
+        _ = inotify_add_watch(watch, state + "/done", UInt32(IN_MOVED_TO))
+        var pid: pid_t = 0
+        let words: [String] = [daemon, "--state-dir", state, "--config", config]
+        let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        guard posix_spawn(&pid, daemon, &actions, nil, argv, environ) == 0 else {
+            throw BenchError("cannot start daemon")
+        }
+        defer {
+            kill(pid, SIGTERM)
+            var status: Int32 = 0
+            waitpid(pid, &status, 0)
+            close(watch)
+        }
+        usleep(500_000)  // start-up, not measured
+        let staging = root + "/staging"
+        mkdir(staging, 0o755)
+        var latencies: [Double] = []
+        for index in 0..<files {
+            let name = "ten-\(index).csv"
+            try data.writeFile(
+                path: staging + "/" + name, count: 10, status: { _ in "New" },
+                emailOffset: 100_000_000 + index * 10, invalidEveryHundred: false)
+            let start = Measure.now()
+            rename(staging + "/" + name, state + "/inbox/" + name)
+            try waitForPublished([name], watch: watch)
+            latencies.append(Measure.now() - start)
+        }
+        record(
+            "daemon: 10-row file drop→report p50",
+            String(format: "%.1f ms", Measure.percentile(latencies, 0.5) * 1000))
+        record(
+            "daemon: 10-row file drop→report p99",
+            String(format: "%.1f ms", Measure.percentile(latencies, 0.99) * 1000))
+        var names: [String] = []
+        for index in 0..<burst {
+            let name = "burst-\(index).csv"
+            try data.writeFile(
+                path: staging + "/" + name, count: 1, status: { _ in "New" },
+                emailOffset: 200_000_000 + index, invalidEveryHundred: false)
+            names.append(name)
+        }
+        let start = Measure.now()
+        for name in names { rename(staging + "/" + name, state + "/inbox/" + name) }
+        try waitForPublished(names, watch: watch)
+        let elapsed = Measure.now() - start
+        record(
+            "daemon: \(burst) small files at once",
+            String(format: "%.2f s, %.0f files/s", elapsed, Double(burst) / elapsed))
+    }
+
+    /// Waits for the data files (moved into done/ after their reports) to arrive.
+    func waitForPublished(_ names: [String], watch: Int32) throws {
+        var waiting = Set(names)
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        let deadline = Measure.now() + 600
+        while !waiting.isEmpty {
+            guard Measure.now() < deadline else {
+                throw BenchError("timed out waiting for \(waiting.count) files")
+            }
+            let count = buffer.withUnsafeMutableBytes { read(watch, $0.baseAddress, $0.count) }
+            guard count > 0 else { continue }
+            var offset = 0
+            while offset + 16 <= count {
+                let length = Int(
+                    buffer[(offset + 12)..<(offset + 16)].withUnsafeBytes {
+                        $0.loadUnaligned(as: UInt32.self)
+                    })
+                let nameBytes = buffer[(offset + 16)..<(offset + 16 + length)].prefix { $0 != 0 }
+                waiting.remove(String(decoding: nameBytes, as: UTF8.self))
+                offset += 16 + length
+            }
+        }
+    }
+}
