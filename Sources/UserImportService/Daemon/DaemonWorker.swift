@@ -77,7 +77,7 @@ final class DaemonWorker {
             control.heartbeat()
             applyReload(pipeline)
             let now = DaemonControl.monotonicNanoseconds()
-            if scanDue || now >= nextRescan { try scan(pipeline) }
+            if scanDue || now >= nextRescan { scan(pipeline) }
             if now >= retryAt {
                 recoverIfNeeded(pipeline)
                 if !needsRecovery { processReady(pipeline) }
@@ -125,14 +125,18 @@ final class DaemonWorker {
         }
     }
 
-    private func scan(_ pipeline: ImportPipeline) throws {
-        let entries: [(name: FileName, info: EntryInfo)]
+    /// The inbox listing, or nil (and a back-off) when it cannot be read.
+    private func listInbox(_ pipeline: ImportPipeline) -> [(name: FileName, info: EntryInfo)]? {
         do {
-            entries = try pipeline.waitingEntries()
+            return try pipeline.waitingEntries()
         } catch {
             backOff(after: error)
-            return
+            return nil
         }
+    }
+
+    private func scan(_ pipeline: ImportPipeline) {
+        guard let entries = listInbox(pipeline) else { return }
         for (name, _) in entries { consider(name, immediate: false) }
         scanDue = false
         nextRescan =
@@ -142,14 +146,7 @@ final class DaemonWorker {
 
     /// Imports every candidate that is ready, oldest first; leaves the others for a later pass.
     private func processReady(_ pipeline: ImportPipeline) {
-        guard !candidates.isEmpty else { return }
-        let entries: [(name: FileName, info: EntryInfo)]
-        do {
-            entries = try pipeline.waitingEntries()
-        } catch {
-            backOff(after: error)
-            return
-        }
+        guard !candidates.isEmpty, let entries = listInbox(pipeline) else { return }
         let present = Set(entries.map(\.name))
         candidates = candidates.filter { present.contains($0.key) }
         for (name, listed) in entries where candidates[name] != nil {
