@@ -77,41 +77,29 @@ extension ImportPipeline {
         let importer = Importer(options: settings.options)
         try connection.execute("SAVEPOINT file_rows")
         var summary = try runImporter(importer, &source, encoding: nil, id: record.id)
-        if case .invalidUTF8 = summary.error, summary.encoding == .utf8,
-            let fallback = settings.options.fallbackEncoding
+        if let fallback = FileFate.retryEncoding(after: summary, fallback: settings.options.fallbackEncoding)
         {
             try connection.execute("ROLLBACK TO file_rows")
             try source.rewind()
             summary = try runImporter(importer, &source, encoding: fallback, id: record.id)
         }
         record.sha256 = try source.finishHash()
-        if let error = summary.error {
-            try connection.execute("ROLLBACK TO file_rows")
-            record.error = error.message
-            record.disposition = .failed
-            if case .strictModeRejected = error {
-                // Nothing is applied, but the report still lists what each row would have done:
-                // a second pass over a dry-run directory (kept in a TEMP table, so memory stays flat).
-                try source.rewind()
-                var directory = try DryRunUserDirectory(database: database)
-                var rows = try SQLiteUserDirectory(
-                    database: database, importID: record.id, now: record.startedAt)
-                _ = try importer.run(
-                    source: &source, encoding: summary.encoding, directory: &directory, results: &rows)
-                try directory.discard()
-            } else {
-                summary.counts = OutcomeCounts()
-            }
-        } else if let original = try history.doneImport(sha256: record.sha256, excluding: record.id) {
-            try connection.execute("ROLLBACK TO file_rows")
-            summary.counts = OutcomeCounts()
-            record.disposition = .duplicate
-            record.duplicateOf = original
-        } else {
-            record.disposition = .done
+        let earlier =
+            summary.error == nil ? try history.doneImport(sha256: record.sha256, excluding: record.id) : nil
+        let fate = FileFate.decide(summary, earlierImport: earlier)
+        if !fate.appliesChanges { try connection.execute("ROLLBACK TO file_rows") }
+        if fate.listsRowsNotApplied {
+            // Nothing is applied, but the report still lists what each row would have done:
+            // a second pass over a dry-run directory (kept in a TEMP table, so memory stays flat).
+            try source.rewind()
+            var directory = try DryRunUserDirectory(database: database)
+            var rows = try SQLiteUserDirectory(database: database, importID: record.id, now: record.startedAt)
+            _ = try importer.run(
+                source: &source, encoding: summary.encoding, directory: &directory, results: &rows)
+            try directory.discard()
         }
         try connection.execute("RELEASE file_rows")
-        record.summary = summary
+        record = fate.applied(to: record)
     }
 
     private func runImporter(

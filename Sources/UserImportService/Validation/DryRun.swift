@@ -40,8 +40,7 @@ public enum DryRun {
         var directory = try DryRunUserDirectory(database: database)
         var rows = CollectedRows()
         var summary = try importer.run(source: &source, directory: &directory, results: &rows)
-        if case .invalidUTF8 = summary.error, summary.encoding == .utf8,
-            let fallback = settings.options.fallbackEncoding
+        if let fallback = FileFate.retryEncoding(after: summary, fallback: settings.options.fallbackEncoding)
         {
             try source.rewind()
             directory = try DryRunUserDirectory(database: database)
@@ -50,20 +49,12 @@ public enum DryRun {
                 source: &source, encoding: fallback, directory: &directory, results: &rows)
         }
         record.sha256 = try source.finishHash()
-        var kept = rows.rows
-        if let error = summary.error {
-            record.error = error.message
-            if case .strictModeRejected = error {} else { kept = [] }
-            if kept.isEmpty { summary.counts = OutcomeCounts() }
-        } else if let original = try ImportHistory(database: database).doneImport(sha256: record.sha256) {
-            record.disposition = .duplicate
-            record.duplicateOf = original
-            summary.counts = OutcomeCounts()
-            kept = []
-        } else {
-            record.disposition = .done
-        }
-        record.summary = summary
+        let earlier =
+            summary.error == nil
+            ? try ImportHistory(database: database).doneImport(sha256: record.sha256) : nil
+        let fate = FileFate.decide(summary, earlierImport: earlier)
+        record = fate.applied(to: record)
+        let kept = fate.keepsRows ? rows.rows : []
         return Result(record: record, rows: kept)
     }
 }
