@@ -37,6 +37,8 @@ struct UserImportDaemon: AsyncParsableCommand {
     func run() async throws {
         // The database and reports hold personal data: group-readable at most, as the unit's UMask=.
         umask(0o027)
+        // A mail transport that exits early must give us EPIPE, not kill the daemon.
+        signal(SIGPIPE, SIG_IGN)
         let configuration: Configuration
         do {
             configuration = try ConfigLoader.load(path: config, stateDirectory: stateDir)

@@ -70,9 +70,9 @@ struct SendmailTransport: MailTransport {
         } catch {
             throw MailDeliveryError(description: "cannot run \(path): \(error.localizedDescription)")
         }
-        // A sendmail that exits early must not kill us with SIGPIPE: write errors are reported below.
-        signal(SIGPIPE, SIG_IGN)
-        input.fileHandleForWriting.write(Data(message.text.utf8))
+        // A sendmail that exits without reading must not kill us: SIGPIPE is ignored (once, at
+        // start-up), and the throwing write reports EPIPE; the exit status then says what happened.
+        try? input.fileHandleForWriting.write(contentsOf: Data(message.text.utf8))
         try? input.fileHandleForWriting.close()
         let deadline = Date().addingTimeInterval(timeoutSeconds)
         while process.isRunning && Date() < deadline { usleep(2_000) }

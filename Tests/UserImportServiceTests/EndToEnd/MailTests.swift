@@ -104,6 +104,20 @@ struct MailTests {
         #expect(try daemon.stop() == 0)
     }
 
+    @Test func aSendmailThatExitsWithoutReadingNeverTakesTheDaemonDown() throws {
+        let state = try TestStateDirectory()
+        let daemon = try RunningDaemon(state: state, config: config(sendmail: "/bin/false"))
+        try state.drop("setup.csv", Self.setup)
+        try waitFor("retries recorded", timeout: 20) {
+            try outbox(state, "attempts >= 2 AND state = 'pending'") == 2
+        }
+        #expect(daemon.process.isRunning)
+        #expect(
+            try state.count("SELECT count(*) FROM outbox WHERE last_error LIKE '%exited with status 1%'") == 2
+        )
+        #expect(try daemon.stop() == 0)
+    }
+
     @Test func aNameCarryingAHeaderCannotReachTheMailServer() throws {
         let state = try TestStateDirectory()
         let sink = try SMTPSink(folder: state.root + "/received")
