@@ -1,4 +1,5 @@
 import Glibc
+import UserImportService
 
 /// stdout/stderr without Foundation's global handles (Swift 6 strict concurrency).
 enum Output {
@@ -11,13 +12,7 @@ enum Output {
     }
 
     private static func writeAll(_ fd: Int32, _ text: String) {
-        var bytes = Array(text.utf8)[...]
-        while !bytes.isEmpty {
-            let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if written < 0 && errno == EINTR { continue }
-            guard written > 0 else { return }
-            bytes = bytes.dropFirst(written)
-        }
+        UserImportService.writeAll(fd, Array(text.utf8))
     }
 }
 

@@ -24,17 +24,9 @@ struct FileWriter: TextOutputStream {
     private mutating func flush() {
         onFlush()
         guard failure == nil else { return }
-        var offset = 0
-        while offset < buffer.count {
-            let written = buffer.withUnsafeBytes { raw in
-                Glibc.write(fd, raw.baseAddress?.advanced(by: offset), raw.count - offset)
-            }
-            if written < 0 && errno == EINTR { continue }
-            guard written > 0 else {
-                failure = SystemError("cannot write", name: name)
-                return
-            }
-            offset += written
+        guard writeAll(fd, buffer) else {
+            failure = SystemError("cannot write", name: name)
+            return
         }
         buffer.removeAll(keepingCapacity: true)
     }

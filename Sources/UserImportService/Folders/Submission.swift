@@ -35,15 +35,8 @@ public enum Submission {
                 guard count >= 0 else { throw SystemError("cannot read", name: path) }
                 if count == 0 { break }
                 hasher.update(buffer[0..<count])
-                var written = 0
-                while written < count {
-                    let n = buffer[written..<count].withUnsafeBytes {
-                        write(target, $0.baseAddress, $0.count)
-                    }
-                    guard n > 0 else {
-                        throw SystemError("cannot write", name: inboxPath + "/" + temp.display)
-                    }
-                    written += n
+                guard writeAll(target, buffer[0..<count]) else {
+                    throw SystemError("cannot write", name: inboxPath + "/" + temp.display)
                 }
             }
             guard fsync(target) == 0 else { throw SystemError("cannot fsync", name: temp.display) }
