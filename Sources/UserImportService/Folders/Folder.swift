@@ -18,7 +18,6 @@ public struct EntryInfo: Sendable, Equatable {
     public var links: Int
     public var ownerUID: UInt32
     public var device: UInt64
-    public var inode: UInt64
     public var modified: Timestamp
     public var changed: Timestamp
 
@@ -35,7 +34,6 @@ public struct EntryInfo: Sendable, Equatable {
         links = Int(st.st_nlink)
         ownerUID = st.st_uid
         device = UInt64(st.st_dev)
-        inode = UInt64(st.st_ino)
         modified = Timestamp(
             millisecondsSinceEpoch: Int64(st.st_mtim.tv_sec) * 1000 + Int64(st.st_mtim.tv_nsec) / 1_000_000)
         changed = Timestamp(

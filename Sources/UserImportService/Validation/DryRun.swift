@@ -10,7 +10,6 @@ public enum DryRun {
     public struct Result {
         public var record: ImportRecord
         public var rows: [RowResult]
-        public var text: String { ReportText.render(record, rows: rows, dryRun: true) }
     }
 
     /// - Parameter database: the live database opened read-only, or nil when none exists yet.

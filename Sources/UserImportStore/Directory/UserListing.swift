@@ -9,14 +9,8 @@ public final class UserListing {
     }
 
     /// Users ordered by email, optionally in some states only and matching `search` (a
-    /// case-insensitive substring of the email or either name).
-    public func users(states: [UserState] = [], search: String? = nil) throws -> [StoredUser] {
-        var result: [StoredUser] = []
-        try forEachUser(states: states, search: search) { result.append($0) }
-        return result
-    }
-
-    /// Streams users (an export of a million users never sits in memory).
+    /// case-insensitive substring of the email or either name), streamed: an export of a million
+    /// users never sits in memory.
     public func forEachUser(
         states: [UserState] = [], search: String? = nil, _ body: (StoredUser) throws -> Void
     )
