@@ -61,8 +61,7 @@ final class DaemonWorker {
                 "the inbox is on a network filesystem; files written by other hosts arrive by the periodic rescan",
                 metadata: ["rescan_interval_ms": "\(configuration.rescanIntervalMilliseconds)"])
         }
-        let today = Self.startOfToday()
-        status.setImportsToday(try pipeline.importCount(since: today), day: Self.day(today))
+        status.setImportsToday(try pipeline.importCount(since: StatusBoard.startOfToday))
         // Ready once the database is open and the first scan is queued; finishing what a crash left
         // in work/ (a whole file, perhaps) is already the service's work, not its start-up.
         notifier.ready(status: status.text)
@@ -105,7 +104,7 @@ final class DaemonWorker {
         guard needsRecovery else { return }
         do {
             for record in try pipeline.reconcile() {
-                status.finished(record, day: Self.day(Self.startOfToday()))
+                status.finished(record)
             }
             needsRecovery = false
         } catch is ImportInterrupted {
@@ -155,7 +154,7 @@ final class DaemonWorker {
             guard let info = try? pipeline.status(of: name), isSettled(name, info) else { continue }
             do {
                 if let record = try pipeline.process(name, info: info) {
-                    status.finished(record, day: Self.day(Self.startOfToday()))
+                    status.finished(record)
                     if record.summary.counts.created + record.summary.counts.activated > 0 {
                         mailControl?.nudge()
                     }
@@ -230,11 +229,4 @@ final class DaemonWorker {
         logger.info("configuration reloaded")
         notifier.ready(status: status.text)
     }
-
-    static func startOfToday() -> Timestamp {
-        let now = SystemClock.now().millisecondsSinceEpoch
-        return Timestamp(millisecondsSinceEpoch: now - now % 86_400_000)
-    }
-
-    static func day(_ time: Timestamp) -> Int { Int(time.millisecondsSinceEpoch / 86_400_000) }
 }

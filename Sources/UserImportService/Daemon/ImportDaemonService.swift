@@ -26,38 +26,42 @@ public struct ImportDaemonService: Service {
     }
 
     public func run() async throws {
-        try await withGracefulShutdownHandler {
-            try await runOnOwnThread(control) {
-                [configuration, control, status, notifier, logger, mailControl] in
-                try DaemonWorker(
-                    configuration: configuration, control: control, status: status, notifier: notifier,
-                    logger: logger, mailControl: mailControl
-                ).run()
-            }
-        } onGracefulShutdown: { [control, notifier, logger] in
+        try await runOnOwnThread(control) { [notifier, logger] in
             notifier.stopping()
             logger.info("daemon stopping", metadata: ["message_id": "\(LogMessageID.daemonStopping)"])
-            control.requestStop()
+        } body: { [configuration, control, status, notifier, logger, mailControl] in
+            try DaemonWorker(
+                configuration: configuration, control: control, status: status, notifier: notifier,
+                logger: logger, mailControl: mailControl
+            ).run()
         }
     }
 }
 
 /// Runs a blocking loop on a thread of its own and waits for it without blocking the
-/// cooperative pool (SQLite and process spawning block). Cancellation (the group ending because
-/// another service ended) asks the loop to stop, as a graceful shutdown does.
-func runOnOwnThread(_ control: DaemonControl, _ body: @escaping @Sendable () throws -> Void) async throws {
-    try await withTaskCancellationHandler {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
-            Thread.detachNewThread {
-                do {
-                    try body()
-                    continuation.resume()
-                } catch {
-                    continuation.resume(throwing: error)
+/// cooperative pool (SQLite and process spawning block). A graceful shutdown runs `onShutdown`
+/// and asks the loop to stop; so does cancellation (the group ending because another service ended).
+func runOnOwnThread(
+    _ control: DaemonControl, onShutdown: @escaping @Sendable () -> Void = {},
+    body: @escaping @Sendable () throws -> Void
+) async throws {
+    try await withGracefulShutdownHandler {
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
+                Thread.detachNewThread {
+                    do {
+                        try body()
+                        continuation.resume()
+                    } catch {
+                        continuation.resume(throwing: error)
+                    }
                 }
             }
+        } onCancel: {
+            control.requestStop()
         }
-    } onCancel: {
+    } onGracefulShutdown: {
+        onShutdown()
         control.requestStop()
     }
 }
@@ -83,15 +87,10 @@ public struct DeliveryService: Service {
             // Returning would end the whole group: wait for the shutdown like the others.
             return try await gracefulShutdown()
         }
-        try await withGracefulShutdownHandler {
-            try await runOnOwnThread(control) { [control, logger] in
-                try DeliveryWorker(
-                    settings: mail, databasePath: database, maildirPath: maildir, control: control,
-                    logger: logger
-                ).run()
-            }
-        } onGracefulShutdown: { [control] in
-            control.requestStop()
+        try await runOnOwnThread(control) { [control, logger] in
+            try DeliveryWorker(
+                settings: mail, databasePath: database, maildirPath: maildir, control: control, logger: logger
+            ).run()
         }
     }
 }

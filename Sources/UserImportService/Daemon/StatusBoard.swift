@@ -15,10 +15,16 @@ public final class StatusBoard: Sendable {
 
     public init() {}
 
-    func setImportsToday(_ count: Int, day: Int) {
+    /// The UTC day number, which the tally belongs to.
+    static var today: Int { Int(SystemClock.now().millisecondsSinceEpoch / 86_400_000) }
+
+    /// The first millisecond of today (UTC), for counting the imports already in the history.
+    static var startOfToday: Timestamp { Timestamp(millisecondsSinceEpoch: Int64(today) * 86_400_000) }
+
+    func setImportsToday(_ count: Int) {
         state.withLock {
             $0.importsToday = count
-            $0.day = day
+            $0.day = Self.today
         }
     }
 
@@ -26,7 +32,8 @@ public final class StatusBoard: Sendable {
         state.withLock { $0.importing = (file, bytesRead, size) }
     }
 
-    func finished(_ record: ImportRecord, day: Int) {
+    func finished(_ record: ImportRecord) {
+        let day = Self.today
         state.withLock {
             if $0.day != day {
                 $0.day = day
