@@ -8,6 +8,15 @@ import UserImportCore
 struct BenchMain {
     static func main() {
         do {
+            let arguments = CommandLine.arguments
+            // `--generate COUNT PATH`: only write a data file (for profiling one import by hand).
+            if let index = arguments.firstIndex(of: "--generate"), index + 2 < arguments.count,
+                let count = Int(arguments[index + 1])
+            {
+                var data = BenchData(seed: 42)
+                try data.writeFile(path: arguments[index + 2], count: count, status: { _ in "New" })
+                return
+            }
             try Bench().run()
         } catch {
             print("bench failed: \(error)")

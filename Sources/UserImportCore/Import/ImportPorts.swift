@@ -6,9 +6,17 @@ public protocol ByteSource {
 
 /// The user directory as the importer sees it: the real SQLite one inside the import's
 /// transaction, or a dry-run overlay that writes nothing.
+///
+/// The importer works in batches of rows: it asks for all the batch's users at once and writes
+/// their final states at once, both in ascending email order, so a B-tree far larger than the
+/// page cache is walked in order instead of at random (see `Importer.batchSize`).
 public protocol UserDirectory {
-    mutating func user(email: String) throws -> StoredUser?
-    mutating func store(_ user: StoredUser, previous: StoredUser?) throws
+    /// The stored user for each of `emails` (distinct, in ascending UTF-8 byte order), nil where
+    /// there is none: the answer lines up with the question.
+    mutating func users(emails: [String]) throws -> [StoredUser?]
+    /// The batch's new states, one per changed user, in ascending UTF-8 byte order of email.
+    mutating func store<Users: Sequence<StoredUser>>(_ users: Users) throws
+    /// Called in file order, before the batch's `store`.
     mutating func queue(_ notification: NotificationKind, for user: StoredUser, line: Int) throws
 }
 

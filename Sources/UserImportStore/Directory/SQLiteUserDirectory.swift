@@ -35,16 +35,18 @@ public struct SQLiteUserDirectory: UserDirectory, RowResultSink {
         )
     }
 
-    public mutating func user(email: String) throws -> StoredUser? {
-        try UserQueries.user(email: email, using: select)
+    public mutating func users(emails: [String]) throws -> [StoredUser?] {
+        try emails.map { try UserQueries.user(email: $0, using: select) }
     }
 
-    public mutating func store(_ user: StoredUser, previous: StoredUser?) throws {
-        let p = user.profile
-        try upsert.run(
-            .text(user.email), .text(p.firstName), .text(p.lastName), .text(p.alternateID),
-            .text(p.workPhone),
-            .text(p.title), .text(p.department), .text(user.state.rawValue), .int(now), .int(importID))
+    public mutating func store<Users: Sequence<StoredUser>>(_ users: Users) throws {
+        for user in users {
+            let p = user.profile
+            try upsert.run(
+                .text(user.email), .text(p.firstName), .text(p.lastName), .text(p.alternateID),
+                .text(p.workPhone),
+                .text(p.title), .text(p.department), .text(user.state.rawValue), .int(now), .int(importID))
+        }
     }
 
     public mutating func queue(_ notification: NotificationKind, for user: StoredUser, line: Int) throws {
@@ -89,17 +91,20 @@ public struct DryRunUserDirectory: UserDirectory {
         )
     }
 
-    public mutating func user(email: String) throws -> StoredUser? {
-        if let changed = try UserQueries.user(email: email, using: selectChanged) { return changed }
-        return try UserQueries.user(email: email, using: select)
+    public mutating func users(emails: [String]) throws -> [StoredUser?] {
+        try emails.map {
+            try UserQueries.user(email: $0, using: selectChanged) ?? UserQueries.user(email: $0, using: select)
+        }
     }
 
-    public mutating func store(_ user: StoredUser, previous: StoredUser?) throws {
-        let p = user.profile
-        try insertChanged.run(
-            .text(user.email), .text(p.firstName), .text(p.lastName), .text(p.alternateID),
-            .text(p.workPhone),
-            .text(p.title), .text(p.department), .text(user.state.rawValue))
+    public mutating func store<Users: Sequence<StoredUser>>(_ users: Users) throws {
+        for user in users {
+            let p = user.profile
+            try insertChanged.run(
+                .text(user.email), .text(p.firstName), .text(p.lastName), .text(p.alternateID),
+                .text(p.workPhone),
+                .text(p.title), .text(p.department), .text(user.state.rawValue))
+        }
     }
 
     public mutating func queue(_ notification: NotificationKind, for user: StoredUser, line: Int) throws {}

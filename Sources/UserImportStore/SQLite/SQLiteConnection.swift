@@ -7,7 +7,13 @@ public final class SQLiteConnection {
     let handle: OpaquePointer
     public let path: String
 
+    /// Process-wide settings, applied once before the first open.
+    private static let configured: Bool = {
+        userimport_sqlite3_disable_memstatus() == SQLITE_OK
+    }()
+
     public init(path: String, readOnly: Bool = false) throws {
+        _ = Self.configured
         var pointer: OpaquePointer?
         let flags =
             (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)

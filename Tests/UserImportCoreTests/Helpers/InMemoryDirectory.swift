@@ -1,3 +1,4 @@
+import Testing
 import UserImportCore
 
 /// The user directory as a dictionary, for driving the importer without SQLite.
@@ -12,13 +13,19 @@ struct InMemoryDirectory: UserDirectory {
     var queued: [Queued] = []
     var stores = 0
 
-    mutating func user(email: String) throws -> StoredUser? {
-        users[email]
+    mutating func users(emails: [String]) throws -> [StoredUser?] {
+        #expect(emails == emails.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }, "emails asked in order")
+        #expect(Set(emails).count == emails.count, "each email asked once")
+        return emails.map { users[$0] }
     }
 
-    mutating func store(_ user: StoredUser, previous: StoredUser?) throws {
-        stores += 1
-        users[user.email] = user
+    mutating func store<Users: Sequence<StoredUser>>(_ users: Users) throws {
+        let batch = Array(users)
+        #expect(
+            batch.map(\.email) == batch.map(\.email).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) },
+            "users written in email order")
+        stores += batch.count
+        for user in batch { self.users[user.email] = user }
     }
 
     mutating func queue(_ notification: NotificationKind, for user: StoredUser, line: Int) throws {

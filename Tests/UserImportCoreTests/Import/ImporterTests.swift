@@ -45,6 +45,25 @@ struct ImporterTests {
         #expect(run.summary.rows == 2)
     }
 
+    /// A user created in one batch is seen by the rows of the next, and a user written twice in
+    /// one batch ends in its last state (batches are invisible in the outcome).
+    @Test func rowsApplyInFileOrderAcrossBatches() throws {
+        var text = Self.header + "first@example.com,Ann,Lee,New\n"
+        for index in 0..<(Importer.batchSize - 1) { text += "u\(index)@example.com,Ann,Lee,New\n" }
+        text += "first@example.com,,,Activate\nz@example.com,Zoe,Ray,New\nz@example.com,Zoe,Ray-Li,Update\n"
+        text += "z@example.com,,,Delete\n"
+        let run = try Self.run(text)
+        #expect(run.summary.error == nil)
+        #expect(run.results.count == Importer.batchSize + 4)
+        #expect(run.results.map(\.line) == Array(2..<(Importer.batchSize + 6)))
+        #expect(run.results.suffix(4).map(\.outcome) == [.activated, .created, .updated, .deleted])
+        #expect(run.directory.users["first@example.com"]?.state == .active)
+        #expect(run.directory.users["z@example.com"]?.state == .deleted)
+        #expect(run.directory.users["z@example.com"]?.profile.lastName == "Ray-Li")
+        #expect(run.directory.stores == Importer.batchSize + 2, "one write per user per batch")
+        #expect(run.directory.queued.last == .init(kind: .invitation, email: "z@example.com", line: Importer.batchSize + 3))
+    }
+
     @Test func activateBeforeNewIsRejected() throws {
         let run = try Self.run(Self.header + "ann@example.com,,,Activate\nann@example.com,Ann,Lee,New\n")
         #expect(run.results.map(\.outcome) == [.rejected, .created])
@@ -277,13 +296,13 @@ struct ImporterTests {
         var invitations = 0
         var otherNotifications = 0
 
-        mutating func user(email: String) throws -> StoredUser? {
-            lookups += 1
-            return nil
+        mutating func users(emails: [String]) throws -> [StoredUser?] {
+            lookups += emails.count
+            return emails.map { _ in nil }
         }
 
-        mutating func store(_ user: StoredUser, previous: StoredUser?) throws {
-            stores += 1
+        mutating func store<Users: Sequence<StoredUser>>(_ users: Users) throws {
+            stores += users.reduce(0) { count, _ in count + 1 }
         }
 
         mutating func queue(_ notification: NotificationKind, for user: StoredUser, line: Int) throws {
