@@ -17,6 +17,10 @@ struct BenchMain {
                 try data.writeFile(path: arguments[index + 2], count: count, status: { _ in "New" })
                 return
             }
+            if let index = arguments.firstIndex(of: "--parse-only"), index + 1 < arguments.count {
+                try ParseOnly.run(path: arguments[index + 1])
+                return
+            }
             try Bench().run()
         } catch {
             print("bench failed: \(error)")

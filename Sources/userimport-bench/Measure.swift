@@ -35,7 +35,9 @@ enum Measure {
         while true {
             let reaped = waitpid(pid, &status, WNOHANG)
             if reaped == pid { break }
-            if reaped < 0 && errno != EINTR { throw BenchError("waitpid: \(String(cString: strerror(errno)))") }
+            if reaped < 0 && errno != EINTR {
+                throw BenchError("waitpid: \(String(cString: strerror(errno)))")
+            }
             peakKiB = max(peakKiB, highWaterMarkKiB(pid))
             var pause = timespec(tv_sec: 0, tv_nsec: 1_000_000)
             nanosleep(&pause, nil)

@@ -18,9 +18,11 @@ public struct HeaderMap: Sendable, Equatable {
     public let headerLine: Int
     public let readings: [HeaderReading]
     public let warnings: [String]
-    private let columnOfField: [UserField: Int]  // 0-based
+    /// 0-based column of each field, indexed by the field's position in `UserField.allCases`:
+    /// read for every cell of every row, so an array rather than a dictionary.
+    private let columnOfField: [Int?]
 
-    public func column(of field: UserField) -> Int? { columnOfField[field] }
+    public func column(of field: UserField) -> Int? { columnOfField[field.ordinal] }
 
     /// How each header cell reads, and the warnings for cells that read as nothing. Available even
     /// when the header as a whole is unusable, so the report can show why.
@@ -59,7 +61,7 @@ public struct HeaderMap: Sendable, Equatable {
         self.headerLine = header.line
         self.readings = readings
         self.warnings = warnings
-        self.columnOfField = columnOfField
+        self.columnOfField = UserField.allCases.map { columnOfField[$0] }
     }
 
     /// "E-mail Address " → "emailaddress": case, spacing and punctuation do not matter.

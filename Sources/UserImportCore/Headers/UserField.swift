@@ -40,3 +40,19 @@ public enum UserField: String, Sendable, CaseIterable, Codable {
         }
     }
 }
+
+extension UserField {
+    /// Position in `allCases`.
+    var ordinal: Int {
+        switch self {
+        case .email: 0
+        case .firstName: 1
+        case .lastName: 2
+        case .alternateID: 3
+        case .workPhone: 4
+        case .title: 5
+        case .department: 6
+        case .userStatus: 7
+        }
+    }
+}

@@ -134,7 +134,9 @@ struct RowBatch {
                 if let user = decision.write {
                     users[slot[index]] = user
                     changed[slot[index]] = true
-                    if let kind = decision.notification { try directory.queue(kind, for: user, line: row.line) }
+                    if let kind = decision.notification {
+                        try directory.queue(kind, for: user, line: row.line)
+                    }
                 }
                 result = RowResult(
                     line: row.line, email: row.email, status: row.status.rawValue, outcome: decision.outcome,

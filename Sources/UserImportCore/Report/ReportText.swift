@@ -62,10 +62,14 @@ public enum ReportText {
                 wroteHeading = true
             }
             out.write(String(row.line))
-            for value in [row.email, row.status, row.outcome.rawValue, row.reason] {
-                out.write("\t")
-                out.write(SpreadsheetSafe.text(value))
-            }
+            out.write("\t")
+            out.write(SpreadsheetSafe.text(row.email))
+            out.write("\t")
+            out.write(SpreadsheetSafe.text(row.status))
+            out.write("\t")
+            out.write(row.outcome.rawValue)
+            out.write("\t")
+            out.write(SpreadsheetSafe.text(row.reason))
             out.write("\n")
         }
     }

@@ -2,6 +2,8 @@
 /// no leading character that a spreadsheet would read as the start of a formula.
 public enum SpreadsheetSafe {
     public static func text(_ value: String) -> String {
+        // Most values (every email, most names) are printable ASCII not starting a formula: as is.
+        if isPlainASCII(value) { return value }
         var out = ""
         out.unicodeScalars.reserveCapacity(value.unicodeScalars.count)
         for scalar in value.unicodeScalars {
@@ -19,5 +21,13 @@ public enum SpreadsheetSafe {
             return "'" + out
         }
         return out
+    }
+
+    private static func isPlainASCII(_ value: String) -> Bool {
+        guard let first = value.utf8.first else { return true }
+        switch first {
+        case UInt8(ascii: "="), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "@"): return false
+        default: return value.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F }
+        }
     }
 }

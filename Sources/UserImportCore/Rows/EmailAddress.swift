@@ -11,6 +11,7 @@ public enum EmailAddress {
         let local = bytes[..<at]
         let domain = bytes[(at + 1)...]
         guard isDotAtom(local), local.count <= 64, isHostName(domain) else { return nil }
+        if !bytes.contains(where: { (0x41...0x5A).contains($0) }) { return address }
         return String(decoding: bytes.map(asciiLowercased), as: UTF8.self)
     }
 
@@ -18,7 +19,16 @@ public enum EmailAddress {
         (0x41...0x5A).contains(byte) ? byte + 0x20 : byte
     }
 
-    private static let atextSymbols = Set("!#$%&'*+-/=?^_`{|}~".utf8)
+    private static func isAtextSymbol(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"),
+            UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "/"),
+            UInt8(ascii: "="), UInt8(ascii: "?"), UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "`"),
+            UInt8(ascii: "{"), UInt8(ascii: "|"), UInt8(ascii: "}"), UInt8(ascii: "~"):
+            return true
+        default: return false
+        }
+    }
 
     private static func isAlphanumeric(_ byte: UInt8) -> Bool {
         (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
@@ -30,7 +40,7 @@ public enum EmailAddress {
             if byte == UInt8(ascii: ".") {
                 if previousWasDot { return false }
                 previousWasDot = true
-            } else if isAlphanumeric(byte) || atextSymbols.contains(byte) {
+            } else if isAlphanumeric(byte) || isAtextSymbol(byte) {
                 previousWasDot = false
             } else {
                 return false

@@ -71,24 +71,34 @@ public struct RowValidator: Sendable {
             firstName: cell(.firstName), lastName: cell(.lastName), alternateID: cell(.alternateID),
             workPhone: cell(.workPhone), title: cell(.title), department: cell(.department))
         // Delete and Activate identify the user by email alone; only rows that write a profile need names.
-        if status == .new || status == .update {
-            let missing = [UserField.firstName, .lastName].filter { Self.trimmed(cell($0)).isEmpty }
-            if !missing.isEmpty {
-                let names = missing.map(\.displayName).joined(separator: " and ")
-                let verb = missing.count == 1 ? "is" : "are"
-                return result(
-                    .rejected, "\(names) \(verb) empty; \(status.rawValue) rows need a name", email: email)
-            }
+        if status == .new || status == .update,
+            Self.isBlank(profile.firstName) || Self.isBlank(profile.lastName)
+        {
+            let missing = [UserField.firstName, .lastName].filter { Self.isBlank(cell($0)) }
+            let names = missing.map(\.displayName).joined(separator: " and ")
+            let verb = missing.count == 1 ? "is" : "are"
+            return result(
+                .rejected, "\(names) \(verb) empty; \(status.rawValue) rows need a name", email: email)
         }
         return .valid(UserRow(line: record.line, email: email, status: status, profile: profile))
     }
 
     static func trimmed(_ value: String) -> String {
+        // Most cells have nothing to trim: keep them as they are, without a copy.
+        if let first = value.utf8.first, let last = value.utf8.last, first != 0x20, first != 0x09,
+            last != 0x20, last != 0x09
+        {
+            return value
+        }
         let blank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
         guard let first = value.firstIndex(where: { !blank($0) }),
             let last = value.lastIndex(where: { !blank($0) })
         else { return "" }
         return String(value[first...last])
+    }
+
+    private static func isBlank(_ value: String) -> Bool {
+        value.utf8.allSatisfy { $0 == 0x20 || $0 == 0x09 }
     }
 
     private func valueProblem(_ value: String, field: UserField) -> String? {

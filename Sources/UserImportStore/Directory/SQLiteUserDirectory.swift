@@ -93,7 +93,8 @@ public struct DryRunUserDirectory: UserDirectory {
 
     public mutating func users(emails: [String]) throws -> [StoredUser?] {
         try emails.map {
-            try UserQueries.user(email: $0, using: selectChanged) ?? UserQueries.user(email: $0, using: select)
+            try UserQueries.user(email: $0, using: selectChanged)
+                ?? UserQueries.user(email: $0, using: select)
         }
     }
 

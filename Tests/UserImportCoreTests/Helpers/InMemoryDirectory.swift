@@ -14,7 +14,8 @@ struct InMemoryDirectory: UserDirectory {
     var stores = 0
 
     mutating func users(emails: [String]) throws -> [StoredUser?] {
-        #expect(emails == emails.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }, "emails asked in order")
+        #expect(
+            emails == emails.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }, "emails asked in order")
         #expect(Set(emails).count == emails.count, "each email asked once")
         return emails.map { users[$0] }
     }

@@ -61,7 +61,9 @@ struct ImporterTests {
         #expect(run.directory.users["z@example.com"]?.state == .deleted)
         #expect(run.directory.users["z@example.com"]?.profile.lastName == "Ray-Li")
         #expect(run.directory.stores == Importer.batchSize + 2, "one write per user per batch")
-        #expect(run.directory.queued.last == .init(kind: .invitation, email: "z@example.com", line: Importer.batchSize + 3))
+        #expect(
+            run.directory.queued.last
+                == .init(kind: .invitation, email: "z@example.com", line: Importer.batchSize + 3))
     }
 
     @Test func activateBeforeNewIsRejected() throws {

@@ -15,7 +15,9 @@ struct SQLiteUserDirectoryTests {
         var users = try directory(database)
         #expect(try users.users(emails: ["ada@example.com"])[0] == nil)
         try users.store([sampleUser("ada@example.com", title: "Countess")])
-        #expect(try users.users(emails: ["ada@example.com"])[0] == sampleUser("ada@example.com", title: "Countess"))
+        #expect(
+            try users.users(emails: ["ada@example.com"])[0]
+                == sampleUser("ada@example.com", title: "Countess"))
     }
 
     @Test func storingAgainUpdatesInPlace() throws {
