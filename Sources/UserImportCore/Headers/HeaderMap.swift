@@ -24,12 +24,17 @@ public struct HeaderMap: Sendable, Equatable {
 
     public func column(of field: UserField) -> Int? { columnOfField[field.ordinal] }
 
+    /// The most columns a header may have. A record may hold a million empty fields within
+    /// MaxRecordBytes; listing each as a column (and a warning) would make a 2 MB file need
+    /// gigabytes for its history and report.
+    public static let maxColumns = 1_000
+
     /// How each header cell reads, and the warnings for cells that read as nothing. Available even
-    /// when the header as a whole is unusable, so the report can show why.
+    /// when the header as a whole is unusable, so the report can show why (the first `maxColumns`).
     public static func read(_ header: CSVRecord) -> (readings: [HeaderReading], warnings: [String]) {
         var readings: [HeaderReading] = []
         var warnings: [String] = []
-        for (index, raw) in header.fields.enumerated() {
+        for (index, raw) in header.fields.prefix(maxColumns).enumerated() {
             let key = HeaderMap.normalise(raw)
             let field = UserField.allCases.first { $0.aliases.contains(key) }
             if field == nil && key.isEmpty {
@@ -42,8 +47,11 @@ public struct HeaderMap: Sendable, Equatable {
         return (readings, warnings)
     }
 
-    /// Reads a header record. Throws `FileError` for missing required or duplicated columns.
+    /// Reads a header record. Throws `FileError` for too many, missing required or duplicated columns.
     public init(header: CSVRecord) throws {
+        if header.fields.count > HeaderMap.maxColumns {
+            throw FileError.tooManyColumns(count: header.fields.count, limit: HeaderMap.maxColumns)
+        }
         let (readings, warnings) = HeaderMap.read(header)
         var columnOfField: [UserField: Int] = [:]
         for reading in readings {

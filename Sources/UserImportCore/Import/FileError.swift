@@ -17,6 +17,7 @@ public enum FileError: Error, Equatable, Sendable {
     case recordTooLong(line: Int, limit: Int)
     case missingColumns([UserField], headerLine: Int)
     case duplicateColumn(UserField, firstColumn: Int, secondColumn: Int)
+    case tooManyColumns(count: Int, limit: Int)
     case tooManyRows(limit: Int)
     case strictModeRejected(count: Int)
 
@@ -66,6 +67,10 @@ public enum FileError: Error, Equatable, Sendable {
                 + "required columns are Email ID, First Name, Last Name, User Status"
         case .duplicateColumn(let field, let first, let second):
             return "columns \(first) and \(second) both read as \(field.displayName); keep only one of them"
+        case .tooManyColumns(let count, let limit):
+            return
+                "the header row has \(count) columns, more than the \(limit) a header may have; "
+                + "check the delimiter and remove empty columns"
         case .tooManyRows(let limit):
             return "the file has more than \(limit) data rows (MaxRows); split it or raise the limit"
         case .strictModeRejected(let count):

@@ -80,7 +80,10 @@ public struct FileName: Hashable, Sendable, Comparable {
         }
         let room = maxLength - tag.count - ext.count
         if stem.count > room {
-            stem = Array(stem.prefix(max(room, 1)))
+            // Cut between characters, not inside one: a valid UTF-8 name stays valid UTF-8.
+            var cut = max(room, 1)
+            while cut > 1, room - cut < 3, (0x80...0xBF).contains(stem[cut]) { cut -= 1 }
+            stem = Array(stem.prefix(cut))
         }
         return FileName(bytes: stem + tag + ext)
     }

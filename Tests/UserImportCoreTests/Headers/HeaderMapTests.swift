@@ -116,4 +116,20 @@ struct HeaderMapTests {
             Self.error(["Email", "First", "Last", "Status", "Action"])
                 == .duplicateColumn(.userStatus, firstColumn: 4, secondColumn: 5))
     }
+
+    /// A header of a million empty cells fits in MaxRecordBytes; it must not become a million
+    /// readings and warnings to store and report.
+    @Test func tooManyColumnsIsAFileErrorAndOnlyTheFirstAreRead() {
+        let required = ["Email ID", "First Name", "Last Name", "User Status"]
+        let widest = required + Array(repeating: "", count: HeaderMap.maxColumns - 4)
+        #expect(Self.error(widest) == nil)
+        let tooWide = widest + [""]
+        #expect(
+            Self.error(tooWide)
+                == .tooManyColumns(count: HeaderMap.maxColumns + 1, limit: HeaderMap.maxColumns))
+        let (readings, warnings) = HeaderMap.read(
+            CSVRecord(line: 1, fields: required + Array(repeating: "", count: 1_000_000)))
+        #expect(readings.count == HeaderMap.maxColumns)
+        #expect(warnings.count == HeaderMap.maxColumns - 4)
+    }
 }

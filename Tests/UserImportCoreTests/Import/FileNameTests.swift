@@ -84,6 +84,29 @@ struct FileNameTests {
         #expect(published.kind == .importable)
     }
 
+    /// Shortened on a character boundary: a valid UTF-8 name never becomes an invalid one.
+    @Test(arguments: ["é", "€", "🚀"])
+    func longNameIsShortenedBetweenCharacters(letter: String) {
+        let width = letter.utf8.count
+        // Every alignment of the letters against the cut.
+        for padding in 1...width {
+            let letters = (250 - padding) / width
+            let name = FileName(
+                String(repeating: "a", count: padding) + String(repeating: letter, count: letters) + ".csv")
+            for attempt in 0..<3 {
+                let published = name.publishedName(importID: 12, attempt: attempt)
+                #expect(String(validating: published.bytes, as: UTF8.self) != nil, "\(published.display)")
+                #expect(published.reportName.bytes.count <= 255)
+                #expect(
+                    published.bytes.count + width - 1 >= 255 - FileName.reportSuffix.count,
+                    "cut no more than one letter")
+                #expect(
+                    published.display.hasSuffix(
+                        letter + (attempt == 0 ? "" : ".12\(attempt == 1 ? "" : "-2")") + ".csv"))
+            }
+        }
+    }
+
     @Test func attemptsGiveDistinctNames() {
         let name = FileName(String(repeating: "a", count: 251) + ".csv")
         let names = Set((0..<5).map { name.publishedName(importID: 77, attempt: $0) })

@@ -1,0 +1,243 @@
+import Foundation
+import Glibc
+import Testing
+import UserImportCore
+import UserImportService
+
+/// Issue #8, part 1: every case of `HostileCorpus` goes through the real pipeline (real folders,
+/// real SQLite) and must meet its fate with the report SPEC §3–§5 asks for — and, whatever the
+/// case, the invariants of §5 and §9: nothing left in work/, the file published beside exactly one
+/// report, nothing applied for a failed or duplicate file, and no report cell a spreadsheet would
+/// run as a formula.
+struct HostileCorpusTests {
+    @Test func theCorpusIsLargeAndEachCaseNamedOnce() {
+        let labels = HostileCorpus.all.map(\.label)
+        #expect(labels.count >= 60, "cases: \(labels.count)")
+        #expect(Set(labels).count == labels.count, "every case has its own label")
+    }
+
+    @Test(arguments: HostileCorpus.all)
+    func hostileDrop(_ hostile: HostileCase) throws {
+        let state = try TestStateDirectory()
+        let pipeline = try state.pipeline(options: hostile.options, maxFileSize: hostile.maxFileSize)
+        for setup in hostile.setup {
+            try state.drop(name: setup.name) { try $0.append(setup.bytes) }
+            try #require(try pipeline.processInbox().count == 1, "setup file \(setup.name.display)")
+        }
+        let before = try Snapshot(state)
+        let earlier = try before.published.map { try state.contents($0.folder, $0.name) }
+
+        let written = try state.drop(name: hostile.fileName) { writer in
+            switch hostile.content {
+            case .bytes(let bytes): try writer.append(bytes)
+            case .stream(let generate): try generate(&writer)
+            }
+        }
+        let baseline = hostile.maxPeakGrowth == nil ? 0 : try ResidentMemory.resetPeak()
+        let records = try pipeline.processInbox()
+        if let limit = hostile.maxPeakGrowth {
+            let growth = try ResidentMemory.peak() - baseline
+            #expect(growth < limit, "resident memory grew by \(growth) bytes while importing")
+        }
+        let after = try Snapshot(state)
+        #expect(after.work.isEmpty, "work/ is empty")
+        let earlierNow = try before.published.map { try state.contents($0.folder, $0.name) }
+        #expect(earlierNow == earlier, "nothing published before was overwritten")
+
+        guard let destination = hostile.destination else {
+            #expect(records.isEmpty, "an in-progress name is not imported")
+            #expect(after.inbox == before.inbox.union([hostile.fileName]), "it stays in the inbox")
+            #expect(after.done == before.done && after.failed == before.failed)
+            #expect(after.users == before.users && after.outbox == before.outbox)
+            return
+        }
+        try #require(records.count == 1, "one import recorded")
+        let record = records[0]
+        #expect(record.disposition == hostile.disposition)
+        #expect(!after.inbox.contains(hostile.fileName), "the file left the inbox")
+
+        // Published beside exactly one report, and nowhere else.
+        let added =
+            destination == "done"
+            ? after.done.subtracting(before.done) : after.failed.subtracting(before.failed)
+        let other = destination == "done" ? (before.failed, after.failed) : (before.done, after.done)
+        #expect(other.0 == other.1, "nothing new in the other folder")
+        let published = try #require(
+            added.first { added.contains($0.reportName) }, "a file beside its report")
+        #expect(added == [published, published.reportName], "the file and exactly one report beside it")
+        #expect(record.path == destination + "/" + published.display)
+
+        switch hostile.content {
+        case .bytes(let bytes):
+            #expect(
+                try state.contents(destination, published) == bytes, "the published file is the dropped bytes"
+            )
+        case .stream:
+            // Not read back: it may be hundreds of megabytes.
+            #expect(
+                try state.size(destination, published) == written, "the published file has every dropped byte"
+            )
+        }
+
+        let reportBytes = try state.contents(destination, published.reportName)
+        let report = try #require(String(validating: reportBytes, as: UTF8.self), "the report is UTF-8")
+        try expectReport(report, of: hostile, size: written)
+        expectSpreadsheetSafe(report)
+        try expectNothingAppliedUnlessDone(
+            hostile, record: record, before: before, after: after, state: state)
+        try hostile.check?(state)
+    }
+
+    private func expectReport(_ report: String, of hostile: HostileCase, size: Int) throws {
+        let lines = report.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var required = [
+            Report.field("Disposition:", hostile.dispositionText),
+            Report.field("Encoding:", hostile.encoding),
+            Report.field("Delimiter:", hostile.delimiter),
+        ]
+        required += hostile.lines
+        for line in required {
+            #expect(lines.contains(line), "report line missing: \(line.debugDescription)")
+        }
+        for line in hostile.absentLines {
+            #expect(!lines.contains(line), "report line must not be there: \(line.debugDescription)")
+        }
+        if let error = hostile.error {
+            #expect(report.contains("\nError\n  \(error)\n"), "error: \(error.debugDescription)")
+        } else {
+            #expect(!lines.contains("Error"), "no file-level error")
+        }
+        let notApplied = hostile.disposition == .failed && !hostile.rows.isEmpty
+        let countsHeading =
+            notApplied ? "Counts (nothing was applied; what the rows would have done)" : "Counts"
+        #expect(
+            report.contains("\n\(countsHeading)\n\(Report.counts(of: hostile.rows))\n"),
+            "counts: \(Report.counts(of: hostile.rows))")
+        let table = "line\temail\tstatus\toutcome\treason"
+        if let start = lines.firstIndex(of: table) {
+            #expect(lines[start - 1] == (notApplied ? "Rows (not applied)" : "Rows"))
+            let rows = Array(lines[(start + 1)...].prefix { !$0.isEmpty })
+            #expect(rows == hostile.rows, "rows section")
+            let trailing = lines[(start + 1 + rows.count)...].filter { !$0.isEmpty }
+            #expect(trailing.isEmpty, "the rows end the report")
+        } else {
+            #expect(hostile.rows.isEmpty, "the report has no Rows section; expected \(hostile.rows)")
+        }
+        #expect(
+            lines.contains(Report.field("Size:", "\(size) byte\(size == 1 ? "" : "s")"))
+                || lines.contains {
+                    $0.hasPrefix(Report.field("Size:", "\(size) byte\(size == 1 ? "" : "s"), "))
+                }, "size line")
+    }
+
+    /// OWASP "CSV injection": opened in a spreadsheet (tab-separated), no cell may start a formula,
+    /// and no raw control or direction character may survive into the text.
+    private func expectSpreadsheetSafe(_ report: String) {
+        for line in report.split(separator: "\n") {
+            for cell in line.split(separator: "\t", omittingEmptySubsequences: false) {
+                if let first = cell.unicodeScalars.first {
+                    #expect(
+                        !"=+-@".unicodeScalars.contains(first), "formula trigger at a cell start: \(cell)")
+                }
+            }
+        }
+        let unsafe = report.unicodeScalars.filter {
+            ($0.value < 0x20 && $0 != "\n" && $0 != "\t") || $0.value == 0x7F
+                || (0x80...0x9F).contains($0.value)
+                || [0x200E, 0x200F, 0x2028, 0x2029, 0xFEFF].contains($0.value)
+                || (0x202A...0x202E).contains($0.value) || (0x2066...0x2069).contains($0.value)
+        }
+        #expect(unsafe.isEmpty, "raw control characters in the report: \(unsafe.map { $0.value })")
+    }
+
+    private func expectNothingAppliedUnlessDone(
+        _ hostile: HostileCase, record: ImportRecord, before: Snapshot, after: Snapshot,
+        state: TestStateDirectory
+    ) throws {
+        let rowsKept = try state.count("SELECT COUNT(*) FROM import_rows WHERE import_id = \(record.id)")
+        switch hostile.fate {
+        case .done:
+            #expect(rowsKept == Int64(hostile.rows.count), "each row's result is in the history")
+        case .failed, .duplicate, .leftInInbox:
+            #expect(after.users == before.users, "nothing applied: the users table is unchanged")
+            #expect(after.outbox == before.outbox, "nothing applied: no email queued")
+            #expect(rowsKept == Int64(hostile.rows.count), "only strict mode keeps the rows it did not apply")
+        }
+    }
+}
+
+extension HostileCase {
+    var destination: String? {
+        switch fate {
+        case .done, .duplicate: return "done"
+        case .failed: return "failed"
+        case .leftInInbox: return nil
+        }
+    }
+
+    var disposition: Disposition? {
+        switch fate {
+        case .done: return .done
+        case .failed: return .failed
+        case .duplicate: return .duplicate
+        case .leftInInbox: return nil
+        }
+    }
+
+    var dispositionText: String {
+        switch fate {
+        case .done: return "done"
+        case .failed: return "failed; nothing applied"
+        case .duplicate(let id):
+            return "duplicate of import \(id); the same bytes were imported before, nothing applied"
+        case .leftInInbox: return ""
+        }
+    }
+}
+
+/// What the folders and the database hold at one moment.
+private struct Snapshot {
+    var inbox: Set<FileName>
+    var work: Set<FileName>
+    var done: Set<FileName>
+    var failed: Set<FileName>
+    var users: [String: StoredUser]
+    var outbox: Int64
+
+    /// Every file and report in done/ and failed/.
+    var published: [(folder: String, name: FileName)] {
+        done.sorted().map { ("done", $0) } + failed.sorted().map { ("failed", $0) }
+    }
+
+    init(_ state: TestStateDirectory) throws {
+        inbox = try state.entries("inbox")
+        work = try state.entries("work")
+        done = try state.entries("done")
+        failed = try state.entries("failed")
+        users = try state.users()
+        outbox = try state.count("SELECT COUNT(*) FROM outbox")
+    }
+}
+
+/// This process's resident memory, from /proc (Linux): the peak can be reset, so a test can see
+/// what one import needed.
+enum ResidentMemory {
+    /// Resets the peak to the current size and returns that size, in bytes.
+    static func resetPeak() throws -> Int {
+        let fd = open("/proc/self/clear_refs", O_WRONLY)
+        guard fd >= 0 else { throw TestFailure("cannot open /proc/self/clear_refs") }
+        defer { close(fd) }
+        guard write(fd, "5", 1) == 1 else { throw TestFailure("cannot reset the peak resident size") }
+        return try value("VmRSS")
+    }
+
+    static func peak() throws -> Int { try value("VmHWM") }
+
+    private static func value(_ key: String) throws -> Int {
+        let status = try String(contentsOfFile: "/proc/self/status", encoding: .utf8)
+        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(key + ":") }),
+            let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "")
+        else { throw TestFailure("no \(key) in /proc/self/status") }
+        return kilobytes * 1024
+    }
+}
