@@ -124,6 +124,7 @@ struct KillSoakTests {
         var kills = 0
         var killsWithWorkWaiting = 0
         var killsMidFile = 0
+        var killsAfterCommit = 0
         var stalled = 0
         var lastPublished = -1
         // All files are dropped by a quarter of the kills, so that many kills meet a backlog.
@@ -151,7 +152,15 @@ struct KillSoakTests {
             while Date() < deadline && daemon.isRunning { usleep(1_000) }
             try daemon.kill9()
             kills += 1
-            if !((try? state.list("work")) ?? []).isEmpty { killsMidFile += 1 }
+            if !((try? state.list("work")) ?? []).isEmpty {
+                killsMidFile += 1
+                // Committed but not yet in done/ or failed/: the narrow window between commit and publish.
+                if let unpublished = try? state.count("SELECT count(*) FROM imports WHERE published = 0"),
+                    unpublished > 0
+                {
+                    killsAfterCommit += 1
+                }
+            }
             let published = try publishedCount(state)
             let pending = published < dropped
             if pending { killsWithWorkWaiting += 1 }
@@ -175,7 +184,7 @@ struct KillSoakTests {
         print(
             """
             kill soak: seed \(settings.seed), \(kills) SIGKILLs (\(killsWithWorkWaiting) with work waiting, \
-            \(killsMidFile) leaving a file claimed in work/), \
+            \(killsMidFile) leaving a file claimed in work/, \(killsAfterCommit) of them after its commit), \
             \(files.count) files \
             (\(Dictionary(grouping: files, by: \.kind).mapValues(\.count).sorted { $0.key < $1.key })), \
             \(checked.rows) rows checked, \(checked.users) users, \(checked.emails) emails; \
