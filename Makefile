@@ -14,7 +14,7 @@ TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 DOCDIR  ?= $(PREFIX)/share/doc/userimportd
 SYSCONFDIR ?= /etc
 
-.PHONY: deps build run once test test-unit test-systemd lint install uninstall bench clean
+.PHONY: deps build run once test test-unit test-systemd lint install uninstall bench soak clean
 
 # The two C libraries we link, and msmtp (the mail tests' sendmail-compatible client); installed
 # when missing (CI and a fresh Debian 12 run as root).
@@ -63,6 +63,15 @@ bench: deps
 	@command -v sqlite3 >/dev/null || apt-get install -y -qq sqlite3 >/dev/null
 	$(SWIFT) build -c release
 	.build/release/userimport-bench $(BENCH_ARGS)
+
+# Issue #8's long runs (debug build, as `swift test`): the kill soak with 200 files and 1,000
+# SIGKILLs, and 50,000 files dropped while the daemon is SIGSTOPped. `make test` runs the short
+# soak. One after the other, so each gets the machine. USERIMPORT_SOAK_SEED/_FILES/_KILLS/_MAX_ROWS
+# override.
+soak: deps
+	$(SWIFT) build --build-tests
+	USERIMPORT_SOAK=full $(SWIFT) test --skip-build --filter KillSoakTests
+	USERIMPORT_SOAK=full $(SWIFT) test --skip-build --filter OverflowSoakTests
 
 # FHS install; DESTDIR for packaging. The configuration example is installed only when none exists.
 install:

@@ -32,6 +32,8 @@ final class DaemonWorker {
     private var backoffMilliseconds = 0
     /// A transient error left a file claimed in work/: reconcile before taking anything newer.
     private var needsRecovery = true
+    /// A claimed file that changed while it was read: read again once it has settled.
+    private var changedClaim: (name: FileName, candidate: Candidate)?
 
     init(
         configuration: Configuration, control: DaemonControl, status: StatusBoard, notifier: SystemdNotifier,
@@ -102,6 +104,14 @@ final class DaemonWorker {
     /// Finishes what a crash or a transient error left in the work folder.
     private func recoverIfNeeded(_ pipeline: ImportPipeline) {
         guard needsRecovery else { return }
+        if var claim = changedClaim {
+            if let info = try? pipeline.claimedStatus(of: claim.name), !settled(&claim.candidate, info) {
+                changedClaim = claim
+                retryAt = DaemonControl.monotonicNanoseconds() + settleCheckNanoseconds
+                return
+            }
+            changedClaim = nil
+        }
         do {
             for record in try pipeline.reconcile() {
                 status.finished(record)
@@ -109,9 +119,24 @@ final class DaemonWorker {
             needsRecovery = false
         } catch is ImportInterrupted {
             return
+        } catch let error as FileChangedWhileReading {
+            waitForSettling(error)
         } catch {
             backOff(after: error)
         }
+    }
+
+    /// The file in hand was rolled back because it changed while being read; it stays claimed.
+    private func waitForSettling(_ error: FileChangedWhileReading) {
+        logger.warning(
+            "file changed while it was being read; importing it again once it has settled",
+            metadata: [
+                "file": "\(LogText.escaped(error.file.display))",
+                "settle_time_ms": "\(configuration.settleTimeMilliseconds)",
+            ])
+        changedClaim = (error.file, Candidate(immediate: false))
+        needsRecovery = true
+        retryAt = 0
     }
 
     /// Uploads still in progress are not candidates: they wait for their rename (an event).
@@ -165,6 +190,9 @@ final class DaemonWorker {
                 backoffMilliseconds = 0
             } catch is ImportInterrupted {
                 return
+            } catch let error as FileChangedWhileReading {
+                waitForSettling(error)
+                return
             } catch {
                 // The file stays claimed in work/ and is finished before anything newer.
                 backOff(after: error)
@@ -180,14 +208,25 @@ final class DaemonWorker {
     private func isSettled(_ name: FileName, _ info: EntryInfo) -> Bool {
         guard var candidate = candidates[name] else { return false }
         if candidate.immediate { return true }
+        let result = settled(&candidate, info)
+        candidates[name] = candidate
+        return result
+    }
+
+    /// Size and ctime unchanged for SettleTime since `candidate` last saw them change.
+    private func settled(_ candidate: inout Candidate, _ info: EntryInfo) -> Bool {
         let now = DaemonControl.monotonicNanoseconds()
         if let observed = candidate.observed, observed.size == info.size, observed.changed == info.changed {
             return now - candidate.unchangedSince >= UInt64(configuration.settleTimeMilliseconds) * 1_000_000
         }
         candidate.observed = (info.size, info.changed)
         candidate.unchangedSince = now
-        candidates[name] = candidate
         return configuration.settleTimeMilliseconds == 0
+    }
+
+    /// How often a settling file is looked at again.
+    private var settleCheckNanoseconds: UInt64 {
+        UInt64(max(configuration.settleTimeMilliseconds / 4, 10)) * 1_000_000
     }
 
     /// Transient trouble (disk full, database busy, unreadable file): wait longer each time, up to a minute.
@@ -208,7 +247,7 @@ final class DaemonWorker {
         var wake = min(nextRescan, now + 1_000_000_000)  // at least once a second: heartbeat
         if !candidates.isEmpty {
             // A file settling: look again when its SettleTime may have passed.
-            wake = min(wake, now + UInt64(max(configuration.settleTimeMilliseconds / 4, 10)) * 1_000_000)
+            wake = min(wake, now + settleCheckNanoseconds)
         }
         if retryAt > now { wake = max(min(wake, retryAt), now) }
         return Int((wake &- now) / 1_000_000)

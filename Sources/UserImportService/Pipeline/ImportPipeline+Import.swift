@@ -21,13 +21,13 @@ extension ImportPipeline {
                 precheck = .unreadable(reason: error.reason)
             }
         }
+        var opened = stat()
         if fd >= 0 {
-            var st = stat()
-            if fstat(fd, &st) != 0 || st.st_mode & S_IFMT != S_IFREG {
+            if fstat(fd, &opened) != 0 || opened.st_mode & S_IFMT != S_IFREG {
                 precheck = .notRegularFile(kind: "file that is no longer regular")
-            } else if st.st_nlink > 1 {
+            } else if opened.st_nlink > 1 {
                 // Linked again between the inbox check and the claim.
-                precheck = .multipleLinks(count: Int(st.st_nlink))
+                precheck = .multipleLinks(count: Int(opened.st_nlink))
             }
         }
         // A file failed before parsing is fingerprinted outside the write transaction.
@@ -52,6 +52,12 @@ extension ImportPipeline {
             if precheck == nil {
                 var source = makeSource(fd: fd, name: workName, size: info.size)
                 try apply(&source, to: &record)
+                TestHooks.readToEnd(workName)
+                // A writer that kept the file open across the rename appended or rewrote it: what
+                // was read is not what would be published. Roll back; it is read again once settled.
+                if try hasChanged(fd, since: opened, name: workName) {
+                    throw FileChangedWhileReading(file: workName)
+                }
             }
             record.finishedAt = now()
             let (destination, prefix) = destination(for: record.disposition)
@@ -64,6 +70,15 @@ extension ImportPipeline {
 
     /// Reading the dropped file failed this often (EIO, …): it fails as unreadable.
     static let maxReadFailures = 5
+
+    /// Size, modification or change time differ from when the file was opened.
+    private func hasChanged(_ fd: Int32, since opened: stat, name: FileName) throws -> Bool {
+        var now = stat()
+        guard fstat(fd, &now) == 0 else { throw SystemError("cannot stat", name: name.display) }
+        return now.st_size != opened.st_size
+            || (now.st_mtim.tv_sec, now.st_mtim.tv_nsec) != (opened.st_mtim.tv_sec, opened.st_mtim.tv_nsec)
+            || (now.st_ctim.tv_sec, now.st_ctim.tv_nsec) != (opened.st_ctim.tv_sec, opened.st_ctim.tv_nsec)
+    }
 
     private func isTooLarge(_ problem: FileError?) -> Bool {
         if case .tooLarge = problem { return true }

@@ -92,6 +92,11 @@ public final class ImportPipeline {
         try inbox.status(of: name)
     }
 
+    /// A claimed entry in the work folder as it is now.
+    public func claimedStatus(of name: FileName) throws -> EntryInfo {
+        try work.status(of: name)
+    }
+
     /// The inbox's entries, oldest first (modification time, then name).
     public func waitingEntries() throws -> [(name: FileName, info: EntryInfo)] {
         try inbox.entries().sorted { ($0.info.modified, $0.name) < ($1.info.modified, $1.name) }
@@ -184,6 +189,14 @@ public final class ImportPipeline {
 /// Raised from inside an import when the daemon is asked to stop.
 public struct ImportInterrupted: Error, CustomStringConvertible {
     public var description: String { "stopped by request; the file will be imported again at the next start" }
+}
+
+/// The claimed file changed while it was being read (its writer still had it open): the import is
+/// rolled back and the file stays claimed, to be read again once it has settled (SPEC §8).
+public struct FileChangedWhileReading: Error, CustomStringConvertible {
+    public let file: FileName
+
+    public var description: String { "the file changed while it was being read; it will be read again" }
 }
 
 /// Log values come from outside: make control characters visible so one file cannot forge log lines.

@@ -5,8 +5,10 @@ import UserImportCore
 ///
 /// `USERIMPORTD_TEST_KILL_AT=<step>` sends the process SIGKILL at that step boundary of the
 /// pipeline; `USERIMPORTD_TEST_STALL_TOKEN=<path>` stalls the import in hand forever if that
-/// file can be removed (once: the restarted daemon finds no token). Release builds compile every
-/// call here to nothing.
+/// file can be removed (once: the restarted daemon finds no token);
+/// `USERIMPORTD_TEST_PAUSE_TOKEN=<path>` pauses an import that has read its file to the end, before
+/// it commits, if that file can be removed, until `<path>.resume` exists (a test changes the file
+/// meanwhile). Release builds compile every call here to nothing.
 enum TestHooks {
     enum Step: String {
         case claimed, committed, reportWritten = "report-written", moved
@@ -26,6 +28,20 @@ enum TestHooks {
         #if DEBUG
             if let token = getenv("USERIMPORTD_TEST_STALL_TOKEN"), unlink(token) == 0 {
                 while true { pause() }
+            }
+        #endif
+    }
+
+    @inline(__always)
+    static func readToEnd(_ file: FileName) {
+        #if DEBUG
+            if let token = getenv("USERIMPORTD_TEST_PAUSE_TOKEN"), unlink(token) == 0 {
+                let resume = String(cString: token) + ".resume"
+                // At most a minute, so a test that died cannot leave a daemon paused for good.
+                for _ in 0..<60_000 {
+                    if unlink(resume) == 0 { break }
+                    usleep(1_000)
+                }
             }
         #endif
     }

@@ -8,6 +8,15 @@ import UserImportStore
 final class TestStateDirectory {
     let root: String
     let paths: StatePaths
+    private let owned: Bool
+
+    /// A state directory made by someone else (a daemon's view inside its own mount namespace):
+    /// read and written here, never removed.
+    init(viewing root: String) {
+        self.root = root
+        paths = StatePaths(stateDirectory: root)
+        owned = false
+    }
 
     init() throws {
         let template = NSTemporaryDirectory() + "userimportd-test-XXXXXX"
@@ -15,12 +24,13 @@ final class TestStateDirectory {
         guard let made = mkdtemp(&bytes) else { throw TestFailure("mkdtemp failed") }
         root = String(cString: made)
         paths = StatePaths(stateDirectory: root)
+        owned = true
         // Files may be dropped before the pipeline first runs, as on a real machine.
         mkdir(paths.inbox, 0o2770)
     }
 
     deinit {
-        try? FileManager.default.removeItem(atPath: root)
+        if owned { try? FileManager.default.removeItem(atPath: root) }
     }
 
     func pipeline(
