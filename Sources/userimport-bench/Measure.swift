@@ -54,7 +54,9 @@ enum Measure {
         while fgets(&line, Int32(line.count), file) != nil {
             let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             if text.hasPrefix("VmHWM:") {
-                return Int(text.dropFirst(6).split(separator: " ").first ?? "") ?? 0
+                // "VmHWM:\t   38916 kB"
+                return Int(text.dropFirst(6).split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? "")
+                    ?? 0
             }
         }
         return 0
