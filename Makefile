@@ -14,7 +14,8 @@ TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 DOCDIR  ?= $(PREFIX)/share/doc/userimportd
 SYSCONFDIR ?= /etc
 
-.PHONY: deps build run once test test-unit test-systemd lint install uninstall bench clean
+.PHONY: deps build run once test test-unit test-systemd lint install uninstall bench clean soak soak-fuzz \
+	soak-asan
 
 # The two C libraries we link, and msmtp (the mail tests' sendmail-compatible client); installed
 # when missing (CI and a fresh Debian 12 run as root).
@@ -42,7 +43,7 @@ once: build
 	$(BIN)/userimportd --state-dir $(STATE) --once
 
 lint:
-	$(SWIFT) format lint --strict --recursive Sources Tests
+	$(SWIFT) format lint --strict --recursive Sources Tests Fuzz
 
 # Everything: lint, unit and integration tests (swift test), then the end-to-end suite under a
 # private systemd.
@@ -63,6 +64,19 @@ bench: deps
 	@command -v sqlite3 >/dev/null || apt-get install -y -qq sqlite3 >/dev/null
 	$(SWIFT) build -c release
 	.build/release/userimport-bench $(BENCH_ARGS)
+
+# The long checks, not part of `make test`: the import fuzzer for FUZZ_SECONDS, then the whole
+# test suite built with AddressSanitizer (its own .build-asan; about 15 min here). Each prints
+# what it ran and how long it took.
+FUZZ_SECONDS ?= 120
+soak: soak-fuzz soak-asan
+
+# libFuzzer + ASan over the pure core's import of one file (Fuzz/README.md).
+soak-fuzz:
+	Fuzz/run.sh $(FUZZ_SECONDS)
+
+soak-asan: deps
+	Tests/Sanitizers/asan.sh
 
 # FHS install; DESTDIR for packaging. The configuration example is installed only when none exists.
 install:
@@ -95,4 +109,4 @@ uninstall:
 	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
 
 clean:
-	rm -rf .build .build-log.txt
+	rm -rf .build .build-log.txt .build-asan .build-fuzz
