@@ -44,6 +44,8 @@ x@example.com,\"un\"closed,Lee,New,t
 y@example.com,Y,Z,New,\"open
 "
 seed blank-lines-first.csv $'\n\n  \n\t\n'"$sample"
+# More blank bytes than the strict set's MaxRecordBytes before a semicolon header.
+seed many-blank-lines-first.csv "$(printf ' \t\r\n%.0s' {1..30})${sample//,/;}"
 seed too-long-for-strict.csv "$header
 a@example.com,Abcdefghijklmnopq,Lee,New
 b@example.com,B,Lee,Unknown
