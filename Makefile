@@ -14,7 +14,8 @@ TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 DOCDIR  ?= $(PREFIX)/share/doc/userimportd
 SYSCONFDIR ?= /etc
 
-.PHONY: deps build run once test test-unit test-systemd lint install uninstall bench soak clean
+.PHONY: deps build run once test test-unit test-systemd lint install uninstall bench clean soak soak-fuzz \
+	soak-asan soak-kill
 
 # The two C libraries we link, and msmtp (the mail tests' sendmail-compatible client); installed
 # when missing (CI and a fresh Debian 12 run as root).
@@ -42,7 +43,7 @@ once: build
 	$(BIN)/userimportd --state-dir $(STATE) --once
 
 lint:
-	$(SWIFT) format lint --strict --recursive Sources Tests
+	$(SWIFT) format lint --strict --recursive Sources Tests Fuzz
 
 # Everything: lint, unit and integration tests (swift test), then the end-to-end suite under a
 # private systemd.
@@ -64,14 +65,25 @@ bench: deps
 	$(SWIFT) build -c release
 	.build/release/userimport-bench $(BENCH_ARGS)
 
-# Issue #8's long runs (debug build, as `swift test`): the kill soak with 200 files and 1,000
-# SIGKILLs, and 50,000 files dropped while the daemon is SIGSTOPped. `make test` runs the short
-# soak. One after the other, so each gets the machine. USERIMPORT_SOAK_SEED/_FILES/_KILLS/_MAX_ROWS
-# override.
-soak: deps
+# The long checks, not part of `make test` (which runs their short versions): the kill soak with
+# 200 files and 1,000 SIGKILLs, 50,000 files dropped while the daemon is SIGSTOPped, the import
+# fuzzer for FUZZ_SECONDS, then the whole test suite built with AddressSanitizer (its own
+# .build-asan). One after the other, so each gets the machine; each prints what it ran.
+# USERIMPORT_SOAK_SEED/_FILES/_KILLS/_MAX_ROWS override the kill soak.
+FUZZ_SECONDS ?= 120
+soak: soak-kill soak-fuzz soak-asan
+
+soak-kill: deps
 	$(SWIFT) build --build-tests
 	USERIMPORT_SOAK=full $(SWIFT) test --skip-build --filter KillSoakTests
 	USERIMPORT_SOAK=full $(SWIFT) test --skip-build --filter OverflowSoakTests
+
+# libFuzzer + ASan over the pure core's import of one file (Fuzz/README.md).
+soak-fuzz:
+	Fuzz/run.sh $(FUZZ_SECONDS)
+
+soak-asan: deps
+	Tests/Sanitizers/asan.sh
 
 # FHS install; DESTDIR for packaging. The configuration example is installed only when none exists.
 install:
@@ -104,4 +116,4 @@ uninstall:
 	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
 
 clean:
-	rm -rf .build .build-log.txt
+	rm -rf .build .build-log.txt .build-asan .build-fuzz

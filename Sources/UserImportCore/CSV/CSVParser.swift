@@ -26,6 +26,7 @@ public struct CSVParser: Sendable {
     // Delimiter detection scans the bytes of the header line before any record is parsed.
     private var pending: [UInt8] = []
     private var detectIndex = 0
+    private var detectLineStart = 0  // where the line being scanned starts; before it, only blank lines
     private var detectInQuotes = false
     private var detectLineHasContent = false
     private var detectCounts: [Delimiter: Int] = [:]
@@ -43,7 +44,11 @@ public struct CSVParser: Sendable {
     public mutating func parse(_ chunk: UnsafeRawBufferPointer, emit: (CSVRecord) throws -> Void) throws {
         guard let delimiter else {
             pending.append(contentsOf: chunk)
-            if detectDelimiter(atEnd: false) { try flushPending(emit: emit) }
+            if detectDelimiter(atEnd: false) {
+                try flushPending(emit: emit)
+            } else if detectLineStart > maxRecordBytes {
+                try dropBlankLines(emit: emit)
+            }
             return
         }
         try run(chunk, delimiter: delimiter.rawValue, emit: emit)
@@ -71,6 +76,17 @@ public struct CSVParser: Sendable {
         try bytes.withUnsafeBytes { try run($0, delimiter: delimiter.rawValue, emit: emit) }
     }
 
+    /// Parses the blank lines held before the header now, so the look-ahead stays bounded. They
+    /// yield no record whatever the delimiter turns out to be; only the line count moves on.
+    private mutating func dropBlankLines(emit: (CSVRecord) throws -> Void) throws {
+        try pending[..<detectLineStart].withUnsafeBytes {
+            try run($0, delimiter: Delimiter.comma.rawValue, emit: emit)
+        }
+        pending.removeFirst(detectLineStart)
+        detectIndex -= detectLineStart
+        detectLineStart = 0
+    }
+
     /// Returns true once the header line is complete (or input ended) and `delimiter` is set.
     private mutating func detectDelimiter(atEnd: Bool) -> Bool {
         var headerLineComplete = false
@@ -88,6 +104,7 @@ public struct CSVParser: Sendable {
                     break
                 }
                 detectCounts = [:]
+                detectLineStart = detectIndex
             } else if let candidate = Delimiter(rawValue: byte) {
                 detectCounts[candidate, default: 0] += 1
                 if candidate != .tab { detectLineHasContent = true }
@@ -95,7 +112,11 @@ public struct CSVParser: Sendable {
                 detectLineHasContent = true
             }
         }
-        guard atEnd || headerLineComplete || pending.count > maxRecordBytes else { return false }
+        // Only the header line itself counts against the limit: however many blank lines come
+        // first, the delimiter is never guessed before the header has been seen.
+        guard atEnd || headerLineComplete || pending.count - detectLineStart > maxRecordBytes else {
+            return false
+        }
         // Most frequent wins; ties go to the order of Delimiter.allCases (comma first).
         var best = Delimiter.comma
         for candidate in Delimiter.allCases

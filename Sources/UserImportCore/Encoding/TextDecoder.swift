@@ -65,6 +65,19 @@ public struct TextDecoder: Sendable {
     private mutating func decideEncoding() throws {
         if let forced {
             encoding = forced
+            // A second read with the encoding the first one detected (strict mode's report pass)
+            // must not turn its byte-order mark into text.
+            let bom: [UInt8]
+            switch forced {
+            case .utf8WithBOM: bom = [0xEF, 0xBB, 0xBF]
+            case .utf16LittleEndian: bom = [0xFF, 0xFE]
+            case .utf16BigEndian: bom = [0xFE, 0xFF]
+            case .utf8, .windows1252, .latin1: bom = []
+            }
+            if !bom.isEmpty && head.starts(with: bom) {
+                head.removeFirst(bom.count)
+                offset = bom.count
+            }
             return
         }
         let b = head

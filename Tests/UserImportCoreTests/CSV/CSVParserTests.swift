@@ -98,6 +98,34 @@ struct CSVParserTests {
             ])
     }
 
+    /// More blank bytes before the header than MaxRecordBytes: the delimiter was guessed (comma)
+    /// before the header arrived when they came in several reads (found by the import fuzzer).
+    @Test(arguments: [1, 7, 64, Int.max])
+    func manyBlankLinesBeforeTheHeaderStillDetectTheDelimiter(chunkSize: Int) throws {
+        let blank = String(repeating: " \t\r\n", count: 100)
+        let parsed = try Self.parse(
+            blank + "Email ID;First Name\na;b\n", chunkSize: chunkSize, maxRecordBytes: 64)
+        #expect(parsed.delimiter == .semicolon)
+        #expect(
+            parsed.records == [
+                CSVRecord(line: 101, fields: ["Email ID", "First Name"]),
+                CSVRecord(line: 102, fields: ["a", "b"]),
+            ])
+    }
+
+    /// The blank lines are not held until the header comes: the look-ahead stays bounded.
+    @Test func blankLinesBeforeTheHeaderAreNotBuffered() throws {
+        var parser = CSVParser(maxRecordBytes: 64)
+        let blank = Array(String(repeating: "\n", count: 16).utf8)
+        var maxBuffered = 0
+        for _ in 0..<10_000 {
+            try blank.withUnsafeBytes { try parser.parse($0) { _ in } }
+            maxBuffered = max(maxBuffered, parser.bufferedBytes)
+        }
+        #expect(parser.delimiter == nil)
+        #expect(maxBuffered < 1024)
+    }
+
     @Test func givenDelimiterIsUsed() throws {
         let parsed = try Self.parse("a;b,c;d\n", delimiter: .comma)
         #expect(parsed.records.map(\.fields) == [["a;b", "c;d"]])

@@ -60,6 +60,22 @@ struct TextDecoderTests {
         #expect(encoding == .utf8WithBOM)
     }
 
+    /// Strict mode's report pass reads a file again with the encoding the first read detected;
+    /// the byte-order mark must not become text (found by the import fuzzer).
+    @Test(arguments: chunkSizes)
+    func forcingTheDetectedEncodingStillStripsItsByteOrderMark(chunkSize: Int) throws {
+        let files = [
+            [0xEF, 0xBB, 0xBF] + Array(Self.sample.utf8), Self.utf16(Self.sample, bigEndian: false),
+            Self.utf16(Self.sample, bigEndian: true),
+        ]
+        for bytes in files {
+            let detected = try Self.decode(bytes, chunkSize: chunkSize)
+            let forced = try Self.decode(bytes, chunkSize: chunkSize, forced: detected.encoding)
+            #expect(forced.text == Array(Self.sample.utf8))
+            #expect(forced.encoding == detected.encoding)
+        }
+    }
+
     @Test(arguments: chunkSizes)
     func shortFilesDecode(chunkSize: Int) throws {
         #expect(try Self.decode(Array("a,b".utf8), chunkSize: chunkSize).text == Array("a,b".utf8))

@@ -174,6 +174,27 @@ struct ImporterTests {
         #expect(lenient.summary.counts.created == 1)
     }
 
+    /// The pipeline lists a strict-mode file's rows from a second read with the encoding the
+    /// first read detected. With a BOM and a blank first line, that read took the BOM for the
+    /// header and listed no rows (found by the import fuzzer).
+    @Test(arguments: [[0xEF, 0xBB, 0xBF], [0xFF, 0xFE], [0xFE, 0xFF]] as [[UInt8]])
+    func strictModeSecondReadListsTheSameRows(bom: [UInt8]) throws {
+        let text = "\n" + Self.header + "a@example.com,A,B,New\nb@example.com,A,B,Remove\n"
+        let body: [UInt8]
+        switch bom {
+        case [0xFF, 0xFE]: body = text.utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
+        case [0xFE, 0xFF]: body = text.utf16.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] }
+        default: body = Array(text.utf8)
+        }
+        let options = ImportOptions(strict: true)
+        let first = try Self.run(bom + body, options: options)
+        #expect(first.summary.error == .strictModeRejected(count: 1))
+        #expect(first.results.map(\.line) == [3, 4])
+        let second = try Self.run(bom + body, options: options, encoding: first.summary.encoding)
+        #expect(second.summary.error == first.summary.error)
+        #expect(second.results == first.results)
+    }
+
     @Test func strictModeAcceptsIgnoredRows() throws {
         let text = Self.header + "a@example.com,A,B,New\nnot-an-email,A,B,New\n"
         let run = try Self.run(text, options: ImportOptions(strict: true))

@@ -16,7 +16,8 @@ struct DaemonTests {
         try state.drop("renamed.csv", seedSample)
         try waitFor("report", timeout: 10) { state.exists("done/renamed.csv.report.txt") }
         #expect(try state.users().count == 2)
-        #expect(daemon.log.contains("import finished"))
+        // The line is logged once the file is published, a moment after its report appears.
+        try daemon.waitForLog("import finished")
         #expect(daemon.log.contains("import_id=1"))
         #expect(!daemon.log.contains("john.doe@example.com"), "no addresses in info logs")
         #expect(try daemon.stop() == 0)
