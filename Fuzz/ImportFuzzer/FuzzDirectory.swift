@@ -10,18 +10,30 @@ struct FuzzDirectory: UserDirectory, Equatable {
 
     var users: [String: StoredUser] = [:]
     var queued: [Queued] = []
+    /// The emails of the batch being decided: a notification names one of them.
+    var asked: Set<String> = []
 
-    mutating func user(email: String) throws -> StoredUser? {
-        users[email]
+    static func inOrder(_ emails: [String]) -> Bool {
+        zip(emails, emails.dropFirst()).allSatisfy { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     }
 
-    mutating func store(_ user: StoredUser, previous: StoredUser?) throws {
-        FuzzCheck.require(previous == users[user.email], "store: previous is not the stored user")
-        users[user.email] = user
+    mutating func users(emails: [String]) throws -> [StoredUser?] {
+        FuzzCheck.require(Self.inOrder(emails), "users: emails not distinct and in byte order")
+        asked = Set(emails)
+        return emails.map { users[$0] }
+    }
+
+    mutating func store<Users: Sequence<StoredUser>>(_ batch: Users) throws {
+        let batch = Array(batch)
+        FuzzCheck.require(Self.inOrder(batch.map(\.email)), "store: users not distinct and in byte order")
+        for user in batch {
+            FuzzCheck.require(asked.contains(user.email), "store: a user the batch did not ask for")
+            users[user.email] = user
+        }
     }
 
     mutating func queue(_ notification: NotificationKind, for user: StoredUser, line: Int) throws {
-        FuzzCheck.require(users[user.email] == user, "queue: notification for a user not stored")
+        FuzzCheck.require(asked.contains(user.email), "queue: notification for a user outside the batch")
         queued.append(Queued(kind: notification, email: user.email, line: line))
     }
 }

@@ -53,13 +53,17 @@ struct FuzzImport {
     /// chunk's encoding is checked before any of it is parsed: so an encoding error and a parse
     /// error (header, limits) may be found in either order, and only the first leads to a read
     /// with the fallback encoding. Either fails the file and discards its rows; strict mode's
-    /// failure comes only at the end, with every row read.
+    /// failure comes only at the end, with every row read. When a header is valid UTF-8 but
+    /// reads otherwise in the fallback encoding, the read that found the encoding error first
+    /// may import what the other failed (the daemon reads 256 KiB at a time, so one file always
+    /// meets its problems in one order).
     static func sameImport(_ a: Outcome, _ b: Outcome) -> Bool {
         var a = a
         var b = b
         a.summary.bytes = 0
         b.summary.bytes = 0
         let retried = a.retried || b.retried
+        let onlyOneRetried = a.retried != b.retried
         a.retried = false
         b.retried = false
         switch (a.summary.error, b.summary.error) {
@@ -68,7 +72,7 @@ struct FuzzImport {
         case (let first?, let second?):
             return first == second || first.isEncodingError || second.isEncodingError || retried
         default:
-            return false
+            return onlyOneRetried
         }
     }
 
