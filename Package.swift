@@ -63,15 +63,18 @@ let package = Package(
             ]
         ),
 
+        // A seeded generator for the data the tests, the soak and the benchmark generate.
+        .target(name: "SeededRandom"),
+
         // `make bench`: the product against its floors, on generated data.
         .executableTarget(
             name: "userimport-bench",
-            dependencies: ["UserImportCore", "UserImportStore", "CLinux"]
+            dependencies: ["UserImportCore", "UserImportStore", "CLinux", "SeededRandom"]
         ),
 
         .testTarget(
             name: "UserImportCoreTests",
-            dependencies: ["UserImportCore"],
+            dependencies: ["UserImportCore", "SeededRandom"],
             path: "Tests/UserImportCoreTests"
         ),
         .testTarget(
@@ -82,7 +85,7 @@ let package = Package(
         .testTarget(
             name: "UserImportServiceTests",
             dependencies: [
-                "UserImportService", "UserImportStore", "UserImportCore",
+                "UserImportService", "UserImportStore", "UserImportCore", "SeededRandom",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/UserImportServiceTests"

@@ -1,21 +1,17 @@
 import Glibc
+import SeededRandom
 
 /// Deterministic test data: a seeded generator, realistic names (some non-ASCII, some needing
 /// quotes), 1 % invalid emails, emails in random order (a permutation, so all distinct).
 struct BenchData {
-    private var state: UInt64
+    private var random: SplitMix64
 
     init(seed: UInt64) {
-        state = seed
+        random = SplitMix64(seed: seed)
     }
 
-    /// SplitMix64.
     mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+        random.next()
     }
 
     static let firstNames = [

@@ -1,21 +1,10 @@
 import Foundation
+import SeededRandom
 
-/// SplitMix64: a small seeded generator, so a soak's files are the same for the same seed.
-struct SoakRandom: RandomNumberGenerator {
-    private var state: UInt64
+/// The soak's seeded choices: the same files for the same seed.
+typealias SoakRandom = SplitMix64
 
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+extension SplitMix64 {
     mutating func chance(_ probability: Double) -> Bool {
         Double.random(in: 0..<1, using: &self) < probability
     }
