@@ -115,6 +115,10 @@ final class DaemonWorker {
         do {
             for record in try pipeline.reconcile() {
                 status.finished(record)
+                // A file read again after it changed commits here, not in processReady.
+                if record.summary.counts.created + record.summary.counts.activated > 0 {
+                    mailControl?.nudge()
+                }
             }
             needsRecovery = false
         } catch is ImportInterrupted {

@@ -86,4 +86,29 @@ struct FileChangedWhileReadingDaemonTests {
         #expect(daemon.log.contains("warning"))
         #expect(try daemon.stop() == 0)
     }
+
+    /// The second read commits from the recovery path; its invitations go out at once, not when the
+    /// delivery loop next looks on its own (up to 30 s later).
+    @Test func theInvitationsOfAFileReadAgainAreDeliveredAtOnce() throws {
+        let state = try TestStateDirectory()
+        let token = state.root + "/pause"
+        #expect(FileManager.default.createFile(atPath: token, contents: nil))
+        let daemon = try RunningDaemon(
+            state: state, config: "[Import]\nSettleTime=200ms\n",
+            environment: ["USERIMPORTD_TEST_PAUSE_TOKEN": token])
+        let header = "Email ID, First Name, Last Name, User Status\n"
+        // A first file, imported at once, leaves the delivery loop asleep with nothing due.
+        try state.drop("first.csv", header + row(0))
+        try waitFor("the import to pause", timeout: 10) { !state.exists("pause") }
+        #expect(FileManager.default.createFile(atPath: token + ".resume", contents: nil))
+        try waitFor("first invitation", timeout: 20) { (try? state.list("mail/new").count) == 1 }
+        #expect(FileManager.default.createFile(atPath: token, contents: nil))
+        try state.drop("growing.csv", header + row(1))
+        try waitFor("the import to pause", timeout: 10) { !state.exists("pause") }
+        append(row(2), to: state.paths.work + "/growing.csv")
+        #expect(FileManager.default.createFile(atPath: token + ".resume", contents: nil))
+        try waitFor("report", timeout: 10) { state.exists("done/growing.csv.report.txt") }
+        try waitFor("three invitations", timeout: 10) { (try? state.list("mail/new").count) == 3 }
+        #expect(try daemon.stop() == 0)
+    }
 }
