@@ -141,6 +141,7 @@ final class DaemonWorker {
         changedClaim = (error.file, Candidate(immediate: false))
         needsRecovery = true
         retryAt = 0
+        status.idle()
     }
 
     /// Uploads still in progress are not candidates: they wait for their rename (an event).
