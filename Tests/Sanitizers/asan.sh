@@ -17,6 +17,8 @@ fi
 built=$SECONDS
 
 export LSAN_OPTIONS=suppressions=$PWD/Tests/Sanitizers/lsan.supp:print_suppressions=0
+# Tests that measure resident memory skip that check: ASan's shadow memory is not ours.
+export USERIMPORT_SANITIZER=address
 # Skipped under ASan, with reasons:
 # - manyFilesDroppedWhileStopped…: 20,000 files through the instrumented daemon take longer
 #   than the test's 600 s deadline (it timed out at 646 s here); it checks the inotify overflow

@@ -40,10 +40,8 @@ final class NamespacedDaemon {
     }
 
     deinit {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
     }
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
@@ -80,6 +78,8 @@ final class NamespacedDaemon {
         kill(process.processIdentifier, SIGTERM)
         let child = process
         try waitFor("exit after SIGTERM", timeout: 30) { !child.isRunning }
+        // Returns at once; it lets Foundation release the Process (LeakSanitizer under `make soak`).
+        process.waitUntilExit()
         return process.terminationStatus
     }
 }

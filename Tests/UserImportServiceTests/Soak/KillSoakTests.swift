@@ -42,10 +42,9 @@ final class SoakDaemon {
     }
 
     deinit {
-        if let process, process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
+        guard let process else { return }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
     }
 
     /// Starts the daemon without waiting for it: a kill may come before it is ready.
@@ -93,6 +92,8 @@ final class SoakDaemon {
         guard let process else { return -1 }
         kill(process.processIdentifier, SIGTERM)
         try waitFor("exit after SIGTERM", timeout: 60) { !process.isRunning }
+        // Returns at once; it lets Foundation release the Process (LeakSanitizer under `make soak`).
+        process.waitUntilExit()
         return process.terminationStatus
     }
 
