@@ -63,41 +63,23 @@ public struct TextDecoder: Sendable {
     }
 
     private mutating func decideEncoding() throws {
+        let decided: InputEncoding
         if let forced {
-            encoding = forced
-            // A second read with the encoding the first one detected (strict mode's report pass)
-            // must not turn its byte-order mark into text.
-            let bom: [UInt8]
-            switch forced {
-            case .utf8WithBOM: bom = [0xEF, 0xBB, 0xBF]
-            case .utf16LittleEndian: bom = [0xFF, 0xFE]
-            case .utf16BigEndian: bom = [0xFE, 0xFF]
-            case .utf8, .windows1252, .latin1: bom = []
-            }
-            if !bom.isEmpty && head.starts(with: bom) {
-                head.removeFirst(bom.count)
-                offset = bom.count
-            }
-            return
-        }
-        let b = head
-        if let kind = Self.binaryKind(b) {
-            throw FileError.notText(offset: 0, looksLike: kind)
-        }
-        if b.starts(with: [0xEF, 0xBB, 0xBF]) {
-            encoding = .utf8WithBOM
-            head.removeFirst(3)
-            offset = 3
-        } else if b.starts(with: [0xFF, 0xFE]) {
-            encoding = .utf16LittleEndian
-            head.removeFirst(2)
-            offset = 2
-        } else if b.starts(with: [0xFE, 0xFF]) {
-            encoding = .utf16BigEndian
-            head.removeFirst(2)
-            offset = 2
+            decided = forced
         } else {
-            encoding = .utf8
+            if let kind = Self.binaryKind(head) {
+                throw FileError.notText(offset: 0, looksLike: kind)
+            }
+            decided =
+                InputEncoding.markedByByteOrderMark.first { head.starts(with: $0.byteOrderMark) } ?? .utf8
+        }
+        encoding = decided
+        // Stripped also when forced: a second read with the encoding the first one detected
+        // (strict mode's report pass) must not turn its byte-order mark into text.
+        let mark = decided.byteOrderMark
+        if !mark.isEmpty && head.starts(with: mark) {
+            head.removeFirst(mark.count)
+            offset = mark.count
         }
     }
 

@@ -18,8 +18,8 @@ public struct HeaderMap: Sendable, Equatable {
     public let headerLine: Int
     public let readings: [HeaderReading]
     public let warnings: [String]
-    /// 0-based column of each field, indexed by the field's position in `UserField.allCases`:
-    /// read for every cell of every row, so an array rather than a dictionary.
+    /// 0-based column of each field, indexed by `UserField.ordinal`: read for every cell of every
+    /// row, so an array rather than a dictionary.
     private let columnOfField: [Int?]
 
     public func column(of field: UserField) -> Int? { columnOfField[field.ordinal] }
@@ -69,7 +69,9 @@ public struct HeaderMap: Sendable, Equatable {
         self.headerLine = header.line
         self.readings = readings
         self.warnings = warnings
-        self.columnOfField = UserField.allCases.map { columnOfField[$0] }
+        var columns = [Int?](repeating: nil, count: UserField.allCases.count)
+        for (field, column) in columnOfField { columns[field.ordinal] = column }
+        self.columnOfField = columns
     }
 
     /// "E-mail Address " → "emailaddress": case, spacing and punctuation do not matter.

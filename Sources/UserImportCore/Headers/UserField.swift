@@ -42,7 +42,7 @@ public enum UserField: String, Sendable, CaseIterable, Codable {
 }
 
 extension UserField {
-    /// Position in `allCases`.
+    /// A distinct index below `allCases.count`, for arrays indexed by field.
     var ordinal: Int {
         switch self {
         case .email: 0
