@@ -37,7 +37,7 @@ enum Measure {
             let reaped = wait4(pid, &status, WNOHANG, &usage)
             if reaped == pid { break }
             if reaped < 0 && errno != EINTR {
-                throw BenchError("waitpid: \(String(cString: strerror(errno)))")
+                throw BenchError("wait4: \(String(cString: strerror(errno)))")
             }
             peakKiB = max(peakKiB, highWaterMarkKiB(pid))
             var pause = timespec(tv_sec: 0, tv_nsec: 1_000_000)

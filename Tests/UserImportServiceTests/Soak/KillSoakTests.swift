@@ -1,4 +1,5 @@
 import Foundation
+import SeededRandom
 import Testing
 import UserImportCore
 
@@ -119,7 +120,7 @@ struct KillSoakTests {
         let generated = Date()
         let state = try TestStateDirectory()
         let daemon = try SoakDaemon(state: state, config: Self.config)
-        var random = SoakRandom(seed: settings.seed ^ 0x5EED)
+        var random = SplitMix64(seed: settings.seed ^ 0x5EED)
 
         var dropped = 0
         var kills = 0

@@ -1,9 +1,6 @@
 import Foundation
 import SeededRandom
 
-/// The soak's seeded choices: the same files for the same seed.
-typealias SoakRandom = SplitMix64
-
 extension SplitMix64 {
     mutating func chance(_ probability: Double) -> Bool {
         Double.random(in: 0..<1, using: &self) < probability
@@ -60,7 +57,7 @@ struct SoakWorkload {
     static let titles = ["Engineer", "Manager", "VP, Sales", "Clerk", "Analyst", ""]
     static let departments = ["Finance", "R&D", "Sales; EMEA", "Support|Tier 2", "HR", ""]
 
-    var random: SoakRandom
+    var random: SplitMix64
     let fileCount: Int
     let maxRows: Int
     private var pool: [String] = []
@@ -68,7 +65,7 @@ struct SoakWorkload {
     private var failures = 0
 
     init(seed: UInt64, fileCount: Int, maxRows: Int) {
-        random = SoakRandom(seed: seed)
+        random = SplitMix64(seed: seed)
         self.fileCount = fileCount
         self.maxRows = maxRows
     }
