@@ -3,6 +3,11 @@ import Testing
 @testable import UserImportStore
 
 struct ImportDatabaseTests {
+    static let userColumns = """
+        (email, first_name, last_name, alternate_id, work_phone, title, department, state, created_at, updated_at,
+         last_import_id)
+        """
+
     @Test func migratesAFreshFileToTheLatestVersion() throws {
         let file = try StoreTestDatabase()
         let database = try file.open()
@@ -16,7 +21,8 @@ struct ImportDatabaseTests {
     @Test func reopeningDoesNotRerunMigrations() throws {
         let file = try StoreTestDatabase()
         try file.open().connection.execute(
-            "INSERT INTO users VALUES ('a@example.com', 'A', 'B', '', '', '', '', 'invited', 1, 1, 1)")
+            "INSERT INTO users \(Self.userColumns) VALUES ('a@example.com', 'A', 'B', '', '', '', '', 'invited', 1, 1, 1)"
+        )
         let reopened = try file.open()
         #expect(try reopened.connection.scalar("SELECT count(*) FROM users") == 1)
     }
@@ -42,8 +48,8 @@ struct ImportDatabaseTests {
     }
 
     /// A database written by a version-1 build keeps its users and outbox, and its checks, when
-    /// version 2 rebuilds the two tables.
-    @Test func version2KeepsTheDataOfVersion1() throws {
+    /// version 2 rebuilds the two tables and version 3 rebuilds users with a rowid.
+    @Test func laterVersionsKeepTheDataOfVersion1() throws {
         let file = try StoreTestDatabase()
         do {
             let old = try SQLiteConnection(path: file.path)
@@ -55,15 +61,23 @@ struct ImportDatabaseTests {
                                      disposition)
                 VALUES (1, 'a.csv', x'612E637376', 'x', 1, 1, 1, 1, 'done');
                 INSERT INTO users VALUES ('a@example.com', 'A', 'B', 'E1', '', 'T', 'D', 'active', 1, 2, 1);
+                INSERT INTO users VALUES ('b@example.com', 'C', 'D', '', '', '', '', 'invited', 3, 3, 1);
                 INSERT INTO outbox (import_id, line, kind, email, first_name, last_name, created_at)
                 VALUES (1, 2, 'invitation', 'a@example.com', 'A', 'B', 1);
                 """)
         }
         let database = try file.open()
-        #expect(try database.schemaVersion == 2)
+        #expect(try database.schemaVersion == Int64(Migrations.all.count))
         #expect(
-            try database.connection.texts("SELECT email || ' ' || state || ' ' || title FROM users")
-                == ["a@example.com active T"])
+            try database.connection.texts(
+                "SELECT email || ' ' || state || ' ' || title || ' ' || created_at || ' ' || updated_at FROM users"
+            )
+                == ["a@example.com active T 1 2", "b@example.com invited  3 3"])
+        #expect(throws: SQLiteError.self) {
+            try database.connection.execute(
+                "INSERT INTO users \(Self.userColumns) VALUES ('a@example.com', 'A', 'B', '', '', '', '', 'invited', 1, 1, 1)"
+            )
+        }
         #expect(
             try database.connection.texts("SELECT kind || ' ' || state || ' ' || line FROM outbox")
                 == ["invitation pending 2"])
@@ -86,7 +100,7 @@ struct ImportDatabaseTests {
     @Test func bulkInsertsNeedNoTemporaryTable() throws {
         let database = try StoreTestDatabase().open()
         for sql in [
-            "INSERT INTO users VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)",
+            "INSERT INTO users \(Self.userColumns) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)",
             "INSERT INTO outbox (import_id, line, kind, email, first_name, last_name, created_at) "
                 + "VALUES (?, ?, ?, ?, ?, ?, ?)",
             "INSERT INTO import_rows (import_id, line, email, status, outcome, reason) VALUES (?, ?, ?, ?, ?, ?)",
