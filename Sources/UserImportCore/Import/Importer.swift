@@ -9,6 +9,7 @@
 /// directory as it stands after the rows before it (`RowBatch`), and its users are read and written
 /// in email order. 32,768 rows keep a batch to a few megabytes while cutting the page reads and
 /// writes of a million-row import into a directory far larger than SQLite's cache about threefold.
+/// While one full batch is written (on a second thread, `BatchWorker`), the next is parsed.
 public struct Importer: Sendable {
     public let options: ImportOptions
     public static let chunkSize = 256 * 1024
@@ -24,8 +25,17 @@ public struct Importer: Sendable {
     ) throws -> ImportSummary {
         var summary = ImportSummary()
         do {
-            try read(
-                source: &source, forced: forced, directory: &directory, results: &results, into: &summary)
+            // The directory and the sink are handed to the batch worker by address: while a batch
+            // is in flight only the worker touches them (see `BatchWorker`).
+            var counts = OutcomeCounts()
+            try withUnsafeMutablePointer(to: &directory) { directory in
+                try withUnsafeMutablePointer(to: &results) { results in
+                    try withUnsafeMutablePointer(to: &counts) { counts in
+                        let ports = BatchPorts(directory: directory, results: results, counts: counts)
+                        try read(source: &source, forced: forced, ports: ports, into: &summary)
+                    }
+                }
+            }
         } catch let error as FileError {
             summary.error = error
         }
@@ -33,7 +43,7 @@ public struct Importer: Sendable {
     }
 
     private func read<Source: ByteSource, Directory: UserDirectory, Sink: RowResultSink>(
-        source: inout Source, forced: InputEncoding?, directory: inout Directory, results: inout Sink,
+        source: inout Source, forced: InputEncoding?, ports: BatchPorts<Directory, Sink>,
         into summary: inout ImportSummary
     ) throws {
         var decoder = TextDecoder(forced: forced)
@@ -41,9 +51,24 @@ public struct Importer: Sendable {
         var validator: RowValidator?
         var sawHeader = false
         var batch = RowBatch()
+        let worker = BatchWorker()
+        // Never leave with a batch still being written: the caller owns the directory again.
+        defer { try? worker.wait() }
 
-        func flush() throws {
-            try batch.apply(directory: &directory, results: &results, counts: &summary.counts)
+        // A full batch is written on the worker's thread while the next one is parsed.
+        func handOver() throws {
+            try worker.wait()
+            let full = batch
+            batch = RowBatch()
+            worker.start { try full.apply(to: ports) }
+        }
+
+        // The last, partial batch is written here: a small file never waits for a thread.
+        func finishBatches() throws {
+            try worker.wait()
+            try batch.apply(to: ports)
+            batch = RowBatch()
+            summary.counts = ports.counts.pointee
         }
 
         func handle(_ record: CSVRecord) throws {
@@ -57,7 +82,7 @@ public struct Importer: Sendable {
             summary.rows += 1
             if summary.rows > options.maxRows { throw FileError.tooManyRows(limit: options.maxRows) }
             batch.rows.append(rowValidator.parse(record))
-            if batch.rows.count >= Importer.batchSize { try flush() }
+            if batch.rows.count >= Importer.batchSize { try handOver() }
         }
 
         defer {
@@ -82,10 +107,10 @@ public struct Importer: Sendable {
         } catch let error as FileError {
             // The rows read before a file-level error still get their results (the failed file's
             // report lists them); the caller discards what they wrote.
-            try flush()
+            try finishBatches()
             throw error
         }
-        try flush()
+        try finishBatches()
         if validator == nil { throw FileError.noHeader }
         if summary.rows == 0 {
             summary.warnings.append("the file has a header but no data rows; nothing to do")
@@ -96,13 +121,27 @@ public struct Importer: Sendable {
     }
 }
 
+/// Where batches are written: the caller's directory and sink, and the running counts, by address.
+/// One thread at a time uses them: the batch worker while a batch is in flight, the caller otherwise.
+struct BatchPorts<Directory: UserDirectory, Sink: RowResultSink> {
+    let directory: UnsafeMutablePointer<Directory>
+    let results: UnsafeMutablePointer<Sink>
+    let counts: UnsafeMutablePointer<OutcomeCounts>
+}
+
 /// Rows read but not yet decided, and the one loop that decides them.
 struct RowBatch {
     var rows: [ParsedRow] = []
 
     /// Decides every row in file order — each against the user as the rows before it left it —
     /// then writes the batch's users in email order and forgets the rows.
-    mutating func apply<Directory: UserDirectory, Sink: RowResultSink>(
+    func apply<Directory: UserDirectory, Sink: RowResultSink>(to ports: BatchPorts<Directory, Sink>) throws {
+        try apply(
+            directory: &ports.directory.pointee, results: &ports.results.pointee,
+            counts: &ports.counts.pointee)
+    }
+
+    func apply<Directory: UserDirectory, Sink: RowResultSink>(
         directory: inout Directory, results: inout Sink, counts: inout OutcomeCounts
     ) throws {
         guard !rows.isEmpty else { return }
@@ -146,7 +185,6 @@ struct RowBatch {
             try results.record(result)
         }
         try directory.store(users.indices.lazy.filter { changed[$0] }.compactMap { users[$0] })
-        rows.removeAll(keepingCapacity: true)
     }
 
     /// SQLite's BINARY collation, byte order of the UTF-8 text. A valid email is ASCII, where

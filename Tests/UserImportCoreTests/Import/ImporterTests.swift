@@ -66,6 +66,41 @@ struct ImporterTests {
                 == .init(kind: .invitation, email: "z@example.com", line: Importer.batchSize + 3))
     }
 
+    /// A directory that fails its first write, as a full disk would.
+    struct FailingDirectory: UserDirectory {
+        struct DiskFull: Error {}
+        var inner = InMemoryDirectory()
+        var batchesAsked = 0
+
+        mutating func users(emails: [String]) throws -> [StoredUser?] {
+            batchesAsked += 1
+            return try inner.users(emails: emails)
+        }
+
+        mutating func store<Users: Sequence<StoredUser>>(_ users: Users) throws { throw DiskFull() }
+
+        mutating func queue(_ notification: NotificationKind, for user: StoredUser, line: Int) throws {}
+    }
+
+    /// A full batch is written on a second thread while the next is parsed: its failure still
+    /// reaches the caller, no later batch is written after it, and it wins over a file-level error
+    /// found further on (a port error means "try again later", not "the file is bad").
+    @Test func aFailedBatchWriteStopsTheImport() throws {
+        var text = Self.header
+        for index in 0..<(2 * Importer.batchSize + 10) { text += "u\(index)@example.com,Ann,Lee,New\n" }
+        for ending in ["", "\"unterminated,Ann,Lee,New\n"] {
+            var source = BytesSource(Array((text + ending).utf8))
+            var directory = FailingDirectory()
+            var sink = RecordedResults()
+            #expect(throws: FailingDirectory.DiskFull.self) {
+                _ = try Importer(options: ImportOptions()).run(
+                    source: &source, directory: &directory, results: &sink)
+            }
+            #expect(directory.batchesAsked == 1)
+            #expect(sink.results.count == Importer.batchSize)
+        }
+    }
+
     @Test func activateBeforeNewIsRejected() throws {
         let run = try Self.run(Self.header + "ann@example.com,,,Activate\nann@example.com,Ann,Lee,New\n")
         #expect(run.results.map(\.outcome) == [.rejected, .created])
