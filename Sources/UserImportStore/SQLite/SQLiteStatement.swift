@@ -17,8 +17,12 @@ public final class SQLiteStatement {
     private let handle: OpaquePointer
     private let sql: String
 
-    // SQLITE_TRANSIENT is a macro Swift cannot import: it tells SQLite to copy the bound bytes.
-    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+    /// Bound text and blobs are copied here and bound as static: SQLite would otherwise allocate
+    /// and copy each value again (SQLITE_TRANSIENT), seven allocations per row on the bulk path.
+    /// SQLite keeps pointing into the arena after the step, so it is only reused by the next
+    /// `bind`, which rebinds every parameter, and bindings are cleared before it moves.
+    private var arena: UnsafeMutableRawPointer?
+    private var arenaCapacity = 0
 
     init(connection: SQLiteConnection, sql: String) throws {
         var pointer: OpaquePointer?
@@ -34,11 +38,23 @@ public final class SQLiteStatement {
 
     deinit {
         sqlite3_finalize(handle)
+        arena?.deallocate()
     }
 
-    /// Resets the statement and binds `values` to parameters 1…n.
+    /// Resets the statement and binds `values` to parameters 1…n; parameters past n are NULL.
     public func bind(_ values: [SQLiteValue]) throws {
         sqlite3_reset(handle)
+        if Int(sqlite3_bind_parameter_count(handle)) > values.count { sqlite3_clear_bindings(handle) }
+        var needed = 0
+        for value in values {
+            switch value {
+            case .text(let text): needed += text.utf8.count
+            case .blob(let bytes): needed += bytes.count
+            case .int, .null: break
+            }
+        }
+        let arena = reserveArena(needed)
+        var used = 0
         for (offset, value) in values.enumerated() {
             let index = Int32(offset + 1)
             let code: Int32
@@ -46,20 +62,53 @@ public final class SQLiteStatement {
             case .int(let number): code = sqlite3_bind_int64(handle, index, number)
             case .null: code = sqlite3_bind_null(handle, index)
             case .blob(let bytes):
-                code = bytes.withUnsafeBytes { raw in
-                    sqlite3_bind_blob(handle, index, raw.baseAddress, Int32(raw.count), Self.transient)
+                let start = arena + used
+                bytes.withUnsafeBytes { raw in
+                    if let base = raw.baseAddress { start.copyMemory(from: base, byteCount: raw.count) }
                 }
+                used += bytes.count
+                code = sqlite3_bind_blob(handle, index, start, Int32(bytes.count), Self.static)
             case .text(let text):
-                code =
-                    text.utf8.withContiguousStorageIfAvailable { bytes in
-                        sqlite3_bind_text(
-                            handle, index, bytes.baseAddress, Int32(bytes.count), Self.transient)
-                    } ?? sqlite3_bind_text(handle, index, text, -1, Self.transient)
+                let start = arena + used
+                let count = Self.copyUTF8(of: text, to: start)
+                used += count
+                code = sqlite3_bind_text(
+                    handle, index, start.assumingMemoryBound(to: CChar.self), Int32(count), Self.static)
             }
             guard code == SQLITE_OK else {
                 throw SQLiteError(code: code, connection: connection.handle, sql: sql)
             }
         }
+    }
+
+    // SQLITE_STATIC is a macro Swift cannot import: the bytes stay valid until the next bind.
+    private static let `static` = unsafeBitCast(0, to: sqlite3_destructor_type.self)
+
+    /// The arena with room for `count` bytes (at least one, so the pointer is never null).
+    private func reserveArena(_ count: Int) -> UnsafeMutableRawPointer {
+        if let arena, arenaCapacity >= count { return arena }
+        // Nothing bound may point into the old arena once it is freed.
+        sqlite3_clear_bindings(handle)
+        arena?.deallocate()
+        arenaCapacity = max(count, 2 * arenaCapacity, 256)
+        let fresh = UnsafeMutableRawPointer.allocate(byteCount: arenaCapacity, alignment: 8)
+        arena = fresh
+        return fresh
+    }
+
+    private static func copyUTF8(of text: String, to start: UnsafeMutableRawPointer) -> Int {
+        if let count = text.utf8.withContiguousStorageIfAvailable({ bytes -> Int in
+            if let base = bytes.baseAddress { start.copyMemory(from: base, byteCount: bytes.count) }
+            return bytes.count
+        }) {
+            return count
+        }
+        var count = 0
+        for byte in text.utf8 {
+            start.storeBytes(of: byte, toByteOffset: count, as: UInt8.self)
+            count += 1
+        }
+        return count
     }
 
     public func bind(_ values: SQLiteValue...) throws {
