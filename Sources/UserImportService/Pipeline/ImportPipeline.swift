@@ -11,6 +11,8 @@ import UserImportStore
 public final class ImportPipeline {
     public private(set) var settings: PipelineSettings
     let database: ImportDatabase
+    /// Checkpoints the log after each import while the report is written; see `WALCheckpointer`.
+    let checkpointer: WALCheckpointer
     let history: ImportHistory
     let inbox: Folder
     let done: Folder
@@ -55,6 +57,8 @@ public final class ImportPipeline {
         }
         try Self.makeDirectories(Self.parent(paths.database))
         database = try ImportDatabase(path: paths.database)
+        checkpointer = try WALCheckpointer(path: paths.database)
+        try database.checkpointsElsewhere()
         history = ImportHistory(database: database)
         self.settings = settings
         self.logger = logger
@@ -139,6 +143,7 @@ public final class ImportPipeline {
             throw error
         }
         readFailures[workName] = nil
+        checkpointer.nudge()
         TestHooks.reached(.committed, file: workName)
         let published = try publish(record, workName: workName, attempt: attempt)
         log(published)

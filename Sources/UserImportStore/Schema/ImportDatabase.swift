@@ -22,6 +22,12 @@ public final class ImportDatabase {
         try migrate()
     }
 
+    /// This connection's commits no longer checkpoint the log; a `WALCheckpointer` on the same
+    /// file must do it instead, or the log grows without bound.
+    public func checkpointsElsewhere() throws {
+        try connection.execute("PRAGMA wal_autocheckpoint = 0")
+    }
+
     public var schemaVersion: Int64 {
         get throws { try connection.scalar("PRAGMA user_version") ?? 0 }
     }
