@@ -60,6 +60,8 @@ public struct SQLiteUserDirectory: UserDirectory, RowResultSink {
             .int(importID), .int(Int64(result.line)), .text(result.email), .text(result.status),
             .text(result.outcome.rawValue), .text(result.reason))
     }
+
+    public mutating func finish() throws {}
 }
 
 /// The directory as a dry run sees it: reads the database, keeps its own changes in a TEMP table.
@@ -125,6 +127,8 @@ public struct CollectedRows: RowResultSink {
     public mutating func record(_ result: RowResult) throws {
         rows.append(result)
     }
+
+    public mutating func finish() throws {}
 }
 
 enum UserQueries {
