@@ -32,6 +32,7 @@ public final class ImportDatabase {
                 let current = try connection.scalar("PRAGMA user_version") ?? 0
                 guard current < migration.version else { return }
                 try connection.execute(migration.sql)
+                try migration.step?(connection)
                 try connection.execute("PRAGMA user_version = \(migration.version)")
             }
         }

@@ -1,10 +1,11 @@
 /// Numbered schema migrations, applied in order, each in its own transaction.
 ///
-/// A shipped migration is never edited: a change is a new entry at the end.
+/// A shipped migration is never edited: a change is a new entry at the end. `step`, when there is
+/// one, runs after `sql` in the same transaction, for what SQL cannot say.
 enum Migrations {
-    static let all: [(version: Int, sql: String)] = [
-        (1, version1),
-        (2, version2),
+    static let all: [(version: Int, sql: String, step: (@Sendable (SQLiteConnection) throws -> Void)?)] = [
+        (1, version1, nil),
+        (2, version2, nil),
     ]
 
     private static let version1 = """
