@@ -41,8 +41,15 @@ struct FuzzDirectory: UserDirectory, Equatable {
 /// Every row result, in the order the importer reports them.
 struct FuzzResults: RowResultSink {
     var rows: [RowResult] = []
+    var finished = false
 
     mutating func record(_ result: RowResult) throws {
+        FuzzCheck.require(!finished, "record: a row after finish")
         rows.append(result)
+    }
+
+    mutating func finish() throws {
+        FuzzCheck.require(!finished, "finish: called twice")
+        finished = true
     }
 }

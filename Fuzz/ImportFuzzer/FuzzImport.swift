@@ -94,6 +94,7 @@ struct FuzzImport {
         do {
             let summary = try Importer(options: options).run(
                 source: &source, encoding: encoding, directory: &directory, results: &results)
+            FuzzCheck.require(results.finished, "the run returned without finishing its results")
             return Outcome(summary: summary, rows: results.rows, directory: directory)
         } catch {
             // Only the ports throw, and these ports never do.

@@ -23,6 +23,7 @@ enum ParseOnly {
         }
         mutating func queue(_ notification: NotificationKind, for user: StoredUser, line: Int) throws {}
         mutating func record(_ result: RowResult) throws {}
+        mutating func finish() throws {}
     }
 
     static func run(path: String) throws {

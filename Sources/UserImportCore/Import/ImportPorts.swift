@@ -23,6 +23,9 @@ public protocol UserDirectory {
 /// Receives every row's result, in file order.
 public protocol RowResultSink {
     mutating func record(_ result: RowResult) throws
+    /// Called once after the last row of a run, also when a file-level error ended it (the rows
+    /// before the error keep their results): a sink that holds rows back writes them here.
+    mutating func finish() throws
 }
 
 /// An in-memory source, for tests and for `validate` of small inputs.

@@ -39,6 +39,7 @@ public struct Importer: Sendable {
         } catch let error as FileError {
             summary.error = error
         }
+        try results.finish()
         return summary
     }
 

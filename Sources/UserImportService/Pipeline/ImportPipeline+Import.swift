@@ -108,7 +108,7 @@ extension ImportPipeline {
             // a second pass over a dry-run directory (kept in a TEMP table, so memory stays flat).
             try source.rewind()
             var directory = try DryRunUserDirectory(database: database)
-            var rows = try SQLiteUserDirectory(database: database, importID: record.id, now: record.startedAt)
+            var rows = try RowResultWriter(database: database, importID: record.id)
             _ = try importer.run(
                 source: &source, encoding: summary.encoding, directory: &directory, results: &rows)
             try directory.discard()
@@ -121,7 +121,7 @@ extension ImportPipeline {
         _ importer: Importer, _ source: inout FileSource, encoding: InputEncoding?, id: Int64
     ) throws -> ImportSummary {
         var directory = try SQLiteUserDirectory(database: database, importID: id, now: now())
-        var rows = directory
+        var rows = try RowResultWriter(database: database, importID: id)
         return try importer.run(source: &source, encoding: encoding, directory: &directory, results: &rows)
     }
 

@@ -1,13 +1,13 @@
 import UserImportCore
 
 /// The user directory inside the import's transaction: one prepared statement per kind of write.
-public struct SQLiteUserDirectory: UserDirectory, RowResultSink {
+/// The rows' results go to a `RowResultWriter`.
+public struct SQLiteUserDirectory: UserDirectory {
     private let importID: Int64
     private let now: Int64
     private let select: SQLiteStatement
     private let upsert: SQLiteStatement
     private let enqueue: SQLiteStatement
-    private let insertRow: SQLiteStatement
 
     public init(database: ImportDatabase, importID: Int64, now: Timestamp) throws {
         let connection = database.connection
@@ -30,9 +30,6 @@ public struct SQLiteUserDirectory: UserDirectory, RowResultSink {
             INSERT INTO outbox (import_id, line, kind, email, first_name, last_name, created_at, next_attempt_at)
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)
             """)
-        insertRow = try connection.prepare(
-            "INSERT INTO import_rows (import_id, line, email, status, outcome, reason) VALUES (?, ?, ?, ?, ?, ?)"
-        )
     }
 
     public mutating func users(emails: [String]) throws -> [StoredUser?] {
@@ -53,12 +50,6 @@ public struct SQLiteUserDirectory: UserDirectory, RowResultSink {
         try enqueue.run(
             .int(importID), .int(Int64(line)), .text(notification.rawValue), .text(user.email),
             .text(user.profile.firstName), .text(user.profile.lastName), .int(now))
-    }
-
-    public mutating func record(_ result: RowResult) throws {
-        try insertRow.run(
-            .int(importID), .int(Int64(result.line)), .text(result.email), .text(result.status),
-            .text(result.outcome.rawValue), .text(result.reason))
     }
 }
 
@@ -125,6 +116,8 @@ public struct CollectedRows: RowResultSink {
     public mutating func record(_ result: RowResult) throws {
         rows.append(result)
     }
+
+    public mutating func finish() throws {}
 }
 
 enum UserQueries {

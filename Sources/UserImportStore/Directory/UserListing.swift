@@ -37,26 +37,28 @@ public final class UserListing {
     public func lineage(email: String) throws -> [(
         importID: Int64, fileName: String, received: Timestamp, row: RowResult
     )] {
+        // Only a chunk holding the address's bytes somewhere can name it (instr of two BLOBs
+        // compares bytes); each such chunk is decoded and its rows compared exactly. An empty
+        // address binds as NULL, and every chunk may hold an empty email.
         let statement = try connection.prepare(
             """
-            SELECT r.import_id, i.file_name, i.received_at, r.line, r.email, r.status, r.outcome, r.reason
-            FROM import_rows r JOIN imports i ON i.id = r.import_id
-            WHERE r.email = ? ORDER BY r.import_id, r.line
+            SELECT c.import_id, i.file_name, i.received_at, c.first_line, c.row_count, c.rows
+            FROM import_row_chunks c JOIN imports i ON i.id = c.import_id
+            WHERE coalesce(instr(c.rows, ?), 1) > 0 ORDER BY c.import_id, c.first_line
             """)
-        try statement.bind(.text(email))
+        try statement.bind(.blob(Array(email.utf8)))
         var result: [(Int64, String, Timestamp, RowResult)] = []
         while try statement.step() {
-            let outcomeText = statement.text(6)
-            guard let outcome = RowOutcome(rawValue: outcomeText) else {
-                throw StoreError.corruptRecord("row outcome \(outcomeText)")
+            let rows = try RowChunk.decode(
+                statement.blob(5), firstLine: statement.int(3), rowCount: statement.int(4))
+            // Bytes, not String ==: SQLite's `=` did not treat canonically equivalent text as equal.
+            for row in rows where row.email.utf8.elementsEqual(email.utf8) {
+                result.append(
+                    (
+                        statement.int(0), statement.text(1),
+                        Timestamp(millisecondsSinceEpoch: statement.int(2)), row
+                    ))
             }
-            result.append(
-                (
-                    statement.int(0), statement.text(1), Timestamp(millisecondsSinceEpoch: statement.int(2)),
-                    RowResult(
-                        line: Int(statement.int(3)), email: statement.text(4), status: statement.text(5),
-                        outcome: outcome, reason: statement.text(7))
-                ))
         }
         return result
     }

@@ -158,10 +158,14 @@ public final class ImportHistory {
         )
     }
 
-    /// The stored row results of one import, in line order, streamed from the database.
+    /// The stored row results of one import, in line order, streamed from the database one
+    /// chunk at a time.
     public func rows(importID: Int64) throws -> RowResultCursor {
         let statement = try connection.prepare(
-            "SELECT line, email, status, outcome, reason FROM import_rows WHERE import_id = ? ORDER BY line")
+            """
+            SELECT first_line, row_count, rows FROM import_row_chunks
+            WHERE import_id = ? ORDER BY first_line
+            """)
         try statement.bind(.int(importID))
         return RowResultCursor(statement: statement)
     }
@@ -201,9 +205,13 @@ public struct UnpublishedImport {
     public var attempt: Int
 }
 
-/// Row results streamed from a statement. Check `failure` after iterating: an iterator cannot throw.
+/// Row results streamed from a statement over stored chunks (first_line, row_count, rows), one
+/// chunk decoded at a time. Check `failure` after iterating: an iterator cannot throw.
 public final class RowResultCursor: Sequence, IteratorProtocol {
     private let statement: SQLiteStatement
+    private var chunk: [RowResult] = []
+    private var position = 0
+    private var ended = false
     public private(set) var failure: Error?
 
     init(statement: SQLiteStatement) {
@@ -211,19 +219,35 @@ public final class RowResultCursor: Sequence, IteratorProtocol {
     }
 
     public func next() -> RowResult? {
-        do {
-            guard try statement.step() else { return nil }
-            let outcomeText = statement.text(3)
-            guard let outcome = RowOutcome(rawValue: outcomeText) else {
-                throw StoreError.corruptRecord("row outcome \(outcomeText)")
+        while position == chunk.count {
+            guard !ended else { return nil }
+            do {
+                try readChunk()
+            } catch {
+                failure = error
+                ended = true
+                statement.reset()
+                return nil
             }
-            return RowResult(
-                line: Int(statement.int(0)), email: statement.text(1), status: statement.text(2),
-                outcome: outcome,
-                reason: statement.text(4))
-        } catch {
-            failure = error
-            return nil
         }
+        defer { position += 1 }
+        return chunk[position]
+    }
+
+    private func readChunk() throws {
+        let lastLine = chunk.last?.line
+        chunk = []
+        position = 0
+        guard try statement.step() else {
+            ended = true
+            statement.reset()
+            return
+        }
+        let firstLine = statement.int(0)
+        // Chunks must not overlap: each line is stored once.
+        if let lastLine, firstLine <= Int64(lastLine) {
+            throw StoreError.corruptRecord("row chunk at line \(firstLine) overlaps the one before")
+        }
+        chunk = try RowChunk.decode(statement.blob(2), firstLine: firstLine, rowCount: statement.int(1))
     }
 }

@@ -38,6 +38,7 @@ public final class ImportDatabase {
                 let current = try connection.scalar("PRAGMA user_version") ?? 0
                 guard current < migration.version else { return }
                 try connection.execute(migration.sql)
+                try migration.step?(connection)
                 try connection.execute("PRAGMA user_version = \(migration.version)")
             }
         }
@@ -53,6 +54,8 @@ public final class ImportDatabase {
 public enum StoreError: Error, CustomStringConvertible, Equatable {
     case schemaVersion(found: Int64)
     case corruptRecord(String)
+    /// A row result for a line not after the last one recorded for the import (a bug upstream).
+    case rowOutOfOrder(line: Int, after: Int)
 
     public var description: String {
         switch self {
@@ -61,6 +64,9 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
                 + "run userimportd once to migrate it, or use a matching userimportctl"
         case .corruptRecord(let what):
             return "a stored record could not be read: \(what)"
+        case .rowOutOfOrder(let line, let after):
+            return
+                "the result of line \(line) came after that of line \(after); results are kept in line order"
         }
     }
 }

@@ -37,8 +37,14 @@ struct InMemoryDirectory: UserDirectory {
 /// Keeps every row result, in the order the importer reports them.
 struct RecordedResults: RowResultSink {
     var results: [RowResult] = []
+    /// How many results had been recorded at each call of `finish`.
+    var finishes: [Int] = []
 
     mutating func record(_ result: RowResult) throws {
         results.append(result)
+    }
+
+    mutating func finish() throws {
+        finishes.append(results.count)
     }
 }

@@ -8,6 +8,7 @@ struct ImporterTests {
         var summary: ImportSummary
         var directory: InMemoryDirectory
         var results: [RowResult]
+        var finishes: [Int]
     }
 
     static func run(
@@ -19,7 +20,7 @@ struct ImporterTests {
         var sink = RecordedResults()
         let summary = try Importer(options: options).run(
             source: &source, encoding: encoding, directory: &directory, results: &sink)
-        return Run(summary: summary, directory: directory, results: sink.results)
+        return Run(summary: summary, directory: directory, results: sink.results, finishes: sink.finishes)
     }
 
     static func run(
@@ -251,6 +252,26 @@ struct ImporterTests {
                 == .recordTooLong(line: 2, limit: 64))
     }
 
+    /// A sink that holds rows back (the SQLite one writes them in chunks) is told once that no
+    /// more come, after the last row, also when a file-level error ended the run.
+    @Test func theResultsAreFinishedOnceAfterTheLastRow() throws {
+        let rows = Self.header + "a@example.com,A,B,New\nb@example.com,A,B,Remove\nc@example.com,A,B,New\n"
+        let runs = [
+            try Self.run(rows),
+            try Self.run(rows, options: ImportOptions(maxRows: 2)),
+            try Self.run(rows, options: ImportOptions(strict: true)),
+            try Self.run(rows + "d@example.com,\"A,B,New\n"),
+            try Self.run(Self.header),
+            try Self.run(""),
+        ]
+        #expect(
+            runs.map(\.summary.error) == [
+                nil, .tooManyRows(limit: 2), .strictModeRejected(count: 1), .unterminatedQuote(line: 5), nil,
+                .empty,
+            ])
+        #expect(runs.map(\.finishes) == [[3], [2], [3], [3], [0], [0]])
+    }
+
     @Test func summaryNamesEncodingDelimiterAndSize() throws {
         let text = "Email ID;First Name;Last Name;User Status\r\nzoe@example.com;Zoë;Łukasz;New\r\n"
         let bytes: [UInt8] = [0xFF, 0xFE] + text.utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
@@ -376,6 +397,8 @@ struct ImporterTests {
             count += 1
             lastLine = result.line
         }
+
+        mutating func finish() throws {}
     }
 
     @Test func millionRowImport() throws {

@@ -36,7 +36,7 @@ struct FileChangedWhileReadingTests {
         #expect(records.map(\.summary.rows) == [3])
         #expect(try state.read("done/growing.csv") == seedSample + extra)
         #expect(try state.users().count == 3)
-        #expect(try state.count("SELECT count(*) FROM import_rows") == 3)
+        #expect(try state.storedRowCount() == 3)
         #expect(try state.count("SELECT count(*) FROM outbox") == 3)
         #expect(try state.count("SELECT count(*) FROM imports") == 1)
     }
@@ -80,7 +80,7 @@ struct FileChangedWhileReadingDaemonTests {
         #expect(try state.read("done/growing.csv").components(separatedBy: "\n").count == 11)
         #expect(try state.count("SELECT count(*) FROM imports") == 1)
         #expect(try state.count("SELECT count(*) FROM imports WHERE rows_total = 9 AND created = 9") == 1)
-        #expect(try state.count("SELECT count(*) FROM import_rows") == 9)
+        #expect(try state.storedRowCount() == 9)
         #expect(try state.users().count == 9)
         #expect(try state.list("work").isEmpty)
         #expect(daemon.log.contains("warning"))

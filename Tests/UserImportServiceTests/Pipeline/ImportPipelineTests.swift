@@ -39,7 +39,7 @@ struct ImportPipelineTests {
         #expect(records.map(\.disposition) == [.duplicate])
         #expect(records.first?.duplicateOf == 1)
         #expect(try state.count("SELECT count(*) FROM outbox") == 2)
-        #expect(try state.count("SELECT count(*) FROM import_rows") == 2)
+        #expect(try state.storedRowCount() == 2)
         #expect(try state.read("done/monday.csv.report.txt").contains("duplicate of import 1"))
     }
 
@@ -114,7 +114,7 @@ struct ImportPipelineTests {
         let records = try state.pipeline().processInbox()
         #expect(records.map(\.disposition) == [.failed])
         #expect(try state.users().isEmpty, "nothing of the target was read")
-        #expect(try state.count("SELECT count(*) FROM import_rows") == 0)
+        #expect(try state.storedRowCount() == 0)
         #expect(try state.read("failed/link.csv.report.txt").contains("symbolic link"))
         #expect(FileManager.default.fileExists(atPath: secret), "the target is untouched")
     }

@@ -25,7 +25,7 @@ struct ReconcileTests {
         #expect(try state.count("SELECT count(*) FROM imports") == 1)
         #expect(try state.count("SELECT count(*) FROM imports WHERE published = 1") == 1)
         #expect(try state.count("SELECT count(*) FROM users") == 2)
-        #expect(try state.count("SELECT count(*) FROM import_rows") == 2)
+        #expect(try state.storedRowCount() == 2)
         #expect(try state.count("SELECT count(*) FROM outbox") == 2)
         #expect(try state.read("done/sample.csv.report.txt").contains("created 2"))
     }

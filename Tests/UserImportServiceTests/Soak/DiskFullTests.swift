@@ -141,7 +141,7 @@ struct DiskFullTests {
             try daemon.count("SELECT count(*) FROM imports WHERE published = 1 AND disposition = 'done'") == 1
         )
         #expect(try daemon.count("SELECT count(*) FROM users") == Self.rows)
-        #expect(try daemon.count("SELECT count(*) FROM import_rows") == Self.rows)
+        #expect(try daemon.count("SELECT coalesce(sum(row_count), 0) FROM import_row_chunks") == Self.rows)
         #expect(try daemon.count("SELECT count(*) FROM outbox") == Self.rows)
         #expect(try daemon.query("PRAGMA integrity_check") == "ok")
     }

@@ -93,6 +93,26 @@ final class TestStateDirectory {
     func count(_ sql: String) throws -> Int64 {
         try database().connection.scalar(sql) ?? -1
     }
+
+    /// Each import's stored row results, read back as the report reads them: a chunk that does
+    /// not decode fails the test. Imports without rows are absent.
+    func storedRows() throws -> [Int64: [RowResult]] {
+        let database = try database()
+        let history = ImportHistory(database: database)
+        let ids = try database.connection.prepare("SELECT DISTINCT import_id FROM import_row_chunks")
+        var result: [Int64: [RowResult]] = [:]
+        while try ids.step() {
+            let cursor = try history.rows(importID: ids.int(0))
+            result[ids.int(0)] = Array(cursor)
+            if let failure = cursor.failure { throw failure }
+        }
+        return result
+    }
+
+    /// How many row results are stored, over all imports.
+    func storedRowCount() throws -> Int {
+        try storedRows().values.reduce(0) { $0 + $1.count }
+    }
 }
 
 struct TestFailure: Error, CustomStringConvertible {

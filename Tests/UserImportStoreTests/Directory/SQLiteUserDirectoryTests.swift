@@ -51,18 +51,6 @@ struct SQLiteUserDirectoryTests {
         #expect(kinds == ["invitation ada@example.com pending"])
     }
 
-    @Test func recordsRowResults() throws {
-        let database = try StoreTestDatabase().open()
-        var users = try directory(database)
-        try users.record(
-            RowResult(line: 7, email: "x", status: "New", outcome: .ignored, reason: "invalid email"))
-        let rows = Array(try ImportHistory(database: database).rows(importID: 1))
-        #expect(
-            rows == [
-                RowResult(line: 7, email: "x", status: "New", outcome: .ignored, reason: "invalid email")
-            ])
-    }
-
     @Test func dryRunSeesItsOwnChangesButWritesNothing() throws {
         let database = try StoreTestDatabase().open()
         var real = try directory(database)

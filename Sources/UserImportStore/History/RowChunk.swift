@@ -1,0 +1,195 @@
+import UserImportCore
+
+/// Consecutive row results of one import packed into one BLOB (table `import_row_chunks`): one
+/// SQLite row per chunk instead of per row makes the results a fraction of the B-tree and of the
+/// bind-and-insert work that storing each row cost a large import.
+///
+/// Layout: the format byte, then for each row
+/// - line: a varint; the first row's line itself, every later row's distance from the row
+///   before (at least 1: lines only grow, each once);
+/// - outcome: one byte, see `code(of:)`;
+/// - email, status, reason: each a varint byte count, then that many bytes of UTF-8.
+///
+/// A varint is LEB128: seven bits a byte, lowest group first, the top bit set on every byte but
+/// the last.
+enum RowChunk {
+    static let format: UInt8 = 1
+
+    /// The stored byte of each outcome. Stored data depends on these numbers: never renumber,
+    /// only add (and `outcome(code:)` with it).
+    static func code(of outcome: RowOutcome) -> UInt8 {
+        switch outcome {
+        case .created: return 0
+        case .updated: return 1
+        case .unchanged: return 2
+        case .deleted: return 3
+        case .activated: return 4
+        case .ignored: return 5
+        case .rejected: return 6
+        }
+    }
+
+    static func outcome(code: UInt8) -> RowOutcome? {
+        switch code {
+        case 0: return .created
+        case 1: return .updated
+        case 2: return .unchanged
+        case 3: return .deleted
+        case 4: return .activated
+        case 5: return .ignored
+        case 6: return .rejected
+        default: return nil
+        }
+    }
+
+    /// The rows of one stored chunk, every byte checked: the database is read as outside data.
+    /// `firstLine` and `rowCount` are the chunk's columns, which the bytes must agree with.
+    static func decode(_ bytes: [UInt8], firstLine: Int64, rowCount: Int64) throws -> [RowResult] {
+        // A row takes at least five bytes: a corrupt count never reserves more than the blob's size.
+        guard rowCount > 0, rowCount <= Int64(bytes.count / 5) else {
+            throw StoreError.corruptRecord(
+                "row chunk at line \(firstLine): \(rowCount) rows in \(bytes.count) bytes")
+        }
+        return try bytes.withUnsafeBufferPointer { buffer in
+            var reader = ChunkReader(bytes: buffer, firstLine: firstLine)
+            guard try reader.byte() == format else { throw reader.corrupt("unknown format") }
+            var rows: [RowResult] = []
+            rows.reserveCapacity(Int(rowCount))
+            var line = 0
+            while rows.count < rowCount {
+                let number = try reader.varint()
+                if rows.isEmpty {
+                    guard number == firstLine else { throw reader.corrupt("starts at line \(number)") }
+                    line = Int(number)
+                } else {
+                    let (next, overflow) = line.addingReportingOverflow(Int(number))
+                    guard number > 0, !overflow else {
+                        throw reader.corrupt("line after \(line) out of order")
+                    }
+                    line = next
+                }
+                guard let outcome = outcome(code: try reader.byte()) else {
+                    throw reader.corrupt("unknown outcome")
+                }
+                let email = try reader.text()
+                let status = try reader.text()
+                let reason = try reader.text()
+                rows.append(
+                    RowResult(line: line, email: email, status: status, outcome: outcome, reason: reason))
+            }
+            guard reader.isAtEnd else { throw reader.corrupt("bytes after row \(rowCount)") }
+            return rows
+        }
+    }
+}
+
+/// Builds one chunk's bytes. Reused from chunk to chunk: the buffer keeps its capacity, so a
+/// row costs appends into memory already there.
+struct RowChunkEncoder {
+    private(set) var bytes: [UInt8] = []
+    private(set) var rowCount = 0
+    private(set) var firstLine = 0
+    /// The last line appended, to this chunk or an earlier one of the same import.
+    private var lastLine = -1
+
+    init(reservingCapacity capacity: Int) {
+        bytes.reserveCapacity(capacity)
+        bytes.append(RowChunk.format)
+    }
+
+    /// Throws when `result` does not come after every row appended before: one result per line,
+    /// in line order, is what the decoder (and the report) rely on.
+    mutating func append(_ result: RowResult) throws {
+        guard result.line > lastLine else {
+            throw StoreError.rowOutOfOrder(line: result.line, after: lastLine)
+        }
+        if rowCount == 0 {
+            firstLine = result.line
+            appendVarint(UInt64(result.line))
+        } else {
+            appendVarint(UInt64(result.line - lastLine))
+        }
+        lastLine = result.line
+        bytes.append(RowChunk.code(of: result.outcome))
+        appendText(result.email)
+        appendText(result.status)
+        appendText(result.reason)
+        rowCount += 1
+    }
+
+    /// Empties the chunk for the next rows, which must still come after the last one.
+    mutating func startNext() {
+        bytes.removeAll(keepingCapacity: true)
+        bytes.append(RowChunk.format)
+        rowCount = 0
+    }
+
+    private mutating func appendVarint(_ value: UInt64) {
+        var rest = value
+        while rest >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: rest) | 0x80)
+            rest >>= 7
+        }
+        bytes.append(UInt8(rest))
+    }
+
+    private mutating func appendText(_ text: String) {
+        let utf8 = text.utf8
+        appendVarint(UInt64(utf8.count))
+        // A native string is contiguous: one copy. The fallback (a bridged string) walks it.
+        if utf8.withContiguousStorageIfAvailable({ bytes.append(contentsOf: $0) }) == nil {
+            bytes.append(contentsOf: utf8)
+        }
+    }
+}
+
+/// A bounds-checked walk over a stored chunk; every failure is a `StoreError.corruptRecord`.
+private struct ChunkReader {
+    let bytes: UnsafeBufferPointer<UInt8>
+    let firstLine: Int64
+    private var position = 0
+
+    init(bytes: UnsafeBufferPointer<UInt8>, firstLine: Int64) {
+        self.bytes = bytes
+        self.firstLine = firstLine
+    }
+
+    var isAtEnd: Bool { position == bytes.count }
+
+    func corrupt(_ what: String) -> StoreError {
+        .corruptRecord("row chunk at line \(firstLine): \(what) at byte \(position)")
+    }
+
+    mutating func byte() throws -> UInt8 {
+        guard position < bytes.count else { throw corrupt("truncated") }
+        defer { position += 1 }
+        return bytes[position]
+    }
+
+    /// At most 63 bits: every count and line fits an Int64, so a larger value is corrupt.
+    mutating func varint() throws -> Int64 {
+        var value: Int64 = 0
+        var shift: Int64 = 0
+        while true {
+            let next = try byte()
+            let group = Int64(next & 0x7F)
+            guard shift < 63, group <= Int64.max >> shift else { throw corrupt("varint too large") }
+            value |= group << shift
+            if next & 0x80 == 0 { return value }
+            shift += 7
+        }
+    }
+
+    mutating func text() throws -> String {
+        let count = try varint()
+        guard count <= Int64(bytes.count - position) else { throw corrupt("text of \(count) bytes") }
+        let end = position + Int(count)
+        guard
+            let text = String(validating: UnsafeBufferPointer(rebasing: bytes[position..<end]), as: UTF8.self)
+        else {
+            throw corrupt("invalid UTF-8")
+        }
+        position = end
+        return text
+    }
+}
