@@ -10,11 +10,12 @@ import Dispatch
 /// while the report is written. Durability is unchanged: a commit is durable once in the log.
 public final class WALCheckpointer: @unchecked Sendable {
     private let queue = DispatchQueue(label: "userimport.checkpoint")
-    /// Used only on `queue`.
-    private let connection: SQLiteConnection
+    /// Used only on `queue`. Queued work holds this, never `self`: the last release of the
+    /// checkpointer must not happen on its own queue, where `deinit` would wait for itself.
+    private let connection: QueueOwned
 
     public init(path: String) throws {
-        connection = try SQLiteConnection(path: path)
+        connection = QueueOwned(try SQLiteConnection(path: path))
     }
 
     deinit {
@@ -24,15 +25,24 @@ public final class WALCheckpointer: @unchecked Sendable {
 
     /// Starts a checkpoint soon, unless one is already queued.
     public func nudge() {
-        queue.async { [self] in
+        queue.async { [connection] in
             // SQLITE_BUSY: another connection is checkpointing or a writer holds the log's head;
             // the next nudge (after the next commit) catches up.
-            _ = try? connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            _ = try? connection.value.execute("PRAGMA wal_checkpoint(PASSIVE)")
         }
     }
 
     /// Waits for the checkpoints asked for so far.
     public func drain() {
         queue.sync {}
+    }
+}
+
+/// The checkpointer's connection, handed to its queue (one thread at a time uses it).
+private final class QueueOwned: @unchecked Sendable {
+    let value: SQLiteConnection
+
+    init(_ value: SQLiteConnection) {
+        self.value = value
     }
 }
