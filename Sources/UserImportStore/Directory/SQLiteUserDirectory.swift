@@ -1,12 +1,16 @@
 import UserImportCore
 
 /// The user directory inside the import's transaction: one prepared statement per kind of write.
+///
+/// Queued emails go into outbox blocks (`OutboxBlockWriter`); the block still open is written by the
+/// batch's `store`, which the importer calls after the batch's last `queue`, so nothing queued is
+/// left unwritten when the importer returns.
 public struct SQLiteUserDirectory: UserDirectory, RowResultSink {
     private let importID: Int64
     private let now: Int64
     private let select: SQLiteStatement
     private let upsert: SQLiteStatement
-    private let enqueue: SQLiteStatement
+    private let outbox: OutboxBlockWriter
     private let insertRow: SQLiteStatement
 
     public init(database: ImportDatabase, importID: Int64, now: Timestamp) throws {
@@ -25,11 +29,8 @@ public struct SQLiteUserDirectory: UserDirectory, RowResultSink {
                 department = excluded.department, state = excluded.state, updated_at = excluded.updated_at,
                 last_import_id = excluded.last_import_id
             """)
-        enqueue = try connection.prepare(
-            """
-            INSERT INTO outbox (import_id, line, kind, email, first_name, last_name, created_at, next_attempt_at)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)
-            """)
+        outbox = try OutboxBlockWriter(
+            connection: connection, importID: importID, createdAt: now.millisecondsSinceEpoch)
         insertRow = try connection.prepare(
             "INSERT INTO import_rows (import_id, line, email, status, outcome, reason) VALUES (?, ?, ?, ?, ?, ?)"
         )
@@ -40,6 +41,7 @@ public struct SQLiteUserDirectory: UserDirectory, RowResultSink {
     }
 
     public mutating func store<Users: Sequence<StoredUser>>(_ users: Users) throws {
+        try outbox.flush()
         for user in users {
             let p = user.profile
             try upsert.run(
@@ -50,9 +52,7 @@ public struct SQLiteUserDirectory: UserDirectory, RowResultSink {
     }
 
     public mutating func queue(_ notification: NotificationKind, for user: StoredUser, line: Int) throws {
-        try enqueue.run(
-            .int(importID), .int(Int64(line)), .text(notification.rawValue), .text(user.email),
-            .text(user.profile.firstName), .text(user.profile.lastName), .int(now))
+        try outbox.append(notification, for: user, line: line)
     }
 
     public mutating func record(_ result: RowResult) throws {

@@ -47,6 +47,8 @@ public final class ImportDatabase {
 public enum StoreError: Error, CustomStringConvertible, Equatable {
     case schemaVersion(found: Int64)
     case corruptRecord(String)
+    /// An email queued for a line at or before the previous one of the same import.
+    case notificationOutOfOrder(line: Int, after: Int)
 
     public var description: String {
         switch self {
@@ -55,6 +57,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
                 + "run userimportd once to migrate it, or use a matching userimportctl"
         case .corruptRecord(let what):
             return "a stored record could not be read: \(what)"
+        case .notificationOutOfOrder(let line, let after):
+            return "an email was queued for line \(line) after one for line \(after) of the same import"
         }
     }
 }

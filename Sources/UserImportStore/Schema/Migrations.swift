@@ -5,6 +5,7 @@ enum Migrations {
     static let all: [(version: Int, sql: String)] = [
         (1, version1),
         (2, version2),
+        (3, version3),
     ]
 
     private static let version1 = """
@@ -125,5 +126,19 @@ enum Migrations {
         DROP TABLE outbox;
         ALTER TABLE outbox_v2 RENAME TO outbox;
         CREATE INDEX outbox_pending ON outbox (next_attempt_at) WHERE state = 'pending';
+        """
+
+    /// Queued emails as blocks of consecutive entries, one blob each (`OutboxBlock`): an outbox row
+    /// per email, with its two indexes, cost a fifth of a million-row import. The delivery loop
+    /// expands blocks into `outbox` rows as it needs them, keeping the ids given at queue time.
+    private static let version3 = """
+        CREATE TABLE outbox_blocks (
+            first_id INTEGER PRIMARY KEY,
+            import_id INTEGER NOT NULL REFERENCES imports (id),
+            entry_count INTEGER NOT NULL CHECK (entry_count > 0),
+            expanded INTEGER NOT NULL DEFAULT 0 CHECK (expanded >= 0 AND expanded < entry_count),
+            created_at INTEGER NOT NULL,
+            entries BLOB NOT NULL
+        );
         """
 }

@@ -93,6 +93,17 @@ final class TestStateDirectory {
     func count(_ sql: String) throws -> Int64 {
         try database().connection.scalar(sql) ?? -1
     }
+
+    /// Every queued email, newest first: the `outbox` table's rows and the entries still in blocks
+    /// alike (an import queues blocks; only delivery turns them into rows). One email queued twice
+    /// would be listed twice.
+    func queuedEmails(_ state: OutboxEntry.State? = nil, kind: NotificationKind? = nil) throws
+        -> [OutboxEntry]
+    {
+        try OutboxListing(database: database()).entries(state: state, limit: .max).filter {
+            kind == nil || $0.kind == kind
+        }
+    }
 }
 
 struct TestFailure: Error, CustomStringConvertible {
