@@ -5,9 +5,9 @@ import UserImportCore
 
 /// The read side: rows and entries still in blocks, in one order, counted once.
 struct OutboxListingTests {
-    /// Newest first means the newest block first: a short listing never reads the older blocks
+    /// Newest first means the newest blocks first: a short listing never reads older blocks
     /// (here the oldest is unreadable, and only a listing that reaches it fails).
-    @Test func aListingShorterThanABlockDecodesOnlyTheNewestBlock() throws {
+    @Test func aShortListingDecodesOnlyTheNewestBlocksItNeeds() throws {
         let outbox = try OutboxTestQueue()
         let capacity = OutboxBlockWriter.capacity
         try outbox.importQueueing(2 * capacity + 5)
@@ -42,7 +42,7 @@ struct OutboxListingTests {
         #expect(try outbox.listing.entries(state: .failed).map(\.id) == Array(11...15).reversed())
         #expect(try outbox.listing.entries(state: .failed).allSatisfy { $0.lastError == "refused" })
 
-        // Past the block's 1,500 entries the listing goes on with the rows, still newest first.
+        // Past the 1,500 entries still in blocks the listing goes on with the rows, still newest first.
         let mixed = try outbox.listing.entries(limit: 1_600)
         #expect(mixed.map(\.id) == Array(901...2_500).reversed())
         let all = try outbox.listing.entries(limit: .max)
