@@ -25,7 +25,8 @@ struct OutboxBlock {
         importID = statement.int(1)
         let count = statement.int(2)
         let expanded = statement.int(3)
-        guard firstID >= 1, count >= 1, count <= Int64(Int32.max), expanded >= 0, expanded < count else {
+        // Ids up to `firstID + count - 1` must fit an Int64: a corrupt row must not trap.
+        guard firstID >= 1, count >= 1, firstID <= Int64.max - count, expanded >= 0, expanded < count else {
             throw StoreError.corruptRecord(
                 "outbox block \(firstID): \(expanded) of \(count) entries expanded")
         }
@@ -54,6 +55,8 @@ struct OutboxBlock {
                        coalesce((SELECT first_id + entry_count - 1 FROM outbox_blocks
                                  ORDER BY first_id DESC LIMIT 1), 0))
             """)
-        return (highest ?? 0) + 1
+        let (next, overflow) = (highest ?? 0).addingReportingOverflow(1)
+        guard !overflow else { throw StoreError.corruptRecord("outbox id \(highest ?? 0)") }
+        return next
     }
 }

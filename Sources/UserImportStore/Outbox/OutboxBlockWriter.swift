@@ -37,6 +37,10 @@ final class OutboxBlockWriter {
         if count == 0 {
             if nextID == nil { nextID = try OutboxBlock.nextFreeID(connection) }
             firstID = nextID ?? 1
+            // Only a corrupt or hand-made database has ids this high; it must not trap.
+            guard firstID <= Int64.max - Int64(Self.capacity) else {
+                throw StoreError.corruptRecord("outbox id \(firstID) leaves no room for a block")
+            }
             if bytes.capacity == 0 { bytes.reserveCapacity(Self.capacity * 64) }
             OutboxBlockCodec.start(&bytes)
         }
