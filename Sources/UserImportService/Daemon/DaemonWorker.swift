@@ -255,7 +255,10 @@ final class DaemonWorker {
             wake = min(wake, now + settleCheckNanoseconds)
         }
         if retryAt > now { wake = max(min(wake, retryAt), now) }
-        return Int((wake &- now) / 1_000_000)
+        // A pass that imported for longer than the rescan interval leaves nextRescan behind `now`:
+        // wake at once, as `wake &- now` would wrap to a wait of weeks (files left unsettled in
+        // that pass would never be looked at again).
+        return Int((max(wake, now) - now) / 1_000_000)
     }
 
     private func applyReload(_ pipeline: ImportPipeline) {

@@ -57,9 +57,23 @@ final class DeliveryWorker {
         // reader run while an import writes; its small updates wait out the import's commit.
         guard let database = openDatabase() else { return }
         let queue = OutboxQueue(database: database)
+        var retryDelay = 50
         while !control.stopRequested {
             control.heartbeat()
-            let batch = (try? queue.due(now: SystemClock.now(), limit: 100)) ?? []
+            let batch: [PendingMail]
+            do {
+                batch = try queue.due(now: SystemClock.now(), limit: 100)
+                retryDelay = 50
+            } catch {
+                // Busy is an import's long commit and passes. A corrupt block holds up every email
+                // queued after it until an operator acts: said at error, with back-off.
+                logger.log(
+                    level: error is StoreError ? .error : .debug, "outbox cannot be read now",
+                    metadata: ["error": "\(error)", "retry_in_ms": "\(retryDelay)"])
+                control.sleep(milliseconds: retryDelay)
+                retryDelay = min(retryDelay * 2, 30_000)
+                continue
+            }
             var outcomes: [OutboxQueue.Outcome] = []
             var lastRecorded = DaemonControl.monotonicNanoseconds()
             for mail in batch {

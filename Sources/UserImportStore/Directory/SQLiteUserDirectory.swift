@@ -1,13 +1,16 @@
 import UserImportCore
 
 /// The user directory inside the import's transaction: one prepared statement per kind of write.
-/// The rows' results go to a `RowResultWriter`.
+///
+/// The rows' results go to a `RowResultWriter`. Queued emails go into outbox blocks
+/// (`OutboxBlockWriter`); the block still open is written by the batch's `store`, which the importer
+/// calls after the batch's last `queue`, so nothing queued is left unwritten when the importer returns.
 public struct SQLiteUserDirectory: UserDirectory {
     private let importID: Int64
     private let now: Int64
     private let select: SQLiteStatement
     private let upsert: SQLiteStatement
-    private let enqueue: SQLiteStatement
+    private let outbox: OutboxBlockWriter
 
     public init(database: ImportDatabase, importID: Int64, now: Timestamp) throws {
         let connection = database.connection
@@ -25,11 +28,8 @@ public struct SQLiteUserDirectory: UserDirectory {
                 department = excluded.department, state = excluded.state, updated_at = excluded.updated_at,
                 last_import_id = excluded.last_import_id
             """)
-        enqueue = try connection.prepare(
-            """
-            INSERT INTO outbox (import_id, line, kind, email, first_name, last_name, created_at, next_attempt_at)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)
-            """)
+        outbox = try OutboxBlockWriter(
+            connection: connection, importID: importID, createdAt: now.millisecondsSinceEpoch)
     }
 
     public mutating func users(emails: [String]) throws -> [StoredUser?] {
@@ -37,6 +37,7 @@ public struct SQLiteUserDirectory: UserDirectory {
     }
 
     public mutating func store<Users: Sequence<StoredUser>>(_ users: Users) throws {
+        try outbox.flush()
         for user in users {
             let p = user.profile
             try upsert.run(
@@ -47,9 +48,7 @@ public struct SQLiteUserDirectory: UserDirectory {
     }
 
     public mutating func queue(_ notification: NotificationKind, for user: StoredUser, line: Int) throws {
-        try enqueue.run(
-            .int(importID), .int(Int64(line)), .text(notification.rawValue), .text(user.email),
-            .text(user.profile.firstName), .text(user.profile.lastName), .int(now))
+        try outbox.append(notification, for: user, line: line)
     }
 }
 

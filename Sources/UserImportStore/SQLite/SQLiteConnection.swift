@@ -90,6 +90,22 @@ public final class SQLiteConnection {
         }
     }
 
+    /// Runs `body` in one read transaction, so that its statements see one snapshot of the file
+    /// (`BEGIN`, deferred: it works on a read-only connection and takes no write lock). Inside a
+    /// transaction already open, `body` simply runs in that one.
+    public func reading<T>(_ body: () throws -> T) throws -> T {
+        if isInTransaction { return try body() }
+        try execute("BEGIN")
+        do {
+            let value = try body()
+            try execute("COMMIT")
+            return value
+        } catch {
+            if isInTransaction { try? execute("ROLLBACK") }
+            throw error
+        }
+    }
+
     /// The first column of the first row, as an integer; nil when there is no row or it is NULL.
     public func scalar(_ sql: String, _ values: SQLiteValue...) throws -> Int64? {
         let statement = try prepare(sql)

@@ -56,6 +56,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     case corruptRecord(String)
     /// A row result for a line not after the last one recorded for the import (a bug upstream).
     case rowOutOfOrder(line: Int, after: Int)
+    /// An email queued for a line at or before the previous one of the same import.
+    case notificationOutOfOrder(line: Int, after: Int)
 
     public var description: String {
         switch self {
@@ -67,6 +69,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
         case .rowOutOfOrder(let line, let after):
             return
                 "the result of line \(line) came after that of line \(after); results are kept in line order"
+        case .notificationOutOfOrder(let line, let after):
+            return "an email was queued for line \(line) after one for line \(after) of the same import"
         }
     }
 }

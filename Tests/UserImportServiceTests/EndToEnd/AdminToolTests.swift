@@ -205,6 +205,8 @@ struct AdminToolTests {
         let entries = try #require(
             try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
         #expect(entries.map { $0["kind"] as? String } == ["activation", "invitation", "invitation"])
+        #expect(entries.map { $0["id"] as? Int } == [3, 2, 1], "ids given at queue time, newest first")
+        #expect(entries.map { $0["import_id"] as? Int } == [2, 1, 1])
         #expect(entries.allSatisfy { $0["state"] as? String == "pending" && $0["attempts"] as? Int == 0 })
         #expect(entries.first?["email"] as? String == "john.doe@example.com")
     }

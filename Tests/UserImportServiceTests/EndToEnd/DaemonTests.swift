@@ -189,6 +189,7 @@ struct UnprivilegedDaemonTests {
         try state.drop("sample.csv", seedSample)
         try waitFor("imported", timeout: 10) { state.exists("done/sample.csv.report.txt") }
         #expect(try daemon.stop() == 0)
-        #expect(try state.count("SELECT count(*) FROM outbox WHERE state = 'pending'") == 2)
+        #expect(try state.queuedEmails(.pending).count == 2)
+        #expect(try state.queuedEmails().count == 2)
     }
 }

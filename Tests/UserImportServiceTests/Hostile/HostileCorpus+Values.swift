@@ -185,8 +185,8 @@ extension HostileCorpus {
                 check: { state in
                     let user = try state.users()["ann@example.com"]
                     #expect(user?.state == .invited && user?.profile.firstName == "Anne")
-                    #expect(try state.count("SELECT COUNT(*) FROM outbox WHERE kind = 'invitation'") == 2)
-                    #expect(try state.count("SELECT COUNT(*) FROM outbox WHERE kind = 'activation'") == 1)
+                    #expect(try state.queuedEmails(kind: .invitation).map(\.line) == [7, 2])
+                    #expect(try state.queuedEmails(kind: .activation).map(\.line) == [3])
                 }),
             HostileCase(
                 label: "strict mode: one bidi row fails the file, every row listed, none applied",

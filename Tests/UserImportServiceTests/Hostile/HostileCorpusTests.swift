@@ -205,7 +205,7 @@ private struct Snapshot {
     var done: Set<FileName>
     var failed: Set<FileName>
     var users: [String: StoredUser]
-    var outbox: Int64
+    var outbox: Int
 
     /// Every file and report in done/ and failed/.
     var published: [(folder: String, name: FileName)] {
@@ -218,7 +218,7 @@ private struct Snapshot {
         done = try state.entries("done")
         failed = try state.entries("failed")
         users = try state.users()
-        outbox = try state.count("SELECT COUNT(*) FROM outbox")
+        outbox = try state.queuedEmails().count
     }
 }
 

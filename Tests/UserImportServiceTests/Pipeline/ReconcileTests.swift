@@ -26,7 +26,7 @@ struct ReconcileTests {
         #expect(try state.count("SELECT count(*) FROM imports WHERE published = 1") == 1)
         #expect(try state.count("SELECT count(*) FROM users") == 2)
         #expect(try state.storedRowCount() == 2)
-        #expect(try state.count("SELECT count(*) FROM outbox") == 2)
+        #expect(try state.queuedEmails().count == 2)
         #expect(try state.read("done/sample.csv.report.txt").contains("created 2"))
     }
 

@@ -113,6 +113,17 @@ final class TestStateDirectory {
     func storedRowCount() throws -> Int {
         try storedRows().values.reduce(0) { $0 + $1.count }
     }
+
+    /// Every queued email, newest first: the `outbox` table's rows and the entries still in blocks
+    /// alike (an import queues blocks; only delivery turns them into rows). One email queued twice
+    /// would be listed twice.
+    func queuedEmails(_ state: OutboxEntry.State? = nil, kind: NotificationKind? = nil) throws
+        -> [OutboxEntry]
+    {
+        try OutboxListing(database: database()).entries(state: state, limit: .max).filter {
+            kind == nil || $0.kind == kind
+        }
+    }
 }
 
 struct TestFailure: Error, CustomStringConvertible {

@@ -41,16 +41,6 @@ struct SQLiteUserDirectoryTests {
         #expect(try database.connection.scalar("SELECT count(*) FROM users") == 2)
     }
 
-    @Test func queuesOneEmailPerEventAndRefusesASecond() throws {
-        let database = try StoreTestDatabase().open()
-        var users = try directory(database)
-        let ada = sampleUser("ada@example.com")
-        try users.queue(.invitation, for: ada, line: 2)
-        #expect(throws: SQLiteError.self) { try users.queue(.invitation, for: ada, line: 2) }
-        let kinds = try database.connection.texts("SELECT kind || ' ' || email || ' ' || state FROM outbox")
-        #expect(kinds == ["invitation ada@example.com pending"])
-    }
-
     @Test func dryRunSeesItsOwnChangesButWritesNothing() throws {
         let database = try StoreTestDatabase().open()
         var real = try directory(database)

@@ -15,7 +15,7 @@ struct ImportDatabaseTests {
         #expect(try database.schemaVersion == Int64(Migrations.all.count))
         let tables = try database.connection.texts(
             "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-        #expect(tables == ["import_row_chunks", "imports", "outbox", "users"])
+        #expect(tables == ["import_row_chunks", "imports", "outbox", "outbox_blocks", "users"])
         #expect(try database.connection.texts("PRAGMA journal_mode") == ["wal"])
     }
 
@@ -105,6 +105,8 @@ struct ImportDatabaseTests {
             "INSERT INTO outbox (import_id, line, kind, email, first_name, last_name, created_at) "
                 + "VALUES (?, ?, ?, ?, ?, ?, ?)",
             RowResultWriter.insertSQL,
+            "INSERT INTO outbox_blocks (first_id, import_id, entry_count, expanded, created_at, entries) "
+                + "VALUES (?, ?, ?, 0, ?, ?)",
         ] {
             let explain = try database.connection.prepare("EXPLAIN " + sql)
             var opcodes: [String] = []

@@ -1,0 +1,161 @@
+import UserImportCore
+
+/// One queued email inside an outbox block: what its outbox row will hold.
+public struct OutboxBlockEntry: Sendable, Equatable {
+    public var line: Int
+    public var kind: NotificationKind
+    public var email: String
+    public var firstName: String
+    public var lastName: String
+
+    public init(line: Int, kind: NotificationKind, email: String, firstName: String, lastName: String) {
+        self.line = line
+        self.kind = kind
+        self.email = email
+        self.firstName = firstName
+        self.lastName = lastName
+    }
+}
+
+/// The bytes of `outbox_blocks.entries`: a version byte, then per entry the line (varint), the kind
+/// (one byte, `code(of:)`), and email, first name and last name (each a varint byte count, then
+/// UTF-8). Varints are unsigned LEB128, shortest form.
+///
+/// Pure and Foundation-free. Encoding appends to the caller's buffer, so a block costs one reused
+/// allocation however many entries it holds. Decoding trusts nothing: the blob comes from a file
+/// on disk, and any byte out of place is `StoreError.corruptRecord`.
+public enum OutboxBlockCodec {
+    public static let version: UInt8 = 1
+
+    /// The stored kind codes. Written out rather than derived from the enum's order or raw values,
+    /// so that renaming or reordering a case can never change what stored blocks mean.
+    static func code(of kind: NotificationKind) -> UInt8 {
+        switch kind {
+        case .invitation: return 1
+        case .activation: return 2
+        }
+    }
+
+    static func kind(of code: UInt8) -> NotificationKind? {
+        switch code {
+        case 1: return .invitation
+        case 2: return .activation
+        default: return nil
+        }
+    }
+
+    /// Starts a block: `buffer` is emptied (keeping its capacity) and gets the version byte.
+    public static func start(_ buffer: inout [UInt8]) {
+        buffer.removeAll(keepingCapacity: true)
+        buffer.append(version)
+    }
+
+    /// Appends one entry. `line` is a file line number (at least 1), as the importer numbers them.
+    public static func append(
+        line: Int, kind: NotificationKind, email: String, firstName: String, lastName: String,
+        to buffer: inout [UInt8]
+    ) {
+        appendVarint(UInt64(truncatingIfNeeded: line), to: &buffer)
+        buffer.append(code(of: kind))
+        appendText(email, to: &buffer)
+        appendText(firstName, to: &buffer)
+        appendText(lastName, to: &buffer)
+    }
+
+    /// All `count` entries of a block. Lines must rise strictly: a block holds one import's emails
+    /// in file order, at most one per line.
+    public static func decode(_ bytes: [UInt8], count: Int) throws -> [OutboxBlockEntry] {
+        // Each entry takes at least five bytes; a count the bytes cannot hold is corrupt, and
+        // checking first keeps a corrupt count from reserving a huge array.
+        guard count >= 1, count <= (bytes.count - 1) / 5 else {
+            throw StoreError.corruptRecord(
+                "outbox block of \(bytes.count) bytes cannot hold \(count) entries")
+        }
+        var reader = Reader(bytes: bytes)
+        let found = try reader.byte()
+        guard found == version else { throw StoreError.corruptRecord("outbox block version \(found)") }
+        var entries: [OutboxBlockEntry] = []
+        entries.reserveCapacity(count)
+        var previousLine = 0
+        for _ in 0..<count {
+            let line = try reader.varint()
+            guard line > previousLine else {
+                throw StoreError.corruptRecord("outbox block line \(line) after line \(previousLine)")
+            }
+            previousLine = line
+            let code = try reader.byte()
+            guard let kind = kind(of: code) else {
+                throw StoreError.corruptRecord("outbox block kind \(code) on line \(line)")
+            }
+            entries.append(
+                OutboxBlockEntry(
+                    line: line, kind: kind, email: try reader.text(), firstName: try reader.text(),
+                    lastName: try reader.text()))
+        }
+        guard reader.isAtEnd else {
+            throw StoreError.corruptRecord("outbox block has bytes after its \(count) entries")
+        }
+        return entries
+    }
+
+    private static func appendVarint(_ value: UInt64, to buffer: inout [UInt8]) {
+        var rest = value
+        while rest >= 0x80 {
+            buffer.append(UInt8(truncatingIfNeeded: rest) | 0x80)
+            rest >>= 7
+        }
+        buffer.append(UInt8(rest))
+    }
+
+    private static func appendText(_ text: String, to buffer: inout [UInt8]) {
+        let utf8 = text.utf8
+        appendVarint(UInt64(utf8.count), to: &buffer)
+        buffer.append(contentsOf: utf8)
+    }
+
+    private struct Reader {
+        let bytes: [UInt8]
+        var position = 0
+
+        var isAtEnd: Bool { position == bytes.count }
+
+        mutating func byte() throws -> UInt8 {
+            guard position < bytes.count else { throw StoreError.corruptRecord("outbox block ends early") }
+            defer { position += 1 }
+            return bytes[position]
+        }
+
+        /// A varint that fits a non-negative Int, in its shortest form (one stored value, one
+        /// spelling: nothing can hide in padding bytes).
+        mutating func varint() throws -> Int {
+            var value: UInt64 = 0
+            var shift: UInt64 = 0
+            while true {
+                let byte = try byte()
+                value |= UInt64(byte & 0x7F) << shift
+                if byte & 0x80 == 0 {
+                    guard byte != 0 || shift == 0, value <= UInt64(Int.max) else {
+                        throw StoreError.corruptRecord("outbox block number out of range")
+                    }
+                    return Int(value)
+                }
+                shift += 7
+                // Nine bytes carry 63 bits, all a non-negative Int has.
+                guard shift < 63 else { throw StoreError.corruptRecord("outbox block number too long") }
+            }
+        }
+
+        mutating func text() throws -> String {
+            let length = try varint()
+            guard length <= bytes.count - position else {
+                throw StoreError.corruptRecord("outbox block text runs past its end")
+            }
+            let end = position + length
+            guard let text = String(validating: bytes[position..<end], as: UTF8.self) else {
+                throw StoreError.corruptRecord("outbox block text is not UTF-8")
+            }
+            position = end
+            return text
+        }
+    }
+}
