@@ -23,7 +23,7 @@ struct FuzzDirectory: UserDirectory, Equatable {
         return emails.map { users[$0] }
     }
 
-    mutating func store<Users: Sequence<StoredUser>>(_ batch: Users) throws {
+    mutating func store(_ batch: [StoredUser]) throws {
         let batch = Array(batch)
         FuzzCheck.require(Self.inOrder(batch.map(\.email)), "store: users not distinct and in byte order")
         for user in batch {

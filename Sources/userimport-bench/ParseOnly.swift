@@ -18,7 +18,7 @@ enum ParseOnly {
         var writes = 0
 
         mutating func users(emails: [String]) throws -> [StoredUser?] { emails.map { _ in nil } }
-        mutating func store<Users: Sequence<StoredUser>>(_ users: Users) throws {
+        mutating func store(_ users: [StoredUser]) throws {
             for _ in users { writes += 1 }
         }
         mutating func queue(_ notification: NotificationKind, for user: StoredUser, line: Int) throws {}

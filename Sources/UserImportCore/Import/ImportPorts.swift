@@ -15,7 +15,7 @@ public protocol UserDirectory {
     /// there is none: the answer lines up with the question.
     mutating func users(emails: [String]) throws -> [StoredUser?]
     /// The batch's new states, one per changed user, in ascending UTF-8 byte order of email.
-    mutating func store<Users: Sequence<StoredUser>>(_ users: Users) throws
+    mutating func store(_ users: [StoredUser]) throws
     /// Called in file order, before the batch's `store`: a batch that queues anything always ends
     /// with `store`, so a directory may hold queued emails until then.
     mutating func queue(_ notification: NotificationKind, for user: StoredUser, line: Int) throws

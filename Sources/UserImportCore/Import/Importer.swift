@@ -58,16 +58,16 @@ public struct Importer: Sendable {
 
         // A full batch is written on the worker's thread while the next one is parsed.
         func handOver() throws {
-            try worker.wait()
-            let full = batch
+            let full = batch.prepared()
             batch = RowBatch()
+            try worker.wait()
             worker.start { try full.apply(to: ports) }
         }
 
         // The last, partial batch is written here: a small file never waits for a thread.
         func finishBatches() throws {
             try worker.wait()
-            try batch.apply(to: ports)
+            try batch.prepared().apply(to: ports)
             batch = RowBatch()
             summary.counts = ports.counts.pointee
         }
@@ -134,21 +134,12 @@ struct BatchPorts<Directory: UserDirectory, Sink: RowResultSink> {
 struct RowBatch {
     var rows: [ParsedRow] = []
 
-    /// Decides every row in file order — each against the user as the rows before it left it —
-    /// then writes the batch's users in email order and forgets the rows.
-    func apply<Directory: UserDirectory, Sink: RowResultSink>(to ports: BatchPorts<Directory, Sink>) throws {
-        try apply(
-            directory: &ports.directory.pointee, results: &ports.results.pointee,
-            counts: &ports.counts.pointee)
-    }
-
-    func apply<Directory: UserDirectory, Sink: RowResultSink>(
-        directory: inout Directory, results: inout Sink, counts: inout OutcomeCounts
-    ) throws {
-        guard !rows.isEmpty else { return }
-        // Sorting the rows' emails gives the batch's distinct users in the directory's key order;
-        // `slot[row]` is where the row's user sits in that order. Arrays, not dictionaries: a batch
-        // stays a few megabytes.
+    /// The batch with its distinct users in the directory's key order, worked out by the thread
+    /// that parsed it, so the one writing to the directory does only that.
+    func prepared() -> PreparedBatch {
+        // Sorting the rows' emails gives the batch's distinct users in key order; `slot[row]` is
+        // where the row's user sits in that order. Arrays, not dictionaries: a batch stays a few
+        // megabytes.
         var byEmail: [(email: String, row: Int)] = []
         byEmail.reserveCapacity(rows.count)
         for (index, parsed) in rows.enumerated() {
@@ -161,7 +152,34 @@ struct RowBatch {
             if emails.last != entry.email { emails.append(entry.email) }
             slot[entry.row] = emails.count - 1
         }
-        byEmail = []
+        return PreparedBatch(rows: rows, emails: emails, slot: slot)
+    }
+
+    /// SQLite's BINARY collation, byte order of the UTF-8 text. A valid email is ASCII, where
+    /// Swift's string order (a memcmp on this path) is that same order.
+    static func emailOrder(_ a: String, _ b: String) -> Bool {
+        a < b
+    }
+}
+
+/// A batch ready to apply: its rows, its distinct emails in key order, and each row's email slot.
+struct PreparedBatch {
+    let rows: [ParsedRow]
+    let emails: [String]
+    let slot: [Int]
+
+    func apply<Directory: UserDirectory, Sink: RowResultSink>(to ports: BatchPorts<Directory, Sink>) throws {
+        try apply(
+            directory: &ports.directory.pointee, results: &ports.results.pointee,
+            counts: &ports.counts.pointee)
+    }
+
+    /// Decides every row in file order — each against the user as the rows before it left it —
+    /// then writes the batch's changed users in email order.
+    func apply<Directory: UserDirectory, Sink: RowResultSink>(
+        directory: inout Directory, results: inout Sink, counts: inout OutcomeCounts
+    ) throws {
+        guard !rows.isEmpty else { return }
         var users = try directory.users(emails: emails)
         var changed = [Bool](repeating: false, count: emails.count)
         for (index, parsed) in rows.enumerated() {
@@ -185,12 +203,12 @@ struct RowBatch {
             counts[result.outcome] += 1
             try results.record(result)
         }
-        try directory.store(users.indices.lazy.filter { changed[$0] }.compactMap { users[$0] })
-    }
-
-    /// SQLite's BINARY collation, byte order of the UTF-8 text. A valid email is ASCII, where
-    /// Swift's string order (a memcmp on this path) is that same order.
-    static func emailOrder(_ a: String, _ b: String) -> Bool {
-        a < b
+        var written: [StoredUser] = []
+        written.reserveCapacity(changed.lazy.filter { $0 }.count)
+        for (index, user) in users.enumerated() where changed[index] {
+            if let user { written.append(user) }
+        }
+        users = []
+        try directory.store(written)
     }
 }

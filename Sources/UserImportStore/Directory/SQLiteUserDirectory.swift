@@ -36,7 +36,7 @@ public struct SQLiteUserDirectory: UserDirectory {
         try emails.map { try UserQueries.user(email: $0, using: select) }
     }
 
-    public mutating func store<Users: Sequence<StoredUser>>(_ users: Users) throws {
+    public mutating func store(_ users: [StoredUser]) throws {
         try outbox.flush()
         for user in users {
             let p = user.profile
@@ -88,7 +88,7 @@ public struct DryRunUserDirectory: UserDirectory {
         }
     }
 
-    public mutating func store<Users: Sequence<StoredUser>>(_ users: Users) throws {
+    public mutating func store(_ users: [StoredUser]) throws {
         for user in users {
             let p = user.profile
             try insertChanged.run(

@@ -20,7 +20,7 @@ struct InMemoryDirectory: UserDirectory {
         return emails.map { users[$0] }
     }
 
-    mutating func store<Users: Sequence<StoredUser>>(_ users: Users) throws {
+    mutating func store(_ users: [StoredUser]) throws {
         let batch = Array(users)
         #expect(
             batch.map(\.email) == batch.map(\.email).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) },

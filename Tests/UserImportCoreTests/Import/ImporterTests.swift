@@ -78,7 +78,7 @@ struct ImporterTests {
             return try inner.users(emails: emails)
         }
 
-        mutating func store<Users: Sequence<StoredUser>>(_ users: Users) throws { throw DiskFull() }
+        mutating func store(_ users: [StoredUser]) throws { throw DiskFull() }
 
         mutating func queue(_ notification: NotificationKind, for user: StoredUser, line: Int) throws {}
     }
@@ -380,7 +380,7 @@ struct ImporterTests {
             return emails.map { _ in nil }
         }
 
-        mutating func store<Users: Sequence<StoredUser>>(_ users: Users) throws {
+        mutating func store(_ users: [StoredUser]) throws {
             stores += users.reduce(0) { count, _ in count + 1 }
         }
 
