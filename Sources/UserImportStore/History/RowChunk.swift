@@ -185,7 +185,7 @@ private struct ChunkReader {
         guard count <= Int64(bytes.count - position) else { throw corrupt("text of \(count) bytes") }
         let end = position + Int(count)
         guard
-            let text = String(validating: UnsafeBufferPointer(rebasing: bytes[position..<end]), as: UTF8.self)
+            let text = StoredText.decode(UnsafeBufferPointer(rebasing: bytes[position..<end]))
         else {
             throw corrupt("invalid UTF-8")
         }

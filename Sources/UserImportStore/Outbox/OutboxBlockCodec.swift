@@ -151,7 +151,7 @@ public enum OutboxBlockCodec {
                 throw StoreError.corruptRecord("outbox block text runs past its end")
             }
             let end = position + length
-            guard let text = String(validating: bytes[position..<end], as: UTF8.self) else {
+            guard let text = StoredText.decode(bytes[position..<end]) else {
                 throw StoreError.corruptRecord("outbox block text is not UTF-8")
             }
             position = end
