@@ -14,7 +14,8 @@ public protocol UserDirectory {
     /// The stored user for each of `emails` (distinct, in ascending UTF-8 byte order), nil where
     /// there is none: the answer lines up with the question.
     mutating func users(emails: [String]) throws -> [StoredUser?]
-    /// The batch's new states, one per changed user, in ascending UTF-8 byte order of email.
+    /// The batch's new states, one per changed user, in ascending UTF-8 byte order of email; a
+    /// batch may hand them over in several calls, each continuing where the last one stopped.
     mutating func store(_ users: [StoredUser]) throws
     /// Called in file order, before the batch's `store`: a batch that queues anything always ends
     /// with `store`, so a directory may hold queued emails until then.

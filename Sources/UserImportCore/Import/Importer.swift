@@ -203,12 +203,20 @@ struct PreparedBatch {
             counts[result.outcome] += 1
             try results.record(result)
         }
+        // Handed over a few thousand at a time, still in email order: a second array of every
+        // changed user would be the batch's largest allocation.
         var written: [StoredUser] = []
-        written.reserveCapacity(changed.lazy.filter { $0 }.count)
+        written.reserveCapacity(Self.usersPerStore)
         for (index, user) in users.enumerated() where changed[index] {
-            if let user { written.append(user) }
+            guard let user else { continue }
+            written.append(user)
+            if written.count == Self.usersPerStore {
+                try directory.store(written)
+                written.removeAll(keepingCapacity: true)
+            }
         }
-        users = []
-        try directory.store(written)
+        if !written.isEmpty { try directory.store(written) }
     }
+
+    static let usersPerStore = 4_096
 }
