@@ -51,7 +51,7 @@ enum RowChunk {
                 "row chunk at line \(firstLine): \(rowCount) rows in \(bytes.count) bytes")
         }
         return try bytes.withUnsafeBufferPointer { buffer in
-            var reader = ChunkReader(bytes: buffer, firstLine: firstLine)
+            var reader = BlobReader(buffer, name: "row chunk at line \(firstLine)")
             guard try reader.byte() == format else { throw reader.corrupt("unknown format") }
             var rows: [RowResult] = []
             rows.reserveCapacity(Int(rowCount))
@@ -59,10 +59,10 @@ enum RowChunk {
             while rows.count < rowCount {
                 let number = try reader.varint()
                 if rows.isEmpty {
-                    guard number == firstLine else { throw reader.corrupt("starts at line \(number)") }
-                    line = Int(number)
+                    guard Int64(number) == firstLine else { throw reader.corrupt("starts at line \(number)") }
+                    line = number
                 } else {
-                    let (next, overflow) = line.addingReportingOverflow(Int(number))
+                    let (next, overflow) = line.addingReportingOverflow(number)
                     guard number > 0, !overflow else {
                         throw reader.corrupt("line after \(line) out of order")
                     }
@@ -105,15 +105,15 @@ struct RowChunkEncoder {
         }
         if rowCount == 0 {
             firstLine = result.line
-            appendVarint(UInt64(result.line))
+            bytes.appendVarint(UInt64(result.line))
         } else {
-            appendVarint(UInt64(result.line - lastLine))
+            bytes.appendVarint(UInt64(result.line - lastLine))
         }
         lastLine = result.line
         bytes.append(RowChunk.code(of: result.outcome))
-        appendText(result.email)
-        appendText(result.status)
-        appendText(result.reason)
+        bytes.appendText(result.email)
+        bytes.appendText(result.status)
+        bytes.appendText(result.reason)
         rowCount += 1
     }
 
@@ -122,74 +122,5 @@ struct RowChunkEncoder {
         bytes.removeAll(keepingCapacity: true)
         bytes.append(RowChunk.format)
         rowCount = 0
-    }
-
-    private mutating func appendVarint(_ value: UInt64) {
-        var rest = value
-        while rest >= 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: rest) | 0x80)
-            rest >>= 7
-        }
-        bytes.append(UInt8(rest))
-    }
-
-    private mutating func appendText(_ text: String) {
-        let utf8 = text.utf8
-        appendVarint(UInt64(utf8.count))
-        // A native string is contiguous: one copy. The fallback (a bridged string) walks it.
-        if utf8.withContiguousStorageIfAvailable({ bytes.append(contentsOf: $0) }) == nil {
-            bytes.append(contentsOf: utf8)
-        }
-    }
-}
-
-/// A bounds-checked walk over a stored chunk; every failure is a `StoreError.corruptRecord`.
-private struct ChunkReader {
-    let bytes: UnsafeBufferPointer<UInt8>
-    let firstLine: Int64
-    private var position = 0
-
-    init(bytes: UnsafeBufferPointer<UInt8>, firstLine: Int64) {
-        self.bytes = bytes
-        self.firstLine = firstLine
-    }
-
-    var isAtEnd: Bool { position == bytes.count }
-
-    func corrupt(_ what: String) -> StoreError {
-        .corruptRecord("row chunk at line \(firstLine): \(what) at byte \(position)")
-    }
-
-    mutating func byte() throws -> UInt8 {
-        guard position < bytes.count else { throw corrupt("truncated") }
-        defer { position += 1 }
-        return bytes[position]
-    }
-
-    /// At most 63 bits: every count and line fits an Int64, so a larger value is corrupt.
-    mutating func varint() throws -> Int64 {
-        var value: Int64 = 0
-        var shift: Int64 = 0
-        while true {
-            let next = try byte()
-            let group = Int64(next & 0x7F)
-            guard shift < 63, group <= Int64.max >> shift else { throw corrupt("varint too large") }
-            value |= group << shift
-            if next & 0x80 == 0 { return value }
-            shift += 7
-        }
-    }
-
-    mutating func text() throws -> String {
-        let count = try varint()
-        guard count <= Int64(bytes.count - position) else { throw corrupt("text of \(count) bytes") }
-        let end = position + Int(count)
-        guard
-            let text = StoredText.decode(UnsafeBufferPointer(rebasing: bytes[position..<end]))
-        else {
-            throw corrupt("invalid UTF-8")
-        }
-        position = end
-        return text
     }
 }

@@ -55,11 +55,11 @@ public enum OutboxBlockCodec {
         line: Int, kind: NotificationKind, email: String, firstName: String, lastName: String,
         to buffer: inout [UInt8]
     ) {
-        appendVarint(UInt64(truncatingIfNeeded: line), to: &buffer)
+        buffer.appendVarint(UInt64(truncatingIfNeeded: line))
         buffer.append(code(of: kind))
-        appendText(email, to: &buffer)
-        appendText(firstName, to: &buffer)
-        appendText(lastName, to: &buffer)
+        buffer.appendText(email)
+        buffer.appendText(firstName)
+        buffer.appendText(lastName)
     }
 
     /// All `count` entries of a block. Lines must rise strictly: a block holds one import's emails
@@ -71,91 +71,28 @@ public enum OutboxBlockCodec {
             throw StoreError.corruptRecord(
                 "outbox block of \(bytes.count) bytes cannot hold \(count) entries")
         }
-        var reader = Reader(bytes: bytes)
-        let found = try reader.byte()
-        guard found == version else { throw StoreError.corruptRecord("outbox block version \(found)") }
-        var entries: [OutboxBlockEntry] = []
-        entries.reserveCapacity(count)
-        var previousLine = 0
-        for _ in 0..<count {
-            let line = try reader.varint()
-            guard line > previousLine else {
-                throw StoreError.corruptRecord("outbox block line \(line) after line \(previousLine)")
-            }
-            previousLine = line
-            let code = try reader.byte()
-            guard let kind = kind(of: code) else {
-                throw StoreError.corruptRecord("outbox block kind \(code) on line \(line)")
-            }
-            entries.append(
-                OutboxBlockEntry(
-                    line: line, kind: kind, email: try reader.text(), firstName: try reader.text(),
-                    lastName: try reader.text()))
-        }
-        guard reader.isAtEnd else {
-            throw StoreError.corruptRecord("outbox block has bytes after its \(count) entries")
-        }
-        return entries
-    }
-
-    private static func appendVarint(_ value: UInt64, to buffer: inout [UInt8]) {
-        var rest = value
-        while rest >= 0x80 {
-            buffer.append(UInt8(truncatingIfNeeded: rest) | 0x80)
-            rest >>= 7
-        }
-        buffer.append(UInt8(rest))
-    }
-
-    private static func appendText(_ text: String, to buffer: inout [UInt8]) {
-        let utf8 = text.utf8
-        appendVarint(UInt64(utf8.count), to: &buffer)
-        buffer.append(contentsOf: utf8)
-    }
-
-    private struct Reader {
-        let bytes: [UInt8]
-        var position = 0
-
-        var isAtEnd: Bool { position == bytes.count }
-
-        mutating func byte() throws -> UInt8 {
-            guard position < bytes.count else { throw StoreError.corruptRecord("outbox block ends early") }
-            defer { position += 1 }
-            return bytes[position]
-        }
-
-        /// A varint that fits a non-negative Int, in its shortest form (one stored value, one
-        /// spelling: nothing can hide in padding bytes).
-        mutating func varint() throws -> Int {
-            var value: UInt64 = 0
-            var shift: UInt64 = 0
-            while true {
-                let byte = try byte()
-                value |= UInt64(byte & 0x7F) << shift
-                if byte & 0x80 == 0 {
-                    guard byte != 0 || shift == 0, value <= UInt64(Int.max) else {
-                        throw StoreError.corruptRecord("outbox block number out of range")
-                    }
-                    return Int(value)
+        return try bytes.withUnsafeBufferPointer { buffer in
+            var reader = BlobReader(buffer, name: "outbox block")
+            let found = try reader.byte()
+            guard found == version else { throw reader.corrupt("version \(found)") }
+            var entries: [OutboxBlockEntry] = []
+            entries.reserveCapacity(count)
+            var previousLine = 0
+            for _ in 0..<count {
+                let line = try reader.varint()
+                guard line > previousLine else {
+                    throw reader.corrupt("line \(line) after line \(previousLine)")
                 }
-                shift += 7
-                // Nine bytes carry 63 bits, all a non-negative Int has.
-                guard shift < 63 else { throw StoreError.corruptRecord("outbox block number too long") }
+                previousLine = line
+                let code = try reader.byte()
+                guard let kind = kind(of: code) else { throw reader.corrupt("kind \(code) on line \(line)") }
+                entries.append(
+                    OutboxBlockEntry(
+                        line: line, kind: kind, email: try reader.text(), firstName: try reader.text(),
+                        lastName: try reader.text()))
             }
-        }
-
-        mutating func text() throws -> String {
-            let length = try varint()
-            guard length <= bytes.count - position else {
-                throw StoreError.corruptRecord("outbox block text runs past its end")
-            }
-            let end = position + length
-            guard let text = StoredText.decode(bytes[position..<end]) else {
-                throw StoreError.corruptRecord("outbox block text is not UTF-8")
-            }
-            position = end
-            return text
+            guard reader.isAtEnd else { throw reader.corrupt("bytes after its \(count) entries") }
+            return entries
         }
     }
 }
