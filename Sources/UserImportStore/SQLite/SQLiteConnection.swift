@@ -79,15 +79,7 @@ public final class SQLiteConnection {
 
     /// `BEGIN IMMEDIATE` … `COMMIT`, rolled back when `body` throws.
     public func transaction<T>(_ body: () throws -> T) throws -> T {
-        try execute("BEGIN IMMEDIATE")
-        do {
-            let value = try body()
-            try execute("COMMIT")
-            return value
-        } catch {
-            if isInTransaction { try? execute("ROLLBACK") }
-            throw error
-        }
+        try run(body, after: "BEGIN IMMEDIATE")
     }
 
     /// Runs `body` in one read transaction, so that its statements see one snapshot of the file
@@ -95,7 +87,12 @@ public final class SQLiteConnection {
     /// transaction already open, `body` simply runs in that one.
     public func reading<T>(_ body: () throws -> T) throws -> T {
         if isInTransaction { return try body() }
-        try execute("BEGIN")
+        return try run(body, after: "BEGIN")
+    }
+
+    /// `begin`, then `body`, then COMMIT; ROLLBACK when `body` throws.
+    private func run<T>(_ body: () throws -> T, after begin: String) throws -> T {
+        try execute(begin)
         do {
             let value = try body()
             try execute("COMMIT")
