@@ -133,7 +133,8 @@ struct BatchPorts<Directory: UserDirectory, Sink: RowResultSink> {
     let counts: UnsafeMutablePointer<OutcomeCounts>
 }
 
-/// Rows read but not yet decided, and the one loop that decides them.
+/// Rows read but not yet decided; `prepared()` readies them for `PreparedBatch.apply`, the one
+/// loop that decides them.
 struct RowBatch {
     var rows: [ParsedRow] = []
 

@@ -14,8 +14,4 @@ enum StoredText {
         if isASCII { return String(decoding: bytes, as: UTF8.self) }
         return String(validating: bytes, as: UTF8.self)
     }
-
-    static func decode(_ bytes: ArraySlice<UInt8>) -> String? {
-        bytes.withUnsafeBufferPointer { decode($0) }
-    }
 }

@@ -40,11 +40,7 @@ struct OutboxBlock {
     func id(_ index: Int) -> Int64 { firstID + Int64(index) }
 
     func entries() throws -> [OutboxBlockEntry] {
-        do {
-            return try OutboxBlockCodec.decode(bytes, count: count)
-        } catch StoreError.corruptRecord(let what) {
-            throw StoreError.corruptRecord("outbox block \(firstID): \(what)")
-        }
+        try OutboxBlockCodec.decode(bytes, count: count, name: "outbox block \(firstID)")
     }
 
     /// The id the next queued email gets: one past every id in `outbox` and in any block.

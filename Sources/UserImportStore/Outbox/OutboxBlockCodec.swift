@@ -64,15 +64,18 @@ public enum OutboxBlockCodec {
 
     /// All `count` entries of a block. Lines must rise strictly: a block holds one import's emails
     /// in file order, at most one per line.
-    public static func decode(_ bytes: [UInt8], count: Int) throws -> [OutboxBlockEntry] {
+    /// `name` says which block in errors.
+    public static func decode(_ bytes: [UInt8], count: Int, name: String = "outbox block") throws
+        -> [OutboxBlockEntry]
+    {
         // Each entry takes at least five bytes; a count the bytes cannot hold is corrupt, and
         // checking first keeps a corrupt count from reserving a huge array.
         guard count >= 1, count <= (bytes.count - 1) / 5 else {
             throw StoreError.corruptRecord(
-                "outbox block of \(bytes.count) bytes cannot hold \(count) entries")
+                "\(name): \(bytes.count) bytes cannot hold \(count) entries")
         }
         return try bytes.withUnsafeBufferPointer { buffer in
-            var reader = BlobReader(buffer, name: "outbox block")
+            var reader = BlobReader(buffer, name: name)
             let found = try reader.byte()
             guard found == version else { throw reader.corrupt("version \(found)") }
             var entries: [OutboxBlockEntry] = []

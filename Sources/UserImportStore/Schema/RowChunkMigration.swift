@@ -1,6 +1,6 @@
 import UserImportCore
 
-/// Migration 3's step: every row of `import_rows` into chunks, then the old table dropped.
+/// Migration 4's step: every row of `import_rows` into chunks, then the old table dropped.
 enum RowChunkMigration {
     /// Streams the old rows in key order, so memory holds one chunk whatever the history's size.
     /// A row that cannot be read stops the migration (and its transaction rolls back).
