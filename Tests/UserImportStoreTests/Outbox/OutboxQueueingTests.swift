@@ -69,14 +69,7 @@ struct OutboxQueueingTests {
 
     @Test func idsFollowEveryIdGivenBeforeAndAreNeverReused() throws {
         let outbox = try OutboxTestQueue()
-        try outbox.connection.execute(
-            """
-            INSERT INTO imports (id, file_name, work_name, sha256, size, received_at, started_at, finished_at,
-                                 disposition)
-            VALUES (1, 'old.csv', x'00', 'x', 1, 1, 1, 1, 'done');
-            INSERT INTO outbox (id, import_id, line, kind, email, first_name, last_name, created_at)
-            VALUES (7, 1, 2, 'invitation', 'old@example.com', 'O', 'D', 1);
-            """)
+        try outbox.insertOldRow(id: 7)
         try outbox.importQueueing(2)
         #expect(try outbox.all().map(\.id) == [9, 8, 7])
         while try outbox.queue.expand(atMost: 1) > 0 {}
@@ -88,13 +81,9 @@ struct OutboxQueueingTests {
     /// Ids near the top of Int64 only come from a damaged database: reported, never a trap.
     @Test func idsWithoutRoomForABlockAreACorruptRecord() throws {
         let outbox = try OutboxTestQueue()
+        try outbox.insertOldRow(id: 9_223_372_036_854_775_000)
         try outbox.connection.execute(
             """
-            INSERT INTO imports (id, file_name, work_name, sha256, size, received_at, started_at, finished_at,
-                                 disposition)
-            VALUES (1, 'old.csv', x'00', 'x', 1, 1, 1, 1, 'done');
-            INSERT INTO outbox (id, import_id, line, kind, email, first_name, last_name, created_at)
-            VALUES (9223372036854775000, 1, 2, 'invitation', 'old@example.com', 'O', 'D', 1);
             INSERT INTO outbox_blocks (first_id, import_id, entry_count, created_at, entries)
             VALUES (9223372036854775805, 1, 5, 1, x'01');
             """)

@@ -39,6 +39,18 @@ final class OutboxTestQueue {
         }
     }
 
+    /// An `outbox` row with the given id, of an import 1 of its own, as an older build wrote them.
+    func insertOldRow(id: Int64) throws {
+        try connection.execute(
+            """
+            INSERT INTO imports (id, file_name, work_name, sha256, size, received_at, started_at, finished_at,
+                                 disposition)
+            VALUES (1, 'old.csv', x'00', 'x', 1, 1, 1, 1, 'done');
+            INSERT INTO outbox (id, import_id, line, kind, email, first_name, last_name, created_at)
+            VALUES (\(id), 1, 2, 'invitation', 'old@example.com', 'O', 'D', 1);
+            """)
+    }
+
     func all() throws -> [OutboxEntry] {
         try listing.entries(limit: .max)
     }
