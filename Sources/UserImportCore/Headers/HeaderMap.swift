@@ -40,7 +40,10 @@ public struct HeaderMap: Sendable, Equatable {
             if field == nil && key.isEmpty {
                 warnings.append("column \(index + 1) has no header; its values are ignored")
             } else if field == nil {
-                warnings.append("column \(index + 1) \"\(raw)\" is not a known field; its values are ignored")
+                let hint =
+                    HeaderSuggestion.field(near: raw).map { " (did you mean \"\($0.displayName)\"?)" } ?? ""
+                warnings.append(
+                    "column \(index + 1) \"\(raw)\" is not a known field; its values are ignored" + hint)
             }
             readings.append(HeaderReading(column: index + 1, header: raw, field: field))
         }
@@ -63,7 +66,14 @@ public struct HeaderMap: Sendable, Equatable {
         }
         let missing = UserField.required.filter { columnOfField[$0] == nil }
         if !missing.isEmpty {
-            throw FileError.missingColumns(missing, headerLine: header.line)
+            // An unknown header that is a typo of a missing field is the likely cause: name it.
+            let nearMisses = readings.compactMap { reading -> HeaderNearMiss? in
+                guard reading.field == nil, let field = HeaderSuggestion.field(near: reading.header),
+                    missing.contains(field)
+                else { return nil }
+                return HeaderNearMiss(column: reading.column, header: reading.header, field: field)
+            }
+            throw FileError.missingColumns(missing, headerLine: header.line, nearMisses: nearMisses)
         }
         self.columnCount = header.fields.count
         self.headerLine = header.line

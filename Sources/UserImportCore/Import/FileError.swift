@@ -15,7 +15,7 @@ public enum FileError: Error, Equatable, Sendable {
     case undefinedByte(offset: Int, encoding: InputEncoding)
     case unterminatedQuote(line: Int)
     case recordTooLong(line: Int, limit: Int)
-    case missingColumns([UserField], headerLine: Int)
+    case missingColumns([UserField], headerLine: Int, nearMisses: [HeaderNearMiss] = [])
     case duplicateColumn(UserField, firstColumn: Int, secondColumn: Int)
     case tooManyColumns(count: Int, limit: Int)
     case tooManyRows(limit: Int)
@@ -60,10 +60,13 @@ public enum FileError: Error, Equatable, Sendable {
             return
                 "the record starting on line \(line) is longer than \(limit) bytes (MaxRecordBytes); "
                 + "check for a quote that is never closed"
-        case .missingColumns(let fields, let headerLine):
+        case .missingColumns(let fields, let headerLine, let nearMisses):
             let names = fields.map(\.displayName).joined(separator: ", ")
+            let hints = nearMisses.map { miss in
+                "; column \(miss.column) \"\(miss.header)\" looks like \(miss.field.displayName): check its spelling"
+            }
             return
-                "the header row (line \(headerLine)) has no column for \(names); "
+                "the header row (line \(headerLine)) has no column for \(names)\(hints.joined()); "
                 + "required columns are Email ID, First Name, Last Name, User Status"
         case .duplicateColumn(let field, let first, let second):
             return "columns \(first) and \(second) both read as \(field.displayName); keep only one of them"
@@ -77,5 +80,18 @@ public enum FileError: Error, Equatable, Sendable {
             return
                 "strict mode: \(count) row(s) rejected, so nothing in the file was applied; fix the rows and drop it again"
         }
+    }
+}
+
+/// An unknown header that is one typo away from a required field the header lacks.
+public struct HeaderNearMiss: Equatable, Sendable {
+    public var column: Int
+    public var header: String
+    public var field: UserField
+
+    public init(column: Int, header: String, field: UserField) {
+        self.column = column
+        self.header = header
+        self.field = field
     }
 }
