@@ -13,6 +13,10 @@ SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 DOCDIR  ?= $(PREFIX)/share/doc/userimportd
 SYSCONFDIR ?= /etc
+# The Cockpit page (Tools → User Import).
+COCKPITDIR ?= $(PREFIX)/share/cockpit/userimport
+COCKPIT_FILES := $(wildcard Sources/cockpit-userimport/*.html Sources/cockpit-userimport/*.js \
+	Sources/cockpit-userimport/*.css Sources/cockpit-userimport/*.json)
 
 .PHONY: deps build run once test test-unit test-systemd lint install uninstall bench clean soak soak-fuzz \
 	soak-asan soak-kill
@@ -47,7 +51,7 @@ lint:
 
 # Everything: lint, unit and integration tests (swift test), then the end-to-end suite under a
 # private systemd.
-test: test-unit test-systemd
+test: test-unit test-systemd test-browser
 
 test-unit: deps lint
 	$(SWIFT) build --build-tests 2>&1 | tee .build-log.txt; test $${PIPESTATUS[0]} -eq 0
@@ -57,6 +61,13 @@ test-unit: deps lint
 test-systemd: deps
 	$(SWIFT) build
 	Tests/SystemdEndToEnd/run.sh
+
+# The Cockpit page in headless Chromium, served by cockpit-ws against the debug binaries (installs
+# cockpit-ws, chromium, chromium-driver and Selenium when missing).
+.PHONY: test-browser
+test-browser: deps
+	$(SWIFT) build
+	Tests/Browser/run.sh
 
 # The benchmark (release build): the product against its floors; prints a table, writes
 # bench-results.json. BENCH_ARGS=--quick for a short run.
@@ -100,6 +111,8 @@ install:
 	install -m 0644 systemd/userimportd.sysusers $(DESTDIR)$(SYSUSERSDIR)/userimportd.conf
 	install -m 0644 systemd/userimportd.tmpfiles $(DESTDIR)$(TMPFILESDIR)/userimportd.conf
 	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	install -d $(DESTDIR)$(COCKPITDIR)
+	install -m 0644 $(COCKPIT_FILES) $(DESTDIR)$(COCKPITDIR)/
 	test -e $(DESTDIR)$(SYSCONFDIR)/userimportd/userimportd.conf || \
 		install -m 0644 etc/userimportd.conf $(DESTDIR)$(SYSCONFDIR)/userimportd/userimportd.conf
 	install -d $(DESTDIR)$(SYSCONFDIR)/userimportd/templates
@@ -113,6 +126,7 @@ uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/userimportd $(DESTDIR)$(BINDIR)/userimportctl \
 		$(DESTDIR)$(UNITDIR)/userimportd.service $(DESTDIR)$(SYSUSERSDIR)/userimportd.conf \
 		$(DESTDIR)$(TMPFILESDIR)/userimportd.conf $(DESTDIR)$(DOCDIR)/README.md
+	rm -rf $(DESTDIR)$(COCKPITDIR)
 	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
 
 clean:
