@@ -111,6 +111,7 @@ install:
 	install -m 0644 systemd/userimportd.sysusers $(DESTDIR)$(SYSUSERSDIR)/userimportd.conf
 	install -m 0644 systemd/userimportd.tmpfiles $(DESTDIR)$(TMPFILESDIR)/userimportd.conf
 	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	install -m 0644 systemd/sendmail-transport.conf $(DESTDIR)$(DOCDIR)/sendmail-transport.conf
 	install -d $(DESTDIR)$(COCKPITDIR)
 	install -m 0644 $(COCKPIT_FILES) $(DESTDIR)$(COCKPITDIR)/
 	test -e $(DESTDIR)$(SYSCONFDIR)/userimportd/userimportd.conf || \
@@ -125,7 +126,8 @@ install:
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/userimportd $(DESTDIR)$(BINDIR)/userimportctl \
 		$(DESTDIR)$(UNITDIR)/userimportd.service $(DESTDIR)$(SYSUSERSDIR)/userimportd.conf \
-		$(DESTDIR)$(TMPFILESDIR)/userimportd.conf $(DESTDIR)$(DOCDIR)/README.md
+		$(DESTDIR)$(TMPFILESDIR)/userimportd.conf $(DESTDIR)$(DOCDIR)/README.md \
+		$(DESTDIR)$(DOCDIR)/sendmail-transport.conf
 	rm -rf $(DESTDIR)$(COCKPITDIR)
 	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
 
