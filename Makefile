@@ -18,8 +18,24 @@ COCKPITDIR ?= $(PREFIX)/share/cockpit/userimport
 COCKPIT_FILES := $(wildcard Sources/cockpit-userimport/*.html Sources/cockpit-userimport/*.js \
 	Sources/cockpit-userimport/*.css Sources/cockpit-userimport/*.json)
 
-.PHONY: deps build run once test test-unit test-systemd lint install uninstall bench clean soak soak-fuzz \
-	soak-asan soak-kill
+# Separate debug symbols, at the path gdb looks for them when PREFIX=/usr (for /usr/local:
+# `set debug-file-directory /usr/local/lib/debug`).
+DEBUGDIR ?= $(PREFIX)/lib/debug
+
+# The installed programs: a release build with the Swift runtime and Foundation linked in, so a
+# server needs no toolchain, in its own scratch path (never the lock of .build), then stripped
+# with the debug symbols kept apart. CONFIGURATION=debug (the end-to-end suite) installs
+# .build/debug as it is.
+STATIC_BUILD := .build-static
+PROGRAMS := userimportd userimportctl
+ifeq ($(CONFIGURATION),debug)
+INSTALL_FROM := .build/debug
+else
+INSTALL_FROM := $(STATIC_BUILD)/stripped
+endif
+
+.PHONY: deps build run once test test-unit test-systemd test-install lint static install uninstall bench \
+	clean soak soak-fuzz soak-asan soak-kill
 
 # The two C libraries we link, and msmtp (the mail tests' sendmail-compatible client); installed
 # when missing (CI and a fresh Debian 12 run as root).
@@ -49,9 +65,9 @@ once: build
 lint:
 	$(SWIFT) format lint --strict --recursive Sources Tests Fuzz
 
-# Everything: lint, unit and integration tests (swift test), then the end-to-end suite under a
-# private systemd.
-test: test-unit test-systemd test-browser
+# Everything: lint, unit and integration tests (swift test), the end-to-end suite under a
+# private systemd, then the installed programs run with the toolchain's libraries hidden.
+test: test-unit test-systemd test-install test-browser
 
 test-unit: deps lint
 	$(SWIFT) build --build-tests 2>&1 | tee .build-log.txt; test $${PIPESTATUS[0]} -eq 0
@@ -61,6 +77,9 @@ test-unit: deps lint
 test-systemd: deps
 	$(SWIFT) build
 	Tests/SystemdEndToEnd/run.sh
+
+test-install: deps
+	Tests/Install/run.sh
 
 # The Cockpit page in headless Chromium, served by cockpit-ws against the debug binaries (installs
 # cockpit-ws, chromium, chromium-driver and Selenium when missing).
@@ -96,13 +115,28 @@ soak-fuzz:
 soak-asan: deps
 	Tests/Sanitizers/asan.sh
 
+# The self-contained programs in .build-static/stripped, each with its .debug file beside it.
+static: deps
+	$(SWIFT) build -c release --static-swift-stdlib --scratch-path $(STATIC_BUILD) --product userimportd
+	$(SWIFT) build -c release --static-swift-stdlib --scratch-path $(STATIC_BUILD) --product userimportctl
+	install -d $(STATIC_BUILD)/stripped
+	for program in $(PROGRAMS); do \
+		objcopy --only-keep-debug $(STATIC_BUILD)/release/$$program $(STATIC_BUILD)/stripped/$$program.debug && \
+		objcopy --strip-all --add-gnu-debuglink=$(STATIC_BUILD)/stripped/$$program.debug \
+			$(STATIC_BUILD)/release/$$program $(STATIC_BUILD)/stripped/$$program || exit 1; \
+	done
+
 # FHS install; DESTDIR for packaging. The configuration example is installed only when none exists.
-install:
-	@test "$(CONFIGURATION)" = debug || $(SWIFT) build -c $(CONFIGURATION)
+install: $(if $(filter debug,$(CONFIGURATION)),,static)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
 		$(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSCONFDIR)/userimportd
-	install -m 0755 .build/$(CONFIGURATION)/userimportd $(DESTDIR)$(SBINDIR)/userimportd
-	install -m 0755 .build/$(CONFIGURATION)/userimportctl $(DESTDIR)$(BINDIR)/userimportctl
+	install -m 0755 $(INSTALL_FROM)/userimportd $(DESTDIR)$(SBINDIR)/userimportd
+	install -m 0755 $(INSTALL_FROM)/userimportctl $(DESTDIR)$(BINDIR)/userimportctl
+	if [ "$(CONFIGURATION)" != debug ]; then \
+		install -d $(DESTDIR)$(DEBUGDIR)$(SBINDIR) $(DESTDIR)$(DEBUGDIR)$(BINDIR) && \
+		install -m 0644 $(INSTALL_FROM)/userimportd.debug $(DESTDIR)$(DEBUGDIR)$(SBINDIR)/userimportd.debug && \
+		install -m 0644 $(INSTALL_FROM)/userimportctl.debug $(DESTDIR)$(DEBUGDIR)$(BINDIR)/userimportctl.debug; \
+	fi
 	sed -e 's|/usr/local/sbin/userimportd|$(SBINDIR)/userimportd|' \
 		-e 's|/etc/userimportd/|$(SYSCONFDIR)/userimportd/|' \
 		-e 's|/usr/local/share/doc/userimportd|$(DOCDIR)|' \
@@ -127,9 +161,10 @@ uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/userimportd $(DESTDIR)$(BINDIR)/userimportctl \
 		$(DESTDIR)$(UNITDIR)/userimportd.service $(DESTDIR)$(SYSUSERSDIR)/userimportd.conf \
 		$(DESTDIR)$(TMPFILESDIR)/userimportd.conf $(DESTDIR)$(DOCDIR)/README.md \
-		$(DESTDIR)$(DOCDIR)/sendmail-transport.conf
+		$(DESTDIR)$(DOCDIR)/sendmail-transport.conf \
+		$(DESTDIR)$(DEBUGDIR)$(SBINDIR)/userimportd.debug $(DESTDIR)$(DEBUGDIR)$(BINDIR)/userimportctl.debug
 	rm -rf $(DESTDIR)$(COCKPITDIR)
-	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
+	-rmdir $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DEBUGDIR)$(SBINDIR) $(DESTDIR)$(DEBUGDIR)$(BINDIR) 2>/dev/null
 
 clean:
-	rm -rf .build .build-log.txt .build-asan .build-fuzz
+	rm -rf .build .build-log.txt .build-asan .build-fuzz $(STATIC_BUILD)
