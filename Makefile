@@ -89,11 +89,13 @@ test-browser: deps
 	Tests/Browser/run.sh
 
 # The benchmark (release build): the product against its floors; prints a table, writes
-# bench-results.json. BENCH_ARGS=--quick for a short run.
+# bench-results.json. BENCH_ARGS=--quick for a short run. Then the Cockpit page's timings on a
+# 10,000-import history and a million-row report (Tests/Browser/page_bench.py; printed only).
 bench: deps
 	@command -v sqlite3 >/dev/null || apt-get install -y -qq sqlite3 >/dev/null
 	$(SWIFT) build -c release
 	.build/release/userimport-bench $(BENCH_ARGS)
+	BIN=.build/release Tests/Browser/run.sh --bench
 
 # The long checks, not part of `make test` (which runs their short versions): the kill soak with
 # 200 files and 1,000 SIGKILLs, 50,000 files dropped while the daemon is SIGSTOPped, the import

@@ -202,7 +202,7 @@ class Page:
                        "return n.hidden ? null : n.dataset.state;")
 
     def wait_import(self, states, timeout=60.0):
-        seen = []
+        seen = self.states_seen = []
 
         def reached():
             state = self.import_state()
@@ -409,6 +409,7 @@ def main():
             page.import_file(path)
             page.wait_import({"done", "failed", "duplicate", "held"}, timeout=180)
             timings["100k import, click to done"] = time.monotonic() - started
+            states = " → ".join(page.states_seen)
             assert page.import_state() == "done", page.text("import-status")
             record = ctl_json("history", "--limit", "1")[0]
             for outcome, count in expected.items():
@@ -448,7 +449,7 @@ def main():
             assert 0 < most <= DOM_ROW_LIMIT, most
             page.close_report()
             steps = ", ".join(f"{k[8:]} {v * 1000:.0f} ms" for k, v in timings.items() if k.startswith("report: "))
-            return f"{total:,} rows; at most {most} rows in the DOM; {steps}"
+            return f"status {states}; {total:,} rows; at most {most} rows in the DOM; {steps}"
 
         @check("4. a user outside the group sees one plain sentence")
         def nobody():

@@ -3,11 +3,15 @@
 # Cockpit's web service serving the page from this tree, and headless Chromium driven by
 # Selenium (page_test.py). Run as root on Debian 12 (`make test-browser`); installs what is missing.
 # Prints "N passed, N failed" and exits non-zero on any failure.
+# `run.sh --bench` runs page_bench.py instead (the page's timings on large histories and reports;
+# `make bench`, with BIN=.build/release).
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
 root=$PWD
-bin=$root/.build/debug
+bin=$root/${BIN:-.build/debug}
+script=page_test.py
+[ "${1:-}" = --bench ] && script=page_bench.py
 for tool in userimportd userimportctl; do
     [ -x "$bin/$tool" ] || { echo "run.sh: $bin/$tool is missing; run swift build first" >&2; exit 1; }
 done
@@ -106,4 +110,4 @@ USERIMPORT_STATE="$state" \
     USERIMPORT_URL="http://127.0.0.1:$port/cockpit/@localhost/userimport/index.html" \
     USERIMPORT_NOBODY_URL="http://127.0.0.1:$nobody_port/cockpit/@localhost/userimport/index.html" \
     USERIMPORT_SCREENSHOTS="$root/.build/browser-screenshots" \
-    "$python" "$root/Tests/Browser/page_test.py"
+    "$python" "$root/Tests/Browser/$script"
