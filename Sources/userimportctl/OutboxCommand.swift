@@ -12,12 +12,13 @@ struct OutboxCommand: ParsableCommand {
     @OptionGroup var state: StateOptions
     @Option(name: .customLong("state"), help: "Only pending, sent or failed.") var mailState:
         OutboxEntry.State?
-    @Option(help: "Show at most this many, newest first.") var limit: Int = 1000
-    @Flag(help: "Print a JSON array (SPEC §12).") var json = false
+    @OptionGroup var paging: PagingOptions
+    @Flag(help: "Print a JSON array, newest first (see userimportctl(1)).") var json = false
 
     func run() throws {
-        let entries = try OutboxListing(database: try state.openDatabase()).entries(
-            state: mailState, limit: limit)
+        let listing = OutboxListing(database: try state.openDatabase())
+        let entries = try listing.entries(
+            state: mailState, offset: paging.offset, limit: paging.limit(json: json) ?? .max)
         if json {
             let objects = entries.map { entry in
                 "{\"id\":\(entry.id),\"kind\":\(JSON.quoted(entry.kind.rawValue)),\"email\":\(JSON.quoted(entry.email)),"
@@ -40,7 +41,11 @@ struct OutboxCommand: ParsableCommand {
                 String(entry.importID), Format.time(entry.createdAt),
             ])
         }
-        Output.write(entries.isEmpty ? "The outbox is empty.\n" : table.render(width: Terminal.width))
+        var text = entries.isEmpty ? "The outbox is empty.\n" : table.render(width: Terminal.width)
+        if let notice = paging.cutNotice(shown: entries.count, total: try listing.count(state: mailState)) {
+            text += notice
+        }
+        Output.write(text)
     }
 }
 

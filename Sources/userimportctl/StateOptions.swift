@@ -3,6 +3,8 @@ import UserImportService
 import UserImportStore
 
 /// `--config` and `--state-dir`, shared by every subcommand: the same files the daemon uses.
+/// They may also stand before the subcommand (`userimportctl --state-dir ./var history`); see
+/// `GlobalOptions`.
 struct StateOptions: ParsableArguments {
     @Option(help: "Configuration file (default /etc/userimportd/userimportd.conf when it exists).")
     var config: String?
@@ -20,11 +22,20 @@ struct StateOptions: ParsableArguments {
     }
 
     /// The database read-only (never migrated or written by this tool, except `submit`'s inbox
-    /// copy); an empty in-memory one when the daemon has not created it yet, so `validate` works
-    /// on a fresh machine.
+    /// copy). A missing or unreadable one is an error that says why, never an empty system.
     func openDatabase() throws -> ImportDatabase {
+        try DatabaseAccess.openReadOnly(try configuration().paths.database)
+    }
+
+    /// For the two commands that can work without a database (`status`, `validate`): the database,
+    /// or what stands in the way.
+    func openDatabaseIfPossible() throws -> Result<ImportDatabase, DatabaseAccess.Problem> {
         let path = try configuration().paths.database
-        if FileSystem.exists(path) { return try ImportDatabase(path: path, readOnly: true) }
-        return try ImportDatabase(path: ":memory:")
+        do {
+            try DatabaseAccess.check(path)
+        } catch {
+            return .failure(error)
+        }
+        return .success(try ImportDatabase(path: path, readOnly: true))
     }
 }

@@ -1,12 +1,18 @@
 import ArgumentParser
 import Glibc
+import UserImportService
 
-/// The administrator's tool. Exit codes (SPEC §1): 0 ok, 1 what was asked about failed, 2 usage.
+/// The administrator's tool. Exit codes: 0 ok, 1 what was asked about failed, 2 usage.
 @main
 struct UserImportCtl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "userimportctl",
         abstract: "Inspect and drive userimportd: history, reports, dry runs.",
+        discussion: """
+            --config FILE and --state-dir DIR may stand before or after the subcommand.
+            Exit codes: 0 ok, 1 what was asked about failed, 2 usage error.
+            """,
+        version: ProductVersion.string,
         subcommands: [
             StatusCommand.self, HistoryCommand.self, ReportCommand.self, UsersCommand.self, UserCommand.self,
             ValidateCommand.self, SubmitCommand.self, ExportCommand.self, OutboxCommand.self,
@@ -14,7 +20,7 @@ struct UserImportCtl: ParsableCommand {
 
     static func main() {
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(GlobalOptions.reordered(Array(CommandLine.arguments.dropFirst())))
             try command.run()
         } catch {
             Glibc.exit(report(error))

@@ -15,15 +15,18 @@ struct UsersCommand: ParsableCommand {
         name: .customLong("state"), help: "Only users in this state (repeatable): invited, active, deleted.")
     var states: [UserState] = []
     @Option(help: "Only users whose email or name contains this text (any case).") var search: String?
-    @Flag(help: "Print a JSON array (SPEC §12).") var json = false
+    @OptionGroup var paging: PagingOptions
+    @Flag(help: "Print a JSON array of user objects (see userimportctl(1)).") var json = false
 
     func run() throws {
         let listing = UserListing(database: try state.openDatabase())
         var out = StandardOutput()
+        let limit = paging.limit(json: json)
         if json {
             var first = true
             out.write("[")
-            try listing.forEachUser(states: states, search: search) { user in
+            try listing.forEachUser(states: states, search: search, offset: paging.offset, limit: limit) {
+                user in
                 out.write(first ? "\n" : ",\n")
                 first = false
                 out.write(ReportJSON.user(user))
@@ -37,11 +40,18 @@ struct UsersCommand: ParsableCommand {
             .init("TITLE"),
             .init("DEPARTMENT"),
         ])
-        try listing.forEachUser(states: states, search: search) { user in
+        try listing.forEachUser(states: states, search: search, offset: paging.offset, limit: limit) { user in
             let p = user.profile
             table.append([user.email, user.state.rawValue, p.firstName, p.lastName, p.title, p.department])
         }
-        out.write(table.rows.isEmpty ? "No users.\n" : table.render(width: Terminal.width))
+        let filtered = !states.isEmpty || search != nil
+        let none = filtered ? "No users match.\n" : "No users.\n"
+        out.write(table.rows.isEmpty ? none : table.render(width: Terminal.width))
+        if let notice = paging.cutNotice(
+            shown: table.rows.count, total: try listing.count(states: states, search: search))
+        {
+            out.write(notice)
+        }
         out.flush()
     }
 }
@@ -54,7 +64,7 @@ struct UserCommand: ParsableCommand {
 
     @OptionGroup var state: StateOptions
     @Argument(help: "The email address (any case).") var email: String
-    @Flag(help: "Print JSON.") var json = false
+    @Flag(help: "Print JSON: the user object and its imports (see userimportctl(1)).") var json = false
 
     func run() throws {
         let listing = UserListing(database: try state.openDatabase())

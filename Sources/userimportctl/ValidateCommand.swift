@@ -1,6 +1,7 @@
 import ArgumentParser
 import UserImportCore
 import UserImportService
+import UserImportStore
 
 struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -8,19 +9,51 @@ struct ValidateCommand: ParsableCommand {
         abstract: "Dry run: print the report an import of FILE would write; change nothing.",
         discussion: """
             Exit 0 when the file would be imported (or is a duplicate of an earlier import), 1 when it
-            would fail as a whole. Example: userimportctl validate ~/new-hires.csv
+            would fail as a whole. Without a database (the daemon has not run yet) the file is checked
+            against an empty directory, and a note on stderr says so.
+            Examples: userimportctl validate ~/new-hires.csv
+                      hr-export | userimportctl validate - --name monday.csv --json
             """)
 
     @OptionGroup var state: StateOptions
-    @Argument(help: "The file to check.") var file: String
+    @Argument(help: "The file to check (\"-\": standard input).") var file: String
+    @Option(help: "The name the file would have in the inbox (default: its own; needed for \"-\").")
+    var name: String?
+    @Option(help: "Only rows with this outcome (repeatable), as for report.") var only: [RowOutcome] = []
+    @Option(help: "Skip this many rows (of those selected) first.") var offset: Int = 0
+    @Option(help: "At most this many rows (default: all).") var limit: Int?
+    @Flag(help: "Print JSON, shaped as report --json (id 0).") var json = false
+
+    func validate() throws {
+        if file == "-", name == nil {
+            throw ValidationError("\"-\" needs --name NAME (for example --name users.csv)")
+        }
+        guard offset >= 0 else { throw ValidationError("--offset must be 0 or more") }
+        if let limit, limit < 0 { throw ValidationError("--limit must be 0 or more") }
+    }
 
     func run() throws {
-        let database = try state.openDatabase()
+        let database: ImportDatabase
+        switch try state.openDatabaseIfPossible() {
+        case .success(let opened): database = opened
+        case .failure(.missing(let path)):
+            Output.error("note: no database at \(path) yet; the file is checked against an empty directory")
+            database = try ImportDatabase(path: ":memory:")
+        case .failure(let problem): throw problem
+        }
+        let input = file == "-" ? try StandardInputCopy() : nil
         let result = try DryRun.validate(
-            path: file, database: database, settings: try state.configuration().pipelineSettings,
-            now: SystemClock.now())
+            path: input?.path ?? file, name: name, database: database,
+            settings: try state.configuration().pipelineSettings, now: SystemClock.now())
+        let selection = RowSelection(outcomes: only, offset: offset, limit: limit)
+        let rows = selection.apply(to: result.rows, alreadySkipped: false)
         var out = StandardOutput()
-        ReportText.render(result.record, rows: result.rows, dryRun: true, to: &out)
+        if json {
+            ReportJSON.report(
+                result.record, rows: rows, rowsMatching: selection.matching(result.record.summary), to: &out)
+        } else {
+            ReportText.render(result.record, rows: rows, dryRun: true, to: &out)
+        }
         out.flush()
         if result.record.disposition == .failed { throw ExitCode(1) }
     }

@@ -17,7 +17,28 @@ struct UserImportDaemon: AsyncParsableCommand {
                      userimportd --state-dir ./var --once (import what is there, then exit)
             Exit codes: 0 stopped cleanly, 1 cannot run (set-up, another instance), 2 bad
             configuration or usage, 75 stopped by a transient error (--once; the next run resumes).
-            """)
+            """,
+        version: ProductVersion.string)
+
+    /// As ArgumentParser's own main, but a usage error exits 2 (its default is 64), as every
+    /// other error of configuration does.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                writeAll(2, Array((fullMessage(for: error) + "\n").utf8))
+                Glibc.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 
     @Option(help: "Configuration file (drop-ins in FILE.d/*.conf).")
     var config: String?
@@ -70,7 +91,10 @@ struct UserImportDaemon: AsyncParsableCommand {
         let hangups = await UnixSignalsSequence(trapping: .sighup)
         let control = try DaemonControl()
         let mailControl = try DaemonControl()
-        let status = StatusBoard()
+        // A progress file left by a crash would describe a file no longer in hand.
+        let progressFile = ProgressFile(databasePath: configuration.paths.database)
+        progressFile.remove()
+        let status = StatusBoard(progressFile: progressFile)
         let notifier = SystemdNotifier()
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(

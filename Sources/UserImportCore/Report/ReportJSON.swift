@@ -1,4 +1,4 @@
-/// The machine-readable forms of SPEC §12: snake_case keys, RFC 3339 UTC times, streamed.
+/// The machine-readable forms of the README's "Everyday use": snake_case keys, RFC 3339 UTC times, streamed.
 public enum ReportJSON {
     /// The history object of one import (`history --json` lists these).
     public static func importObject<Out: TextOutputStream>(_ record: ImportRecord, to out: inout Out) {
@@ -42,11 +42,13 @@ public enum ReportJSON {
         return text + "}"
     }
 
-    /// `report ID --json`: the import object plus every row's result.
+    /// `report ID --json`: the import object plus the rows' results; `rowsMatching`, when given,
+    /// says how many rows the listing's filter selects in all (for paging).
     public static func report<Rows: Sequence, Out: TextOutputStream>(
-        _ record: ImportRecord, rows: Rows, to out: inout Out
+        _ record: ImportRecord, rows: Rows, rowsMatching: Int? = nil, to out: inout Out
     ) where Rows.Element == RowResult {
         importObject(record, to: &out)
+        if let rowsMatching { out.write(",\"rows_matching\":\(rowsMatching)") }
         out.write(",\"rows\":[")
         var first = true
         for row in rows {
@@ -62,7 +64,7 @@ public enum ReportJSON {
 }
 
 extension ReportJSON {
-    /// A user as `users --json` lists it (SPEC §12).
+    /// A user as `users --json` lists it (the README's "Everyday use").
     public static func user(_ user: StoredUser) -> String {
         let p = user.profile
         let fields: [(String, String)] = [

@@ -1,5 +1,6 @@
-/// A plain-text table for the terminal: columns padded to their widest cell, the one flexible
-/// column shortened with "…" so that a line fits `width`. No colour, no box drawing.
+/// A plain-text table for the terminal: columns padded to their widest cell, the flexible columns
+/// shortened with "…" (the last first, none below 8 characters) so that a line fits `width`. No
+/// colour, no box drawing.
 public struct TextTable: Sendable {
     public struct Column: Sendable {
         public var title: String
@@ -28,9 +29,11 @@ public struct TextTable: Sendable {
         var widths = columns.indices.map { index in
             ([columns[index].title] + rows.map { $0[index] }).map(\.count).max() ?? 0
         }
-        let total = widths.reduce(0, +) + 2 * (columns.count - 1)
-        if total > width, let flexible = columns.firstIndex(where: \.flexible) {
-            widths[flexible] = max(8, widths[flexible] - (total - width))
+        var excess = widths.reduce(0, +) + 2 * (columns.count - 1) - width
+        for flexible in columns.indices.reversed() where columns[flexible].flexible && excess > 0 {
+            let narrower = max(min(8, widths[flexible]), widths[flexible] - excess)
+            excess -= widths[flexible] - narrower
+            widths[flexible] = narrower
         }
         var out = ""
         for row in [columns.map(\.title)] + rows {

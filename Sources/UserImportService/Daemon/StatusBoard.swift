@@ -1,10 +1,15 @@
 import Synchronization
 import UserImportCore
 
-/// What `STATUS=` says: the file in hand and its progress, or the day's tally.
+/// What `STATUS=` says: the file in hand and its progress, or the day's tally. The file in hand
+/// is also published in the progress file, for readers that are not systemd.
 public final class StatusBoard: Sendable {
     private struct State {
         var importing: (file: String, bytesRead: Int, size: Int)?
+        var importingSince: Timestamp?
+        /// When the progress file was last written (monotonic), and whether it exists.
+        var progressWrittenAt: UInt64 = 0
+        var progressPublished = false
         var day = 0
         var importsToday = 0
         var last: (file: String, disposition: Disposition)?
@@ -12,8 +17,11 @@ public final class StatusBoard: Sendable {
     }
 
     private let state = Mutex(State())
+    private let progressFile: ProgressFile?
 
-    public init() {}
+    public init(progressFile: ProgressFile? = nil) {
+        self.progressFile = progressFile
+    }
 
     /// The UTC day number, which the tally belongs to.
     static var today: Int { Int(SystemClock.now().millisecondsSinceEpoch / 86_400_000) }
@@ -29,35 +37,60 @@ public final class StatusBoard: Sendable {
     }
 
     func importing(_ file: String, bytesRead: Int, size: Int) {
-        state.withLock { $0.importing = (file, bytesRead, size) }
+        let now = DaemonControl.monotonicNanoseconds()
+        let publish = state.withLock { state -> ProgressFile.Progress? in
+            if state.importing?.file != file { state.importingSince = SystemClock.now() }
+            state.importing = (file, bytesRead, size)
+            guard progressFile != nil,
+                !state.progressPublished || bytesRead >= size
+                    || now &- state.progressWrittenAt >= ProgressFile.minimumIntervalNanoseconds
+            else { return nil }
+            state.progressWrittenAt = now
+            state.progressPublished = true
+            return ProgressFile.Progress(
+                file: file, bytesRead: bytesRead, size: size,
+                startedAt: (state.importingSince ?? SystemClock.now()).rfc3339)
+        }
+        if let publish { progressFile?.write(publish) }
+    }
+
+    /// Nothing in hand any more: the progress file goes.
+    private func cleared(_ state: inout State) -> Bool {
+        state.importing = nil
+        state.importingSince = nil
+        defer { state.progressPublished = false }
+        return state.progressPublished
     }
 
     func finished(_ record: ImportRecord) {
         let day = Self.today
-        state.withLock {
+        let published = state.withLock {
             if $0.day != day {
                 $0.day = day
                 $0.importsToday = 0
             }
             $0.importsToday += 1
             $0.last = (record.fileName, record.disposition)
-            $0.importing = nil
             $0.retry = nil
+            return cleared(&$0)
         }
+        if published { progressFile?.remove() }
     }
 
     func idle() {
-        state.withLock {
-            $0.importing = nil
+        let published = state.withLock {
             $0.retry = nil
+            return cleared(&$0)
         }
+        if published { progressFile?.remove() }
     }
 
     func retrying(in milliseconds: Int, after error: String) {
-        state.withLock {
-            $0.importing = nil
+        let published = state.withLock {
             $0.retry = (milliseconds, error)
+            return cleared(&$0)
         }
+        if published { progressFile?.remove() }
     }
 
     /// "importing users.csv: 45% (36 of 80 MB)" or "idle; 14 imports today, last users.csv done".

@@ -11,10 +11,7 @@ public enum Submission {
 
     public static func copy(_ path: String, intoInbox inboxPath: String) throws -> Submitted {
         let baseName = String(path.split(separator: "/").last ?? Substring(path))
-        let name = FileName(baseName)
-        guard name.kind != .inProgress else {
-            throw SubmissionError("\(baseName) has an in-progress name the daemon ignores; rename it first")
-        }
+        try check(baseName)
         let source = open(path, O_RDONLY | O_CLOEXEC)
         guard source >= 0 else { throw SystemError("cannot open", name: path) }
         defer { close(source) }
@@ -22,6 +19,17 @@ public enum Submission {
         guard fstat(source, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
             throw SubmissionError("\(path) is not a regular file")
         }
+        return try copy(from: source, describedAs: path, as: baseName, intoInbox: inboxPath)
+    }
+
+    /// Copies what `source` holds to end of file (a pipe too: `submit -`) into the inbox as `baseName`.
+    public static func copy(
+        from source: Int32, describedAs origin: String, as baseName: String, intoInbox inboxPath: String
+    )
+        throws -> Submitted
+    {
+        try check(baseName)
+        let name = FileName(baseName)
         let inbox = try Folder(path: inboxPath)
         let temp = FileName(".\(baseName).submit-\(getpid()).part")
         let target = try inbox.create(temp, mode: 0o640)
@@ -32,7 +40,7 @@ public enum Submission {
             while true {
                 let count = buffer.withUnsafeMutableBytes { read(source, $0.baseAddress, $0.count) }
                 if count < 0 && errno == EINTR { continue }
-                guard count >= 0 else { throw SystemError("cannot read", name: path) }
+                guard count >= 0 else { throw SystemError("cannot read", name: origin) }
                 if count == 0 { break }
                 hasher.update(buffer[0..<count])
                 guard writeAll(target, buffer[0..<count]) else {
@@ -50,6 +58,18 @@ public enum Submission {
         }
         try inbox.sync()
         return Submitted(name: name.display, sha256: hasher.finalizeHex())
+    }
+}
+
+extension Submission {
+    /// A name the daemon would take as given: one file name, not hidden or in progress.
+    static func check(_ baseName: String) throws {
+        guard !baseName.isEmpty, !baseName.contains("/"), baseName != ".", baseName != ".." else {
+            throw SubmissionError("\"\(baseName)\" is not a file name; give a name such as new-hires.csv")
+        }
+        guard FileName(baseName).kind != .inProgress else {
+            throw SubmissionError("\(baseName) has an in-progress name the daemon ignores; rename it first")
+        }
     }
 }
 

@@ -13,26 +13,40 @@ public struct ServiceStatus: Sendable {
     public var workFiles: Int
     public var lastImport: ImportRecord?
     public var outboxPending: Int
+    public var outboxSent: Int
     public var outboxFailed: Int
     public var database: String
+    /// Why the database could not be read (missing, permission denied), when it could not.
+    public var databaseProblem: String?
+    /// The file the running daemon has in hand, and how far it has read it.
+    public var importing: ProgressFile.Progress?
 
-    public static func gather(configuration: Configuration, database: ImportDatabase?) throws -> ServiceStatus
+    /// - Parameter database: the database opened read-only, or why it could not be.
+    public static func gather(configuration: Configuration, database opened: Result<ImportDatabase, Error>)
+        throws -> ServiceStatus
     {
+        let database = try? opened.get()
         let paths = configuration.paths
         let inbox = (try? Folder(path: paths.inbox).entries()) ?? []
         let work = (try? Folder(path: paths.work).entries()) ?? []
         let history = database.map(ImportHistory.init)
         let outbox = database.map(OutboxListing.init)
         let (state, text) = systemd()
+        let running = StateLock.isHeld(databasePath: paths.database)
+        var problem: String?
+        if case .failure(let error) = opened { problem = String(describing: error) }
         return ServiceStatus(
-            daemonRunning: StateLock.isHeld(databasePath: paths.database), systemdState: state,
+            daemonRunning: running, systemdState: state,
             systemdStatus: text,
             inboxWaiting: inbox.filter { $0.name.kind != .inProgress }.count,
             inboxInProgress: inbox.filter { $0.name.kind == .inProgress }.count,
             workFiles: work.filter { !$0.name.bytes.starts(with: Array(".report-".utf8)) }.count,
             lastImport: try history?.recent(limit: 1).first,
             outboxPending: try outbox?.count(state: .pending) ?? 0,
-            outboxFailed: try outbox?.count(state: .failed) ?? 0, database: paths.database)
+            outboxSent: try outbox?.count(state: .sent) ?? 0,
+            outboxFailed: try outbox?.count(state: .failed) ?? 0, database: paths.database,
+            databaseProblem: problem,
+            importing: running ? ProgressFile(databasePath: paths.database).read() : nil)
     }
 
     private static func systemd() -> (String?, String?) {

@@ -12,13 +12,18 @@ public enum DryRun {
         public var rows: [RowResult]
     }
 
-    /// - Parameter database: the live database opened read-only, or nil when none exists yet.
+    /// - Parameters:
+    ///   - database: the live database opened read-only, or an empty one when none exists yet.
+    ///   - name: the name the file would have in the inbox, when `path` is not it (a copy of
+    ///     standard input); it decides the extension check.
     public static func validate(
-        path: String, database: ImportDatabase, settings: PipelineSettings, now: Timestamp
+        path: String, name: String? = nil, database: ImportDatabase, settings: PipelineSettings,
+        now: Timestamp
     )
         throws -> Result
     {
-        let name = FileName(bytes: Array((path.split(separator: "/").last.map(String.init) ?? path).utf8))
+        let baseName = name ?? path.split(separator: "/").last.map(String.init) ?? path
+        let name = FileName(bytes: Array(baseName.utf8))
         var st = stat()
         guard lstat(path, &st) == 0 else { throw SystemError("cannot stat", name: path) }
         let info = EntryInfo(st)

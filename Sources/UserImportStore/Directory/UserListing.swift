@@ -9,24 +9,40 @@ public final class UserListing {
     }
 
     /// Users ordered by email, optionally in some states only and matching `search` (a
-    /// case-insensitive substring of the email or either name), streamed: an export of a million
-    /// users never sits in memory.
+    /// case-insensitive substring of the email or either name), `offset` of them skipped and at
+    /// most `limit` (nil: all), streamed: an export of a million users never sits in memory.
     public func forEachUser(
-        states: [UserState] = [], search: String? = nil, _ body: (StoredUser) throws -> Void
+        states: [UserState] = [], search: String? = nil, offset: Int = 0, limit: Int? = nil,
+        _ body: (StoredUser) throws -> Void
     )
         throws
     {
-        let wanted = states.isEmpty ? UserState.allCases : states
         let statement = try connection.prepare(
-            """
-            SELECT \(UserQueries.columns) FROM users
-            WHERE instr(?1, ',' || state || ',') > 0
-              AND (?2 IS NULL OR instr(lower(email || ' ' || first_name || ' ' || last_name), lower(?2)) > 0)
-            ORDER BY email
-            """)
+            "SELECT \(UserQueries.columns) FROM users WHERE \(Self.filter) ORDER BY email LIMIT ?3 OFFSET ?4")
         try statement.bind(
-            .text("," + wanted.map(\.rawValue).joined(separator: ",") + ","), .optionalText(search))
+            Self.bindings(states: states, search: search) + [
+                .int(limit.map(Int64.init) ?? -1), .int(Int64(max(0, offset))),
+            ])
         while try statement.step() { try body(try UserQueries.read(statement)) }
+    }
+
+    /// How many users `forEachUser` would list without offset and limit.
+    public func count(states: [UserState] = [], search: String? = nil) throws -> Int {
+        Int(
+            try connection.scalar(
+                "SELECT count(*) FROM users WHERE \(Self.filter)",
+                Self.bindings(states: states, search: search))
+                ?? 0)
+    }
+
+    private static let filter = """
+        instr(?1, ',' || state || ',') > 0
+          AND (?2 IS NULL OR instr(lower(email || ' ' || first_name || ' ' || last_name), lower(?2)) > 0)
+        """
+
+    private static func bindings(states: [UserState], search: String?) -> [SQLiteValue] {
+        let wanted = states.isEmpty ? UserState.allCases : states
+        return [.text("," + wanted.map(\.rawValue).joined(separator: ",") + ","), .optionalText(search)]
     }
 
     public func user(email: String) throws -> StoredUser? {

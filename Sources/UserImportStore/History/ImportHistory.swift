@@ -112,37 +112,39 @@ public final class ImportHistory {
         return result
     }
 
-    /// Newest first.
-    public func recent(limit: Int = 100, since: Timestamp? = nil, disposition: Disposition? = nil) throws
+    /// Newest first, `offset` of them skipped, at most `limit` (nil: all).
+    public func recent(_ query: HistoryQuery = HistoryQuery(), offset: Int = 0, limit: Int? = 100) throws
         -> [ImportRecord]
     {
-        let statement = try connection.prepare(
-            """
-            SELECT \(Self.columns) FROM imports
-            WHERE published = 1 AND received_at >= ?1 AND (?2 IS NULL OR disposition = ?2)
-            ORDER BY id DESC LIMIT ?3
-            """)
-        try statement.bind(
-            .int(since?.millisecondsSinceEpoch ?? 0), .optionalText(disposition?.rawValue), .int(Int64(limit))
-        )
         var result: [ImportRecord] = []
-        while try statement.step() { result.append(try Self.read(statement)) }
+        try forEachRecent(query, offset: offset, limit: limit) { result.append($0) }
         return result
+    }
+
+    /// The same, streamed: `history --json` of years of imports never sits in memory.
+    public func forEachRecent(
+        _ query: HistoryQuery = HistoryQuery(), offset: Int = 0, limit: Int? = nil,
+        _ body: (ImportRecord) throws -> Void
+    ) throws {
+        let statement = try connection.prepare(
+            "SELECT \(Self.columns) FROM imports WHERE \(HistoryQuery.condition) ORDER BY id DESC LIMIT ?6 OFFSET ?7"
+        )
+        try statement.bind(query.bindings + [.int(limit.map(Int64.init) ?? -1), .int(Int64(max(0, offset)))])
+        defer { statement.reset() }
+        while try statement.step() { try body(try Self.read(statement)) }
+    }
+
+    /// How many imports `recent` would list without offset and limit.
+    public func count(_ query: HistoryQuery) throws -> Int {
+        Int(
+            try connection.scalar(
+                "SELECT count(*) FROM imports WHERE \(HistoryQuery.condition)", query.bindings) ?? 0)
     }
 
     /// The newest published import of a file name (`report --file`), optionally with given bytes
     /// and newer than `after` (`submit --wait`).
     public func latest(fileName: String, sha256: String? = nil, after id: Int64 = 0) throws -> ImportRecord? {
-        let statement = try connection.prepare(
-            """
-            SELECT \(Self.columns) FROM imports
-            WHERE published = 1 AND file_name = ?1 AND (?2 IS NULL OR sha256 = ?2) AND id > ?3
-            ORDER BY id DESC LIMIT 1
-            """)
-        try statement.bind(.text(fileName), .optionalText(sha256), .int(id))
-        defer { statement.reset() }
-        guard try statement.step() else { return nil }
-        return try Self.read(statement)
+        try recent(HistoryQuery(fileName: fileName, sha256: sha256, afterID: id), limit: 1).first
     }
 
     /// The highest import id so far (0 when none).
@@ -160,14 +162,14 @@ public final class ImportHistory {
 
     /// The stored row results of one import, in line order, streamed from the database one
     /// chunk at a time.
-    public func rows(importID: Int64) throws -> RowResultCursor {
+    public func rows(importID: Int64, skipping skipped: Int = 0) throws -> RowResultCursor {
         let statement = try connection.prepare(
             """
             SELECT first_line, row_count, rows FROM import_row_chunks
             WHERE import_id = ? ORDER BY first_line
             """)
         try statement.bind(.int(importID))
-        return RowResultCursor(statement: statement)
+        return RowResultCursor(statement: statement, skipping: skipped)
     }
 
     static func read(_ s: SQLiteStatement) throws -> ImportRecord {
@@ -214,8 +216,13 @@ public final class RowResultCursor: Sequence, IteratorProtocol {
     private var ended = false
     public private(set) var failure: Error?
 
-    init(statement: SQLiteStatement) {
+    /// Rows still to pass over before the first one returned: whole chunks are passed over
+    /// undecoded, so a report's last page costs no more than its first.
+    private var skipping: Int
+
+    init(statement: SQLiteStatement, skipping: Int = 0) {
         self.statement = statement
+        self.skipping = Swift.max(0, skipping)
     }
 
     public func next() -> RowResult? {
@@ -248,6 +255,48 @@ public final class RowResultCursor: Sequence, IteratorProtocol {
         if let lastLine, firstLine <= Int64(lastLine) {
             throw StoreError.corruptRecord("row chunk at line \(firstLine) overlaps the one before")
         }
-        chunk = try RowChunk.decode(statement.blob(2), firstLine: firstLine, rowCount: statement.int(1))
+        let rowCount = statement.int(1)
+        if skipping > 0, rowCount >= 0, rowCount <= Int64(skipping) {
+            skipping -= Int(rowCount)
+            return
+        }
+        chunk = try RowChunk.decode(statement.blob(2), firstLine: firstLine, rowCount: rowCount)
+        position = Swift.min(skipping, chunk.count)
+        skipping -= position
+    }
+}
+
+/// Which published imports a history listing shows; every filter is optional.
+public struct HistoryQuery: Sendable {
+    /// Received on or after.
+    public var since: Timestamp?
+    public var disposition: Disposition?
+    /// The original file name, exactly.
+    public var fileName: String?
+    public var sha256: String?
+    /// Only imports with a higher id (what a submitter waits for).
+    public var afterID: Int64 = 0
+
+    public init(
+        since: Timestamp? = nil, disposition: Disposition? = nil, fileName: String? = nil,
+        sha256: String? = nil, afterID: Int64 = 0
+    ) {
+        self.since = since
+        self.disposition = disposition
+        self.fileName = fileName
+        self.sha256 = sha256
+        self.afterID = afterID
+    }
+
+    static let condition = """
+        published = 1 AND received_at >= ?1 AND (?2 IS NULL OR disposition = ?2)
+        AND (?3 IS NULL OR file_name = ?3) AND (?4 IS NULL OR sha256 = ?4) AND id > ?5
+        """
+
+    var bindings: [SQLiteValue] {
+        [
+            .int(since?.millisecondsSinceEpoch ?? 0), .optionalText(disposition?.rawValue),
+            .optionalText(fileName), .optionalText(sha256), .int(afterID),
+        ]
     }
 }

@@ -29,7 +29,15 @@ public final class OutboxListing {
     /// Newest first (highest id). Every entry still in a block has a higher id than every row of
     /// `outbox` (see `OutboxBlock`), so the blocks' entries come first, newest block first, and a
     /// block is decoded only while the listing still needs entries.
-    public func entries(state: OutboxEntry.State? = nil, limit: Int = 1000) throws -> [OutboxEntry] {
+    public func entries(state: OutboxEntry.State? = nil, offset: Int = 0, limit: Int = 1000) throws
+        -> [OutboxEntry]
+    {
+        guard offset > 0 else { return try newest(state: state, limit: limit) }
+        let (wanted, overflow) = offset.addingReportingOverflow(limit)
+        return Array(try newest(state: state, limit: overflow ? .max : wanted).dropFirst(offset))
+    }
+
+    private func newest(state: OutboxEntry.State?, limit: Int) throws -> [OutboxEntry] {
         try connection.reading {
             var result: [OutboxEntry] = []
             if state == nil || state == .pending {
@@ -40,6 +48,14 @@ public final class OutboxListing {
             }
             return result
         }
+    }
+
+    /// Entries in a state, or in every state when nil.
+    public func count(state: OutboxEntry.State?) throws -> Int {
+        guard let state else {
+            return try OutboxEntry.State.allCases.reduce(0) { $0 + (try count(state: $1)) }
+        }
+        return try count(state: state)
     }
 
     public func count(state: OutboxEntry.State) throws -> Int {

@@ -105,6 +105,10 @@ public final class SQLiteConnection {
 
     /// The first column of the first row, as an integer; nil when there is no row or it is NULL.
     public func scalar(_ sql: String, _ values: SQLiteValue...) throws -> Int64? {
+        try scalar(sql, values)
+    }
+
+    public func scalar(_ sql: String, _ values: [SQLiteValue]) throws -> Int64? {
         let statement = try prepare(sql)
         try statement.bind(values)
         guard try statement.step() else { return nil }

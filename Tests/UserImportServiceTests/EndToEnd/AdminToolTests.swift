@@ -49,17 +49,17 @@ struct AdminToolTests {
         #expect(wide.status == 0)
         #expect(
             normalised(wide.stdout) == """
-                ID  RECEIVED             FILE         RESULT  CREATED  UPDATED  DELETED  ACTIVATED  IGNORED  REJECTED  TIME
-                 3  YYYY-MM-DD hh:mm:ss  broken.csv   failed        0        0        0          0        0         0  0.0s
+                ID  RECEIVED             FILE         RESULT  CREATED  UPDATED  DELETED  ACTIVATED  IGNORED  REJECTED  TIME  REASON
+                 3  YYYY-MM-DD hh:mm:ss  broken.csv   failed        0        0        0          0        0         0  0.0s  the header…
                  2  YYYY-MM-DD hh:mm:ss  changes.csv  done          0        1        0          1        1         1  0.0s
                  1  YYYY-MM-DD hh:mm:ss  sample.csv   done          2        0        0          0        0         0  0.0s
 
                 """)
-        // The FILE column gives way (down to 8 characters) so that a line fits the terminal.
-        let narrow = try ctl(["history"], state, columns: 104)
+        // REASON, then FILE give way (down to 8 characters) so that a line fits the terminal.
+        let narrow = try ctl(["history"], state, columns: 114)
         #expect(
-            normalised(narrow.stdout).split(separator: "\n").allSatisfy { $0.count <= 104 },
-            "fits COLUMNS=104")
+            normalised(narrow.stdout).split(separator: "\n").allSatisfy { $0.count <= 114 },
+            "fits COLUMNS=114")
         #expect(narrow.stdout.contains("changes…"))
     }
 
@@ -73,7 +73,7 @@ struct AdminToolTests {
         let keys = Set(entries.first?.keys.map { $0 } ?? [])
         #expect(keys.isSuperset(of: ["id", "file", "path", "sha256", "disposition", "error", "counts"]))
         #expect(try ctl(["history", "--limit", "1"], state).stdout.split(separator: "\n").count == 2)
-        #expect(try ctl(["history", "--since", "2999-01-01"], state).stdout == "No imports yet.\n")
+        #expect(try ctl(["history", "--since", "2999-01-01"], state).stdout == "No imports match.\n")
         #expect(try ctl(["history", "--since", "yesterday"], state).status == 2)
     }
 
@@ -186,7 +186,7 @@ struct AdminToolTests {
         #expect(stopped.status == 1)
         #expect(stopped.stdout.contains("Daemon:      not running"))
         #expect(stopped.stdout.contains("Last import: 3 broken.csv failed"))
-        #expect(stopped.stdout.contains("Outbox:      3 pending, 0 failed"))
+        #expect(stopped.stdout.contains("Outbox:      3 pending, 0 sent, 0 failed"))
         let daemon = try RunningDaemon(state: state)
         try state.drop("waiting.csv.part", seedSample)
         let running = try ctl(["status", "--json"], state)

@@ -33,7 +33,10 @@ struct BuiltProgram {
             executable: "/usr/bin/setpriv")
     }
 
-    func run(_ arguments: [String], environment: [String: String] = [:], executable: String? = nil) throws
+    func run(
+        _ arguments: [String], environment: [String: String] = [:], executable: String? = nil,
+        standardInput: Data? = nil
+    ) throws
         -> Result
     {
         let process = Process()
@@ -44,7 +47,17 @@ struct BuiltProgram {
         let err = Pipe()
         process.standardOutput = out
         process.standardError = err
+        let input = standardInput.map { _ in Pipe() }
+        if let input { process.standardInput = input }
         try process.run()
+        if let input, let standardInput {
+            // Written from a thread of its own: a child that prints before it reads cannot block us.
+            let writer = input.fileHandleForWriting
+            Thread.detachNewThread {
+                writer.write(standardInput)
+                try? writer.close()
+            }
+        }
         // Read both pipes to the end before waiting, so a large output cannot block the child.
         let errData = ReadAll(err.fileHandleForReading)
         let outData = out.fileHandleForReading.readDataToEndOfFile()

@@ -59,7 +59,7 @@ struct ImportHistoryTests {
         for record in [first, second] { try history.markPublished(id: record.id, path: "x") }
         #expect(try history.recent().map(\.id) == [second.id, first.id])
         #expect(try history.recent(limit: 1).map(\.id) == [second.id])
-        #expect(try history.recent(disposition: .failed).map(\.id) == [second.id])
+        #expect(try history.recent(HistoryQuery(disposition: .failed)).map(\.id) == [second.id])
     }
 
     @Test func workNamesKeepInvalidUTF8Bytes() throws {
