@@ -1,12 +1,12 @@
 // Builds DOM nodes from data. Every value goes in through textContent or setAttribute, never
 // parsed as markup: names, emails, reasons and file names from imported files show literally.
 
-const BOOLEAN_PROPERTIES = new Set(["hidden", "disabled", "selected"]);
+const BOOLEAN_PROPERTIES = new Set(["hidden", "disabled"]);
 
 /**
  * h("td", { class: "num", dataset: { col: "created" } }, "2")
- * Attributes: class, dataset (an object), on<event> handlers, the boolean properties hidden,
- * disabled and selected (true sets them), anything else as an attribute; children: strings,
+ * Attributes: class, dataset (an object), on<event> handlers, the boolean properties hidden
+ * and disabled (true sets them), anything else as an attribute; children: strings,
  * numbers, nodes, arrays, null/undefined/false (skipped).
  */
 export function h(tag, attributes = {}, ...children) {
