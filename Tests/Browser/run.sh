@@ -56,11 +56,7 @@ chmod 0700 "$work/nobody-runtime"
 ln -s "$root/Sources/cockpit-userimport" "$work/xdg/cockpit/userimport"
 
 # `userimportctl` as the page finds it on PATH: the real one on our state directory.
-if "$bin/userimportctl" --state-dir "$state" history --json >/dev/null 2>&1; then
-    printf '#!/bin/sh\nexec %q --state-dir %q "$@"\n' "$bin/userimportctl" "$state" >"$work/bin/userimportctl"
-else
-    printf '#!/bin/sh\nexec %q "$@" --state-dir %q\n' "$bin/userimportctl" "$state" >"$work/bin/userimportctl"
-fi
+printf '#!/bin/sh\nexec %q --state-dir %q "$@"\n' "$bin/userimportctl" "$state" >"$work/bin/userimportctl"
 chmod 0755 "$work/bin/userimportctl"
 
 # Each background process leads its own process group; on exit we end those groups and no others.
