@@ -75,11 +75,14 @@ final class DeliveryWorker {
                 continue
             }
             var outcomes: [OutboxQueue.Outcome] = []
+            var tally = DeliveryTally()
             var lastRecorded = DaemonControl.monotonicNanoseconds()
             for mail in batch {
                 waitForRateLimit()
                 if control.stopRequested { break }
-                outcomes.append(send(mail, through: transport, templates: templates))
+                let outcome = send(mail, through: transport, templates: templates)
+                tally.count(outcome)
+                outcomes.append(outcome)
                 // Record at least every second, so a crash re-sends little.
                 if DaemonControl.monotonicNanoseconds() - lastRecorded > 1_000_000_000 {
                     persist { try queue.record(outcomes) }
@@ -88,6 +91,7 @@ final class DeliveryWorker {
                 }
             }
             persist { try queue.record(outcomes) }
+            tally.log(to: logger, transport: settings.transport.rawValue)
             if batch.isEmpty { sleepUntilDue(queue) }
         }
     }
@@ -124,7 +128,7 @@ final class DeliveryWorker {
         do {
             try transport.deliver(message, outboxID: mail.id)
             sentTimes.append(DaemonControl.monotonicNanoseconds())
-            logger.info("email sent", metadata: metadata)
+            logger.debug("email sent", metadata: metadata)
             return .sent(id: mail.id, attempts: attempts, at: SystemClock.now())
         } catch {
             let reason = String(describing: error)
@@ -136,7 +140,7 @@ final class DeliveryWorker {
             }
             let delay = min(
                 Int64(settings.retryIntervalMilliseconds) << Int64(min(attempts - 1, 20)), 3_600_000)
-            logger.notice(
+            logger.debug(
                 "email delivery failed; will retry",
                 metadata: metadata.merging(["error": "\(reason)", "retry_in_ms": "\(delay)"]) { $1 })
             return .retry(
@@ -185,5 +189,38 @@ final class DeliveryWorker {
                 max(0, min(due.millisecondsSinceEpoch - SystemClock.now().millisecondsSinceEpoch, 30_000)))
         }
         control.sleep(milliseconds: max(milliseconds, 10))
+    }
+}
+
+/// One line per batch of up to 100 emails, not one per email: a million invitations must not
+/// flood the journal at info. Each email's own line is at debug (a failure for good at warning).
+struct DeliveryTally {
+    var sent = 0
+    var retrying = 0
+    var failed = 0
+    var lastError: String?
+
+    mutating func count(_ outcome: OutboxQueue.Outcome) {
+        switch outcome {
+        case .sent: sent += 1
+        case .retry(_, _, _, let error):
+            retrying += 1
+            lastError = error
+        case .failed(_, _, let error):
+            failed += 1
+            lastError = error
+        }
+    }
+
+    func log(to logger: Logger, transport: String) {
+        guard sent + retrying + failed > 0 else { return }
+        var metadata: Logger.Metadata = [
+            "emails_sent": "\(sent)", "emails_retrying": "\(retrying)", "emails_failed": "\(failed)",
+            "transport": "\(transport)",
+        ]
+        if let lastError { metadata["error"] = "\(lastError)" }
+        logger.log(
+            level: retrying + failed > 0 ? .notice : .info,
+            retrying + failed > 0 ? "emails delivered, some failed" : "emails delivered", metadata: metadata)
     }
 }

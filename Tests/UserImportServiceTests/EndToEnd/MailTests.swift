@@ -55,6 +55,17 @@ struct MailTests {
         )
         #expect(messages.allSatisfy { ($0["message_id"] as? String)?.hasPrefix("<outbox-") == true })
         #expect(try outbox(state, "1") == 6)
+        // At info, a line per batch of emails, not one per email.
+        try daemon.waitForLog("emails delivered")
+        let lines = daemon.log.split(separator: "\n")
+        let summaries = lines.filter { $0.hasPrefix("info") && $0.contains("emails delivered") }
+        let sent = summaries.compactMap { line in
+            line.split(separator: " ").first { $0.hasPrefix("emails_sent=") }.flatMap {
+                Int($0.dropFirst(12))
+            }
+        }
+        #expect(sent.reduce(0, +) == 6, "\(summaries)")
+        #expect(!lines.contains { $0.hasPrefix("info") && $0.contains("email sent") })
         #expect(try daemon.stop() == 0)
     }
 
