@@ -1,4 +1,4 @@
-/// What becomes of a file once it has been read (SPEC §5), decided in one place for the import
+/// What becomes of a file once it has been read (the README's "What happens to a file"), decided in one place for the import
 /// and its dry run alike.
 public struct FileFate: Sendable, Equatable {
     public var disposition: Disposition

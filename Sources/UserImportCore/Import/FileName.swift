@@ -37,7 +37,7 @@ public struct FileName: Hashable, Sendable, Comparable {
         return out
     }
 
-    /// What the inbox does with a file of this name (SPEC §3).
+    /// What the inbox does with a file of this name (the README's "The input format").
     public enum Kind: Sendable, Equatable {
         case importable
         /// An upload still being written (`.x`, `x~`, `x.part`, …): left alone until renamed.

@@ -1,4 +1,4 @@
-/// Email validity as SPEC §4 defines it, and the stored key.
+/// Email validity as the README's "The input format" defines it, and the stored key.
 ///
 /// Local part: an RFC 5322 dot-atom (no quoted strings, no leading/trailing/doubled dot).
 /// Domain: LDH labels (WHATWG "valid e-mail address"), at least one dot, no IP literal.

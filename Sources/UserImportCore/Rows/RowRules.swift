@@ -12,7 +12,7 @@ public struct RowDecision: Sendable, Equatable {
     public var notification: NotificationKind?
 }
 
-/// SPEC §4's table — the one place where a row's outcome is decided.
+/// The table of what each row does (the README's "The input format") — the one place where a row's outcome is decided.
 public enum RowRules {
     public static func decide(_ row: UserRow, current: StoredUser?) -> RowDecision {
         let live = current.flatMap { $0.state == .deleted ? nil : $0 }

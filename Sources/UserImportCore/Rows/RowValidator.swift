@@ -13,7 +13,7 @@ public enum ParsedRow: Sendable, Equatable {
     case invalid(RowResult)
 }
 
-/// Row-level checks of SPEC §4: shape, values, email, status. No directory state here.
+/// Row-level checks of the README's "The input format": shape, values, email, status. No directory state here.
 public struct RowValidator: Sendable {
     public let header: HeaderMap
     public let maxValueLength: Int

@@ -1,6 +1,6 @@
 import UserImportCore
 
-/// Everything `userimportd.conf` can set (SPEC §11), with the built-in defaults that `make run`
+/// Everything `userimportd.conf` can set (the README's "Configuration"), with the built-in defaults that `make run`
 /// and a missing config file use.
 public struct Configuration: Sendable, Equatable {
     public var paths = StatePaths.defaults

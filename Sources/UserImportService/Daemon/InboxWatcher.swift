@@ -3,7 +3,7 @@ import Glibc
 import UserImportCore
 
 /// inotify on the inbox. Events are hints: the daemon also scans at start, after an overflow and
-/// periodically (SPEC §8).
+/// periodically (the README's "Running the daemon").
 final class InboxWatcher {
     enum Event: Equatable {
         /// Renamed into the inbox: complete by the dropper's word, taken at once.

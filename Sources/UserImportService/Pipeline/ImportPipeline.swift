@@ -3,7 +3,7 @@ import Logging
 import UserImportCore
 import UserImportStore
 
-/// The life of a dropped file (SPEC §9): claim → import in one transaction → report → publish.
+/// The life of a dropped file (the README's "What happens to a file"): claim → import in one transaction → report → publish.
 ///
 /// Every file gets an explicit fate here: skipped for now (in-progress name, more than one hard
 /// link, vanished), imported, failed with a reason, or left for a retry when the error is
@@ -197,7 +197,7 @@ public struct ImportInterrupted: Error, CustomStringConvertible {
 }
 
 /// The claimed file changed while it was being read (its writer still had it open): the import is
-/// rolled back and the file stays claimed, to be read again once it has settled (SPEC §8).
+/// rolled back and the file stays claimed, to be read again once it has settled (the README's "Running the daemon").
 public struct FileChangedWhileReading: Error, CustomStringConvertible {
     public let file: FileName
 

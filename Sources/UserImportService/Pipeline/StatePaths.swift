@@ -1,4 +1,4 @@
-/// Where the daemon keeps its files (SPEC §2). `--state-dir DIR` puts all of them under DIR.
+/// Where the daemon keeps its files (the README's "Install as a service"). `--state-dir DIR` puts all of them under DIR.
 public struct StatePaths: Sendable, Equatable {
     public var inbox: String
     public var done: String

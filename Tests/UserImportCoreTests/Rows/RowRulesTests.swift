@@ -38,7 +38,7 @@ struct RowRulesTests {
         var testDescription: String { "\(status.rawValue) × \(state?.rawValue ?? "absent")" }
     }
 
-    /// SPEC §4, one case per cell of the table.
+    /// the README's "The input format", one case per cell of the table.
     static let table: [Case] = [
         Case(
             status: .new, state: nil, outcome: .created, reason: "invitation queued", writes: .invited,

@@ -149,7 +149,7 @@ struct RowValidatorTests {
         #expect(result.outcome == .ignored)
     }
 
-    /// SPEC §4: "the stored key is the trimmed, lower-cased address". A quoted cell keeps its
+    /// the README's "The input format": "the stored key is the trimmed, lower-cased address". A quoted cell keeps its
     /// spaces through the parser, so the validator must trim the address itself.
     @Test func quotedEmailWithSurroundingSpacesIsTrimmed() throws {
         let row = try #require(Self.valid(try Self.parse(email: "  Ann.Lee@Example.com ")))

@@ -1,7 +1,7 @@
 import Testing
 import UserImportCore
 
-/// One hostile drop: the bytes and name of a file, the options it meets, and what SPEC §3–§5
+/// One hostile drop: the bytes and name of a file, the options it meets, and what the README's "The input format", "What happens to a file"
 /// says must become of it — written out as the report's own words, never read back from the product.
 struct HostileCase: Sendable, CustomTestStringConvertible {
     enum Fate: Sendable {
@@ -56,7 +56,7 @@ struct HostileCase: Sendable, CustomTestStringConvertible {
     }
 }
 
-/// Report wording, spelled out here so the corpus checks the product against SPEC text rather than
+/// Report wording, spelled out here so the corpus checks the product against the documented text rather than
 /// against itself.
 enum Report {
     static func field(_ name: String, _ value: String) -> String {
@@ -102,7 +102,7 @@ enum Report {
             + (field.map { "read as \($0)" } ?? "ignored")
     }
 
-    // File-level errors (SPEC §5), in the report's words.
+    // File-level errors (the README's "What happens to a file"), in the report's words.
     static let noRows = "the file has a header but no data rows; nothing to do"
     static let empty =
         "the file is empty; it needs a header row (Email ID, First Name, Last Name, User Status)"

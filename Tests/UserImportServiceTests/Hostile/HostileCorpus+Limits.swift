@@ -1,7 +1,7 @@
 import UserImportCore
 
 extension HostileCorpus {
-    // MARK: - Limits (SPEC §5: over the configured size/row limits; bounded memory whatever the file)
+    // MARK: - Limits (the README's "What happens to a file": over the configured size/row limits; bounded memory whatever the file)
 
     static let megabyte = 1 << 20
 
@@ -123,7 +123,7 @@ extension HostileCorpus {
     /// The size of `rows(count)`: a 42-byte header and 22 bytes a row.
     static func sizeOfRows(_ count: Int) -> Int { 42 + count * 22 }
 
-    // MARK: - Duplicates (SPEC §5: the same bytes again are recognised; nothing is applied twice)
+    // MARK: - Duplicates (the README's "What happens to a file": the same bytes again are recognised; nothing is applied twice)
 
     static let duplicates: [HostileCase] = {
         let good = csv(ann)

@@ -1,7 +1,7 @@
 import UserImportCore
 
 extension HostileCorpus {
-    // MARK: - File names (bytes, not text: SPEC §3 names, §5 reports; FileName.display)
+    // MARK: - File names (bytes, not text: the README's "The input format" names, "What happens to a file" reports; FileName.display)
 
     static let names: [HostileCase] = {
         let good = csv(ann)

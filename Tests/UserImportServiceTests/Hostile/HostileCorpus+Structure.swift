@@ -2,7 +2,7 @@ import Testing
 import UserImportCore
 
 extension HostileCorpus {
-    // MARK: - Headers (SPEC §3: first row, required columns, aliases, unknown columns; §5: header only)
+    // MARK: - Headers (the README's "The input format": first row, required columns, aliases, unknown columns; "What happens to a file": header only)
 
     static let headers: [HostileCase] = {
         let standard = (1...4).map { column in
@@ -92,7 +92,7 @@ extension HostileCorpus {
         ]
     }()
 
-    // MARK: - Record structure (SPEC §3: RFC 4180 quoting, LF/CRLF/CR, blank lines; §4: bad rows)
+    // MARK: - Record structure (the README's "The input format": RFC 4180 quoting, LF/CRLF/CR, blank lines; "The input format": bad rows)
 
     static let structure: [HostileCase] = {
         [

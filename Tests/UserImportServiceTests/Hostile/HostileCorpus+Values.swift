@@ -2,7 +2,7 @@ import Testing
 import UserImportCore
 
 extension HostileCorpus {
-    // MARK: - Values (SPEC §4: control characters, lengths, statuses; §5: formula-safe reports)
+    // MARK: - Values (the README's "The input format": control characters, lengths, statuses; "What happens to a file": formula-safe reports)
 
     static let values: [HostileCase] = {
         let titled = "Email ID,First Name,Last Name,Title,User Status"
@@ -201,7 +201,7 @@ extension HostileCorpus {
         ]
     }()
 
-    // MARK: - Emails (SPEC §4: dot-atom local part, LDH domain with a dot, no IP literal, lengths)
+    // MARK: - Emails (the README's "The input format": dot-atom local part, LDH domain with a dot, no IP literal, lengths)
 
     static let emails: [HostileCase] = {
         let local64 = String(repeating: "l", count: 64)
@@ -246,7 +246,7 @@ extension HostileCorpus {
         ]
         return [
             HostileCase(
-                label: "RFC-odd emails, valid and not, as SPEC §4 defines them",
+                label: "RFC-odd emails, valid and not, as the README's input format defines them",
                 content: .bytes(csv(cases.map { $0.cell + ",Odd,Mail,New" })), fate: .done,
                 rows: cases.enumerated().map { index, email in
                     email.valid

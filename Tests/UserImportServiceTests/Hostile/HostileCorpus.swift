@@ -2,7 +2,7 @@ import Testing
 import UserImportCore
 
 /// The hostile input corpus (issue #8): generated here, in code, so no binary blob sits in git and
-/// each case says in one place what it drops and what SPEC §3–§5 make of it.
+/// each case says in one place what it drops and what the README's "The input format", "What happens to a file" make of it.
 enum HostileCorpus {
     static let all: [HostileCase] =
         encodings + binaries + headers + structure + values + emails + names + limits + duplicates
@@ -19,7 +19,7 @@ enum HostileCorpus {
         Array(([header] + rows).map { $0 + "\n" }.joined().utf8)
     }
 
-    // MARK: - Encodings (SPEC §3: UTF-8 with or without BOM, UTF-16 with BOM, a configured fallback)
+    // MARK: - Encodings (the README's "The input format": UTF-8 with or without BOM, UTF-16 with BOM, a configured fallback)
 
     static let encodings: [HostileCase] = {
         let text = header + "\n" + ann + "\n"
@@ -211,7 +211,7 @@ enum HostileCorpus {
         return (bytes, badOffset)
     }
 
-    // MARK: - Not text at all (SPEC §5: not text / bad encoding, empty, no header)
+    // MARK: - Not text at all (the README's "What happens to a file": not text / bad encoding, empty, no header)
 
     static let binaries: [HostileCase] = {
         let xlsx: [UInt8] =

@@ -5,8 +5,8 @@ import UserImportCore
 import UserImportService
 
 /// Issue #8, part 1: every case of `HostileCorpus` goes through the real pipeline (real folders,
-/// real SQLite) and must meet its fate with the report SPEC §3–§5 asks for — and, whatever the
-/// case, the invariants of §5 and §9: nothing left in work/, the file published beside exactly one
+/// real SQLite) and must meet its fate with the report the README's "The input format", "What happens to a file" asks for — and, whatever the
+/// case, the invariants of "What happens to a file": nothing left in work/, the file published beside exactly one
 /// report, nothing applied for a failed or duplicate file, and no report cell a spreadsheet would
 /// run as a formula.
 struct HostileCorpusTests {

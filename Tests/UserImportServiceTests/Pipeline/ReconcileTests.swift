@@ -4,7 +4,7 @@ import UserImportCore
 import UserImportService
 import UserImportStore
 
-/// The states a crash can leave behind (SPEC §9), built by hand, and what a restart makes of them.
+/// The states a crash can leave behind (the README's "What happens to a file"), built by hand, and what a restart makes of them.
 struct ReconcileTests {
     /// Imports the sample, then rewinds the published file to the state just after the commit.
     func committedButUnpublished(keepReport: Bool, fileInWork: Bool) throws -> TestStateDirectory {

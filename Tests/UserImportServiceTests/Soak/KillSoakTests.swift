@@ -106,7 +106,7 @@ final class SoakDaemon {
 }
 
 /// Issue #8: SIGKILL at random moments while files arrive, restart after each, then check every
-/// invariant of SPEC §9 against an independent model of §4–§5.
+/// invariant of the README's "What happens to a file" against an independent model of "The input format", "What happens to a file".
 @Suite(.serialized)
 struct KillSoakTests {
     static let settings = SoakSettings.current

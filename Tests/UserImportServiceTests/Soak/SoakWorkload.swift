@@ -231,7 +231,7 @@ struct SoakWorkload {
     }
 }
 
-/// The INDEPENDENT model of SPEC §4–§5 the soak checks the daemon against: plain code over the
+/// The INDEPENDENT model of the README's "The input format", "What happens to a file" the soak checks the daemon against: plain code over the
 /// generated rows, sharing nothing with the product's RowRules or Importer.
 struct SoakModel {
     struct User: Equatable, CustomStringConvertible {
