@@ -41,12 +41,6 @@ enum DatabaseAccess {
         close(fd)
     }
 
-    /// Opens the database read-only, or throws what stands in the way.
-    static func openReadOnly(_ path: String) throws -> ImportDatabase {
-        try check(path)
-        return try ImportDatabase(path: path, readOnly: true)
-    }
-
     /// The group of the nearest folder above `path` that we can see: the one to ask to join.
     private static func owningGroup(of path: String) -> String? {
         var folder = path

@@ -50,8 +50,7 @@ struct HistoryCommand: ParsableCommand {
         let records = try history.recent(query, offset: paging.offset, limit: limit)
         var table = Self.table()
         for record in records { table.append(Self.cells(record)) }
-        let filtered = since != nil || disposition != nil || file != nil || sha256 != nil || after > 0
-        let none = filtered ? "No imports match.\n" : "No imports yet.\n"
+        let none = query.isFiltered ? "No imports match.\n" : "No imports yet.\n"
         out.write(records.isEmpty ? none : table.render(width: Terminal.width))
         if let notice = paging.cutNotice(shown: records.count, total: try history.count(query)) {
             out.write(notice)

@@ -14,19 +14,11 @@ final class StandardInputCopy {
         let path = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
         self.path = path
         defer { close(fd) }
-        var buffer = [UInt8](repeating: 0, count: 256 * 1024)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            guard count >= 0 else {
-                unlink(path)
-                throw SystemError("cannot read", name: "standard input")
-            }
-            if count == 0 { break }
-            guard writeAll(fd, buffer[0..<count]) else {
-                unlink(path)
-                throw SystemError("cannot write", name: path)
-            }
+        do {
+            try StreamCopy.copy(from: 0, describedAs: "standard input", to: fd, targetName: path)
+        } catch {
+            unlink(path)
+            throw error
         }
     }
 

@@ -24,7 +24,7 @@ struct StateOptions: ParsableArguments {
     /// The database read-only (never migrated or written by this tool, except `submit`'s inbox
     /// copy). A missing or unreadable one is an error that says why, never an empty system.
     func openDatabase() throws -> ImportDatabase {
-        try DatabaseAccess.openReadOnly(try configuration().paths.database)
+        try openDatabaseIfPossible().get()
     }
 
     /// For the two commands that can work without a database (`status`, `validate`): the database,

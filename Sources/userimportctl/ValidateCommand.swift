@@ -19,17 +19,13 @@ struct ValidateCommand: ParsableCommand {
     @Argument(help: "The file to check (\"-\": standard input).") var file: String
     @Option(help: "The name the file would have in the inbox (default: its own; needed for \"-\").")
     var name: String?
-    @Option(help: "Only rows with this outcome (repeatable), as for report.") var only: [RowOutcome] = []
-    @Option(help: "Skip this many rows (of those selected) first.") var offset: Int = 0
-    @Option(help: "At most this many rows (default: all).") var limit: Int?
+    @OptionGroup var rowPage: RowPageOptions
     @Flag(help: "Print JSON, shaped as report --json (id 0).") var json = false
 
     func validate() throws {
         if file == "-", name == nil {
             throw ValidationError("\"-\" needs --name NAME (for example --name users.csv)")
         }
-        guard offset >= 0 else { throw ValidationError("--offset must be 0 or more") }
-        if let limit, limit < 0 { throw ValidationError("--limit must be 0 or more") }
     }
 
     func run() throws {
@@ -45,7 +41,7 @@ struct ValidateCommand: ParsableCommand {
         let result = try DryRun.validate(
             path: input?.path ?? file, name: name, database: database,
             settings: try state.configuration().pipelineSettings, now: SystemClock.now())
-        let selection = RowSelection(outcomes: only, offset: offset, limit: limit)
+        let selection = rowPage.selection
         let rows = selection.apply(to: result.rows, alreadySkipped: false)
         var out = StandardOutput()
         if json {

@@ -36,17 +36,9 @@ public enum Submission {
         var hasher = SHA256()
         do {
             defer { close(target) }
-            var buffer = [UInt8](repeating: 0, count: 256 * 1024)
-            while true {
-                let count = buffer.withUnsafeMutableBytes { read(source, $0.baseAddress, $0.count) }
-                if count < 0 && errno == EINTR { continue }
-                guard count >= 0 else { throw SystemError("cannot read", name: origin) }
-                if count == 0 { break }
-                hasher.update(buffer[0..<count])
-                guard writeAll(target, buffer[0..<count]) else {
-                    throw SystemError("cannot write", name: inboxPath + "/" + temp.display)
-                }
-            }
+            try StreamCopy.copy(
+                from: source, describedAs: origin, to: target, targetName: inboxPath + "/" + temp.display
+            ) { hasher.update($0) }
             guard fsync(target) == 0 else { throw SystemError("cannot fsync", name: temp.display) }
             try inbox.move(temp, to: inbox, as: name, replace: false)
         } catch {

@@ -288,6 +288,11 @@ public struct HistoryQuery: Sendable {
         self.afterID = afterID
     }
 
+    /// Whether any filter is set (a listing that finds nothing then says "match", not "yet").
+    public var isFiltered: Bool {
+        since != nil || disposition != nil || fileName != nil || sha256 != nil || afterID > 0
+    }
+
     static let condition = """
         published = 1 AND received_at >= ?1 AND (?2 IS NULL OR disposition = ?2)
         AND (?3 IS NULL OR file_name = ?3) AND (?4 IS NULL OR sha256 = ?4) AND id > ?5
