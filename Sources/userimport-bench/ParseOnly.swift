@@ -21,7 +21,6 @@ enum ParseOnly {
         mutating func store(_ users: [StoredUser]) throws {
             for _ in users { writes += 1 }
         }
-        mutating func queue(_ notification: NotificationKind, for user: StoredUser, line: Int) throws {}
         mutating func record(_ result: RowResult) throws {}
         mutating func finish() throws {}
     }
@@ -33,9 +32,10 @@ enum ParseOnly {
         var source = Source(fd: fd)
         var nobody = Nobody()
         var sink = Nobody()
+        var outbox = NoNotifications()
         let start = Measure.now()
         let summary = try Importer(options: ImportOptions()).run(
-            source: &source, directory: &nobody, results: &sink)
+            source: &source, directory: &nobody, outbox: &outbox, results: &sink)
         print(
             String(format: "%d rows, %d writes, %.3f s", summary.rows, nobody.writes, Measure.now() - start))
     }

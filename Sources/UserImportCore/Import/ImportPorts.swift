@@ -17,9 +17,22 @@ public protocol UserDirectory {
     /// The batch's new states, one per changed user, in ascending UTF-8 byte order of email; a
     /// batch may hand them over in several calls, each continuing where the last one stopped.
     mutating func store(_ users: [StoredUser]) throws
-    /// Called in file order, before the batch's `store`: a batch that queues anything always ends
-    /// with `store`, so a directory may hold queued emails until then.
+}
+
+/// Where the emails a row causes go: the import's outbox, in the same transaction as the row's
+/// change, or nowhere (a dry run).
+public protocol NotificationOutbox {
+    /// Called in file order, at most once per line, before the batch's users are stored.
     mutating func queue(_ notification: NotificationKind, for user: StoredUser, line: Int) throws
+    /// Called after each batch's rows are decided: an outbox that holds emails back writes them here.
+    mutating func flush() throws
+}
+
+/// The outbox of a run that sends nothing: a dry run, or a second pass that only lists rows.
+public struct NoNotifications: NotificationOutbox {
+    public init() {}
+    public mutating func queue(_ notification: NotificationKind, for user: StoredUser, line: Int) throws {}
+    public mutating func flush() throws {}
 }
 
 /// Receives every row's result, in file order.

@@ -3,14 +3,7 @@ import UserImportCore
 
 /// The user directory as a dictionary, for driving the importer without SQLite.
 struct InMemoryDirectory: UserDirectory {
-    struct Queued: Equatable {
-        var kind: NotificationKind
-        var email: String
-        var line: Int
-    }
-
     var users: [String: StoredUser] = [:]
-    var queued: [Queued] = []
     var stores = 0
 
     mutating func users(emails: [String]) throws -> [StoredUser?] {
@@ -29,8 +22,25 @@ struct InMemoryDirectory: UserDirectory {
         for user in batch { self.users[user.email] = user }
     }
 
+}
+
+/// Keeps every queued email, and how many had been queued at each flush.
+struct InMemoryOutbox: NotificationOutbox {
+    struct Queued: Equatable {
+        var kind: NotificationKind
+        var email: String
+        var line: Int
+    }
+
+    var queued: [Queued] = []
+    var flushes: [Int] = []
+
     mutating func queue(_ notification: NotificationKind, for user: StoredUser, line: Int) throws {
         queued.append(Queued(kind: notification, email: user.email, line: line))
+    }
+
+    mutating func flush() throws {
+        flushes.append(queued.count)
     }
 }
 

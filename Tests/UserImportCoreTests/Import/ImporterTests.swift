@@ -7,6 +7,7 @@ struct ImporterTests {
     struct Run {
         var summary: ImportSummary
         var directory: InMemoryDirectory
+        var outbox: InMemoryOutbox
         var results: [RowResult]
         var finishes: [Int]
     }
@@ -17,10 +18,13 @@ struct ImporterTests {
     ) throws -> Run {
         var source = BytesSource(bytes, chunkLimit: chunkLimit)
         var directory = directory
+        var outbox = InMemoryOutbox()
         var sink = RecordedResults()
         let summary = try Importer(options: options).run(
-            source: &source, encoding: encoding, directory: &directory, results: &sink)
-        return Run(summary: summary, directory: directory, results: sink.results, finishes: sink.finishes)
+            source: &source, encoding: encoding, directory: &directory, outbox: &outbox, results: &sink)
+        return Run(
+            summary: summary, directory: directory, outbox: outbox, results: sink.results,
+            finishes: sink.finishes)
     }
 
     static func run(
@@ -36,7 +40,7 @@ struct ImporterTests {
         #expect(run.results.map(\.outcome) == [.created, .activated])
         #expect(run.results.map(\.line) == [2, 3])
         #expect(
-            run.directory.queued == [
+            run.outbox.queued == [
                 .init(kind: .invitation, email: "ann@example.com", line: 2),
                 .init(kind: .activation, email: "ann@example.com", line: 3),
             ])
@@ -63,7 +67,7 @@ struct ImporterTests {
         #expect(run.directory.users["z@example.com"]?.profile.lastName == "Ray-Li")
         #expect(run.directory.stores == Importer.batchSize + 2, "one write per user per batch")
         #expect(
-            run.directory.queued.last
+            run.outbox.queued.last
                 == .init(kind: .invitation, email: "z@example.com", line: Importer.batchSize + 3))
     }
 
@@ -79,27 +83,53 @@ struct ImporterTests {
         }
 
         mutating func store(_ users: [StoredUser]) throws { throw DiskFull() }
-
-        mutating func queue(_ notification: NotificationKind, for user: StoredUser, line: Int) throws {}
     }
 
-    /// A full batch is written on a second thread while the next is parsed: its failure still
-    /// reaches the caller, no later batch is written after it, and it wins over a file-level error
-    /// found further on (a port error means "try again later", not "the file is bad").
-    @Test func aFailedBatchWriteStopsTheImport() throws {
+    /// A full batch is written on the lane while the next is parsed: its failure still reaches
+    /// the caller, no later batch is written after it, and it wins over a file-level error found
+    /// further on (a port error means "try again later", not "the file is bad"). The same on a
+    /// lane of another thread as inline.
+    @Test(arguments: [false, true]) func aFailedBatchWriteStopsTheImport(onAnotherThread: Bool) throws {
         var text = Self.header
         for index in 0..<(2 * Importer.batchSize + 10) { text += "u\(index)@example.com,Ann,Lee,New\n" }
+        let importer =
+            onAnotherThread
+            ? Importer(options: ImportOptions(), makeLane: { QueueLane() })
+            : Importer(options: ImportOptions())
         for ending in ["", "\"unterminated,Ann,Lee,New\n"] {
             var source = BytesSource(Array((text + ending).utf8))
             var directory = FailingDirectory()
+            var outbox = NoNotifications()
             var sink = RecordedResults()
             #expect(throws: FailingDirectory.DiskFull.self) {
-                _ = try Importer(options: ImportOptions()).run(
-                    source: &source, directory: &directory, results: &sink)
+                _ = try importer.run(source: &source, directory: &directory, outbox: &outbox, results: &sink)
             }
             #expect(directory.batchesAsked == 1)
             #expect(sink.results.count == Importer.batchSize)
         }
+    }
+
+    /// The importer starts no thread of its own: every full batch goes to the lane it was given,
+    /// the last partial one is written inline, and the outcome is the same as without a lane.
+    @Test func fullBatchesGoToTheInjectedLane() throws {
+        var text = Self.header
+        for index in 0..<(2 * Importer.batchSize + 10) { text += "u\(index)@example.com,Ann,Lee,New\n" }
+        let lane = QueueLane()
+        var source = BytesSource(Array(text.utf8))
+        var directory = InMemoryDirectory()
+        var outbox = InMemoryOutbox()
+        var sink = RecordedResults()
+        let summary = try Importer(options: ImportOptions(), makeLane: { lane }).run(
+            source: &source, directory: &directory, outbox: &outbox, results: &sink)
+        #expect(lane.jobs == 2)
+        #expect(summary.counts.created == 2 * Importer.batchSize + 10)
+        #expect(directory.users.count == 2 * Importer.batchSize + 10)
+        #expect(sink.results.map(\.line) == Array(2..<(2 * Importer.batchSize + 12)))
+        // One flush per batch, after its rows queued their emails.
+        #expect(outbox.flushes == [Importer.batchSize, 2 * Importer.batchSize, 2 * Importer.batchSize + 10])
+        let inline = try Self.run(text)
+        #expect(inline.results == sink.results)
+        #expect(inline.outbox.queued == outbox.queued)
     }
 
     @Test func activateBeforeNewIsRejected() throws {
@@ -114,7 +144,7 @@ struct ImporterTests {
         #expect(run.results.map(\.email) == ["ann@example.com", "ann@example.com"])
         #expect(Array(run.directory.users.keys) == ["ann@example.com"])
         #expect(run.directory.users["ann@example.com"]?.profile.firstName == "Anne")
-        #expect(run.directory.queued.count == 1)
+        #expect(run.outbox.queued.count == 1)
     }
 
     @Test func rowsActOnTheExistingDirectory() throws {
@@ -129,7 +159,7 @@ struct ImporterTests {
         #expect(run.results.map(\.outcome) == [.deleted, .updated, .rejected])
         #expect(run.results.map(\.reason).last == "no such user")
         #expect(run.directory.users["a@example.com"]?.state == .deleted)
-        #expect(run.directory.queued.isEmpty)
+        #expect(run.outbox.queued.isEmpty)
     }
 
     @Test func seedSampleImports() throws {
@@ -372,8 +402,6 @@ struct ImporterTests {
     struct CountingDirectory: UserDirectory {
         var lookups = 0
         var stores = 0
-        var invitations = 0
-        var otherNotifications = 0
 
         mutating func users(emails: [String]) throws -> [StoredUser?] {
             lookups += emails.count
@@ -383,10 +411,17 @@ struct ImporterTests {
         mutating func store(_ users: [StoredUser]) throws {
             stores += users.reduce(0) { count, _ in count + 1 }
         }
+    }
+
+    struct CountingOutbox: NotificationOutbox {
+        var invitations = 0
+        var otherNotifications = 0
 
         mutating func queue(_ notification: NotificationKind, for user: StoredUser, line: Int) throws {
             if notification == .invitation { invitations += 1 } else { otherNotifications += 1 }
         }
+
+        mutating func flush() throws {}
     }
 
     struct CountingResults: RowResultSink {
@@ -405,9 +440,10 @@ struct ImporterTests {
         let rows = 1_000_000
         var source = GeneratedRows(rows: rows)
         var directory = CountingDirectory()
+        var outbox = CountingOutbox()
         var sink = CountingResults()
-        let summary = try Importer(options: ImportOptions()).run(
-            source: &source, directory: &directory, results: &sink)
+        let summary = try Importer(options: ImportOptions(), makeLane: { QueueLane() }).run(
+            source: &source, directory: &directory, outbox: &outbox, results: &sink)
         #expect(summary.error == nil)
         #expect(summary.rows == rows)
         #expect(sink.count == rows)
@@ -417,7 +453,7 @@ struct ImporterTests {
         #expect(summary.counts.created == rows - 2000)
         #expect(directory.lookups == rows - 1000)
         #expect(directory.stores == rows - 2000)
-        #expect(directory.invitations == rows - 2000)
-        #expect(directory.otherNotifications == 0)
+        #expect(outbox.invitations == rows - 2000)
+        #expect(outbox.otherNotifications == 0)
     }
 }

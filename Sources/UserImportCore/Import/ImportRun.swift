@@ -1,0 +1,74 @@
+/// The run of one file, from the checks made before reading to its fate: the one sequence both the
+/// import and its dry run (`userimportctl validate`) go through, so that a dry run says exactly what
+/// an import would do.
+///
+/// The steps: a problem found before reading fails the file unread; otherwise the file is read,
+/// read again with the fallback encoding when it turned out not to be UTF-8, fingerprinted, checked
+/// against earlier imports of the same bytes, and given its fate (`FileFate.decide`). A fate that
+/// applies nothing discards what the reads changed; a strict-mode failure then lists what each row
+/// would have done.
+public enum ImportRun {
+    public struct Outcome: Sendable, Equatable {
+        public var fate: FileFate
+        /// The SHA-256 of the whole file; nil when it failed before it was read (the caller may
+        /// still fingerprint it, outside any transaction).
+        public var sha256: String?
+    }
+
+    /// The file as the checks before reading left it.
+    public enum Input<Source: RereadableSource> {
+        /// Failed by `FileFate.precheck`, or by the caller's own look at the opened file.
+        case failedBefore(FileError)
+        case opened(Source)
+    }
+
+    public static func run<Source: RereadableSource, Attempt: ImportAttempt>(
+        _ input: Input<Source>, importer: Importer, attempt: inout Attempt
+    ) throws -> Outcome {
+        var file: Source
+        switch input {
+        case .failedBefore(let problem): return Outcome(fate: .failed(before: problem), sha256: nil)
+        case .opened(let source): file = source
+        }
+        var summary = try attempt.read(&file, with: importer, encoding: nil)
+        if let fallback = FileFate.retryEncoding(after: summary, fallback: importer.options.fallbackEncoding)
+        {
+            try attempt.discard()
+            try file.rewind()
+            summary = try attempt.read(&file, with: importer, encoding: fallback)
+        }
+        let sha256 = try file.finishHash()
+        let earlier = summary.error == nil ? try attempt.earlierImport(sha256: sha256) : nil
+        let fate = FileFate.decide(summary, earlierImport: earlier)
+        if !fate.appliesChanges { try attempt.discard() }
+        if fate.listsRowsNotApplied {
+            try file.rewind()
+            try attempt.listRows(&file, with: importer, encoding: summary.encoding)
+        }
+        return Outcome(fate: fate, sha256: sha256)
+    }
+}
+
+/// A file's changes and row results while it is read: the import's, inside a savepoint of its
+/// transaction, or a dry run's, in an overlay that writes nothing.
+public protocol ImportAttempt {
+    /// Reads the file through `importer` into this attempt's directory, outbox and row results.
+    mutating func read<Source: ByteSource>(
+        _ source: inout Source, with importer: Importer, encoding: InputEncoding?
+    )
+        throws -> ImportSummary
+    /// Forgets what the reads so far changed, queued and recorded.
+    mutating func discard() throws
+    /// Records what each row would have done, applying and queueing nothing.
+    mutating func listRows<Source: ByteSource>(
+        _ source: inout Source, with importer: Importer, encoding: InputEncoding?) throws
+    /// The earlier `done` import of the same bytes, if any.
+    func earlierImport(sha256: String) throws -> Int64?
+}
+
+/// A source that can be read again from the start and fingerprints what it hands out.
+public protocol RereadableSource: ByteSource {
+    mutating func rewind() throws
+    /// Reads to the end and returns the SHA-256 of the whole content.
+    mutating func finishHash() throws -> String
+}

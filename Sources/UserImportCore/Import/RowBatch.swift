@@ -1,0 +1,87 @@
+/// Rows read but not yet decided; `prepared()` readies them for `PreparedBatch.apply`, the one
+/// loop that decides them.
+struct RowBatch {
+    var rows: [ParsedRow] = []
+
+    /// The batch with its distinct users in the directory's key order, worked out by the thread
+    /// that parsed it, so the one writing to the directory does only that.
+    func prepared() -> PreparedBatch {
+        // Sorting the rows' emails gives the batch's distinct users in key order; `slot[row]` is
+        // where the row's user sits in that order. Arrays, not dictionaries: a batch stays a few
+        // megabytes.
+        var byEmail: [(email: String, row: Int)] = []
+        byEmail.reserveCapacity(rows.count)
+        for (index, parsed) in rows.enumerated() {
+            if case .valid(let row) = parsed { byEmail.append((row.email, index)) }
+        }
+        byEmail.sort { RowBatch.emailOrder($0.email, $1.email) }
+        var emails: [String] = []
+        var slot = [Int](repeating: -1, count: rows.count)
+        for entry in byEmail {
+            if emails.last != entry.email { emails.append(entry.email) }
+            slot[entry.row] = emails.count - 1
+        }
+        return PreparedBatch(rows: rows, emails: emails, slot: slot)
+    }
+
+    /// SQLite's BINARY collation, byte order of the UTF-8 text. A valid email is ASCII, where
+    /// Swift's string order (a memcmp on this path) is that same order.
+    static func emailOrder(_ a: String, _ b: String) -> Bool {
+        a < b
+    }
+}
+
+/// A batch ready to apply: its rows, its distinct emails in key order, and each row's email slot.
+struct PreparedBatch: Sendable {
+    let rows: [ParsedRow]
+    let emails: [String]
+    let slot: [Int]
+
+    /// Decides every row in file order — each against the user as the rows before it left it, by
+    /// `RowRules` — queues the emails the decisions ask for, then writes the batch's changed users
+    /// in email order.
+    func apply<Directory: UserDirectory, Outbox: NotificationOutbox, Sink: RowResultSink>(
+        directory: inout Directory, outbox: inout Outbox, results: inout Sink, counts: inout OutcomeCounts
+    ) throws {
+        guard !rows.isEmpty else { return }
+        var users = try directory.users(emails: emails)
+        var changed = [Bool](repeating: false, count: emails.count)
+        for (index, parsed) in rows.enumerated() {
+            let result: RowResult
+            switch parsed {
+            case .invalid(let invalid):
+                result = invalid
+            case .valid(let row):
+                let decision = RowRules.decide(row, current: users[slot[index]])
+                if let user = decision.write {
+                    users[slot[index]] = user
+                    changed[slot[index]] = true
+                    if let kind = decision.notification {
+                        try outbox.queue(kind, for: user, line: row.line)
+                    }
+                }
+                result = RowResult(
+                    line: row.line, email: row.email, status: row.status.rawValue, outcome: decision.outcome,
+                    reason: decision.reason)
+            }
+            counts[result.outcome] += 1
+            try results.record(result)
+        }
+        try outbox.flush()
+        // Handed over a few thousand at a time, still in email order: a second array of every
+        // changed user would be the batch's largest allocation.
+        var written: [StoredUser] = []
+        written.reserveCapacity(Self.usersPerStore)
+        for (index, user) in users.enumerated() where changed[index] {
+            guard let user else { continue }
+            written.append(user)
+            if written.count == Self.usersPerStore {
+                try directory.store(written)
+                written.removeAll(keepingCapacity: true)
+            }
+        }
+        if !written.isEmpty { try directory.store(written) }
+    }
+
+    static let usersPerStore = 4_096
+}
