@@ -2,15 +2,12 @@ import UserImportCore
 
 /// The user directory inside the import's transaction: one prepared statement per kind of write.
 ///
-/// The rows' results go to a `RowResultWriter`. Queued emails go into outbox blocks
-/// (`OutboxBlockWriter`); the block still open is written by the batch's `store`, which the importer
-/// calls after the batch's last `queue`, so nothing queued is left unwritten when the importer returns.
+/// The rows' results go to a `RowResultWriter`, queued emails to a `SQLiteOutbox`.
 public struct SQLiteUserDirectory: UserDirectory {
     private let importID: Int64
     private let now: Int64
     private let select: SQLiteStatement
     private let upsert: SQLiteStatement
-    private let outbox: OutboxBlockWriter
 
     public init(database: ImportDatabase, importID: Int64, now: Timestamp) throws {
         let connection = database.connection
@@ -28,8 +25,6 @@ public struct SQLiteUserDirectory: UserDirectory {
                 department = excluded.department, state = excluded.state, updated_at = excluded.updated_at,
                 last_import_id = excluded.last_import_id
             """)
-        outbox = try OutboxBlockWriter(
-            connection: connection, importID: importID, createdAt: now.millisecondsSinceEpoch)
     }
 
     public mutating func users(emails: [String]) throws -> [StoredUser?] {
@@ -37,7 +32,6 @@ public struct SQLiteUserDirectory: UserDirectory {
     }
 
     public mutating func store(_ users: [StoredUser]) throws {
-        try outbox.flush()
         for user in users {
             let p = user.profile
             try upsert.run(
@@ -47,8 +41,25 @@ public struct SQLiteUserDirectory: UserDirectory {
         }
     }
 
+}
+
+/// The import's outbox: queued emails go into outbox blocks (`OutboxBlockWriter`) inside the
+/// import's transaction; the importer's `flush` after each batch writes the block still open, so
+/// nothing queued is left unwritten when the importer returns.
+public struct SQLiteOutbox: NotificationOutbox {
+    private let writer: OutboxBlockWriter
+
+    public init(database: ImportDatabase, importID: Int64, now: Timestamp) throws {
+        writer = try OutboxBlockWriter(
+            connection: database.connection, importID: importID, createdAt: now.millisecondsSinceEpoch)
+    }
+
     public mutating func queue(_ notification: NotificationKind, for user: StoredUser, line: Int) throws {
-        try outbox.append(notification, for: user, line: line)
+        try writer.append(notification, for: user, line: line)
+    }
+
+    public mutating func flush() throws {
+        try writer.flush()
     }
 }
 
@@ -98,15 +109,13 @@ public struct DryRunUserDirectory: UserDirectory {
         }
     }
 
-    public mutating func queue(_ notification: NotificationKind, for user: StoredUser, line: Int) throws {}
-
     /// Forgets the dry run's changes.
     public func discard() throws {
         try connection.execute("DELETE FROM temp.dry_run_users")
     }
 }
 
-/// Collects row results in memory (dry runs).
+/// Collects row results in memory (dry runs): a dry run has no import to file them under.
 public struct CollectedRows: RowResultSink {
     public private(set) var rows: [RowResult] = []
 

@@ -104,10 +104,12 @@ public final class ImportHistory {
             "SELECT \(Self.columns) FROM imports WHERE published = 0 ORDER BY id")
         var result: [UnpublishedImport] = []
         while try statement.step() {
+            let record = try Self.read(statement)
             result.append(
                 UnpublishedImport(
-                    record: try Self.read(statement), workName: FileName(bytes: statement.blob(24)),
-                    attempt: Int(statement.int(25))))
+                    record: record, workName: FileName(bytes: statement.blob(24)),
+                    destination: Destination(recordedPath: record.path ?? ""), attempt: Int(statement.int(25))
+                ))
         }
         return result
     }
@@ -199,12 +201,27 @@ public final class ImportHistory {
     }
 }
 
-/// A committed import whose file has not reached done/ or failed/ yet (a crash came between).
-public struct UnpublishedImport {
+/// A committed import whose file has not reached done/ or failed/ yet: just committed, or a crash
+/// came between.
+public struct UnpublishedImport: Sendable {
     public var record: ImportRecord
     /// The file's name in the work folder, which is also its original name in the inbox.
     public var workName: FileName
+    /// Chosen when the import committed, and kept: the policy may change before it is published.
+    public var destination: Destination
+    /// Which of the names `FileName.publishedName(importID:attempt:)` gives it is published under.
     public var attempt: Int
+
+    public init(record: ImportRecord, workName: FileName, destination: Destination, attempt: Int) {
+        self.record = record
+        self.workName = workName
+        self.destination = destination
+        self.attempt = attempt
+    }
+
+    /// The name of the file in its destination, and the path the history records.
+    public var publishedName: FileName { workName.publishedName(importID: record.id, attempt: attempt) }
+    public var recordedPath: String { destination.recordedPath(of: publishedName) }
 }
 
 /// Row results streamed from a statement over stored chunks (first_line, row_count, rows), one

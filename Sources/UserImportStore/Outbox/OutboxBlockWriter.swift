@@ -3,8 +3,8 @@ import UserImportCore
 /// The import side of the outbox: queued emails gathered into blocks of `capacity` entries, each
 /// written as one `outbox_blocks` row inside the import's transaction.
 ///
-/// A class because the pipeline copies its `SQLiteUserDirectory` (one copy decides users, the
-/// other records row results): every copy must append to the same open block.
+/// A class because `SQLiteOutbox` is a value the importer moves into its batch target and back out
+/// again: every copy must append to the same open block, and none may give an id twice.
 final class OutboxBlockWriter {
     /// 1,024 entries make a block of about 42 KB for typical names. Measured on a million new
     /// users: blocks of 1,024, 4,096 and 16,384 import equally fast (the rows are gone either way),

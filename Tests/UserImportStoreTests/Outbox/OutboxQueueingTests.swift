@@ -24,22 +24,22 @@ struct OutboxQueueingTests {
         #expect(try outbox.listing.count(state: .pending) == 5)
     }
 
-    @Test func aFullBlockIsWrittenAtOnceAndTheRestByStore() throws {
+    @Test func aFullBlockIsWrittenAtOnceAndTheRestByFlush() throws {
         let outbox = try OutboxTestQueue()
         let capacity = OutboxBlockWriter.capacity
         try outbox.connection.transaction {
             let id = try ImportHistory(database: outbox.database).begin(
                 workName: FileName("x.csv"), size: 1, ownerUID: 0, receivedAt: sampleTime,
                 startedAt: sampleTime)
-            var directory = try SQLiteUserDirectory(database: outbox.database, importID: id, now: sampleTime)
+            var queueing = try SQLiteOutbox(database: outbox.database, importID: id, now: sampleTime)
             for index in 0..<(capacity + 3) {
-                try directory.queue(.invitation, for: sampleUser("u\(index)@example.com"), line: index + 2)
+                try queueing.queue(.invitation, for: sampleUser("u\(index)@example.com"), line: index + 2)
             }
             #expect(
                 try outbox.connection.texts("SELECT first_id || ':' || entry_count FROM outbox_blocks") == [
                     "1:\(capacity)"
                 ])
-            try directory.store([StoredUser]())
+            try queueing.flush()
         }
         #expect(
             try outbox.connection.texts(
@@ -48,20 +48,20 @@ struct OutboxQueueingTests {
         #expect(try outbox.all().map(\.id) == (1...Int64(capacity + 3)).reversed())
     }
 
-    /// The pipeline copies its directory (one copy decides users, one records rows): both write
-    /// into the same open block, so neither copy can leave emails behind or give an id twice.
-    @Test func copiesOfTheDirectoryShareTheOpenBlock() throws {
+    /// The importer moves the outbox into its batch target and back: copies write into the same
+    /// open block, so no copy can leave emails behind or give an id twice.
+    @Test func copiesOfTheOutboxShareTheOpenBlock() throws {
         let outbox = try OutboxTestQueue()
         try outbox.connection.transaction {
             let id = try ImportHistory(database: outbox.database).begin(
                 workName: FileName("x.csv"), size: 1, ownerUID: 0, receivedAt: sampleTime,
                 startedAt: sampleTime)
-            var directory = try SQLiteUserDirectory(database: outbox.database, importID: id, now: sampleTime)
-            var copy = directory
-            try directory.queue(.invitation, for: sampleUser("a@example.com"), line: 2)
+            var queueing = try SQLiteOutbox(database: outbox.database, importID: id, now: sampleTime)
+            var copy = queueing
+            try queueing.queue(.invitation, for: sampleUser("a@example.com"), line: 2)
             try copy.queue(.invitation, for: sampleUser("b@example.com"), line: 3)
-            try copy.store([StoredUser]())
-            try directory.store([StoredUser]())
+            try copy.flush()
+            try queueing.flush()
         }
         #expect(try outbox.all().map { "\($0.id) \($0.email)" } == ["2 b@example.com", "1 a@example.com"])
         #expect(try outbox.scalar("SELECT count(*) FROM outbox_blocks") == 1)
@@ -96,16 +96,16 @@ struct OutboxQueueingTests {
         let database = try StoreTestDatabase().open()
         let id = try ImportHistory(database: database).begin(
             workName: FileName("x.csv"), size: 1, ownerUID: 0, receivedAt: sampleTime, startedAt: sampleTime)
-        var users = try SQLiteUserDirectory(database: database, importID: id, now: sampleTime)
+        var queueing = try SQLiteOutbox(database: database, importID: id, now: sampleTime)
         let ada = sampleUser("ada@example.com")
-        try users.queue(.invitation, for: ada, line: 3)
+        try queueing.queue(.invitation, for: ada, line: 3)
         #expect(throws: StoreError.notificationOutOfOrder(line: 3, after: 3)) {
-            try users.queue(.activation, for: ada, line: 3)
+            try queueing.queue(.activation, for: ada, line: 3)
         }
         #expect(throws: StoreError.notificationOutOfOrder(line: 2, after: 3)) {
-            try users.queue(.invitation, for: sampleUser("bob@example.com"), line: 2)
+            try queueing.queue(.invitation, for: sampleUser("bob@example.com"), line: 2)
         }
-        try users.store([StoredUser]())
+        try queueing.flush()
         #expect(
             try OutboxListing(database: database).entries().map { "\($0.kind) \($0.email) \($0.line)" } == [
                 "invitation ada@example.com 3"
@@ -122,9 +122,9 @@ struct OutboxQueueingTests {
                 workName: FileName("y.csv"), size: 1, ownerUID: 0, receivedAt: sampleTime,
                 startedAt: sampleTime)
             try outbox.connection.execute("SAVEPOINT file_rows")
-            var directory = try SQLiteUserDirectory(database: outbox.database, importID: id, now: sampleTime)
-            try directory.queue(.invitation, for: sampleUser("gone@example.com"), line: 2)
-            try directory.store([StoredUser]())
+            var queueing = try SQLiteOutbox(database: outbox.database, importID: id, now: sampleTime)
+            try queueing.queue(.invitation, for: sampleUser("gone@example.com"), line: 2)
+            try queueing.flush()
             #expect(try outbox.scalar("SELECT count(*) FROM outbox_blocks") == 2)
             try outbox.connection.execute("ROLLBACK TO file_rows")
             try outbox.connection.execute("RELEASE file_rows")

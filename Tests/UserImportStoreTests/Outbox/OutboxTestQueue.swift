@@ -19,21 +19,21 @@ final class OutboxTestQueue {
     var queue: OutboxQueue { OutboxQueue(database: database) }
 
     /// One import that queues `count` emails, as the pipeline runs it: one transaction, `queue`
-    /// in file order, then the batch's `store`. Every third is an activation.
+    /// in file order, then the batch's `flush`. Every third is an activation.
     @discardableResult
     func importQueueing(_ count: Int) throws -> Int64 {
         try connection.transaction {
             let id = try ImportHistory(database: database).begin(
                 workName: FileName("x.csv"), size: 1, ownerUID: 0, receivedAt: sampleTime,
                 startedAt: sampleTime)
-            var directory = try SQLiteUserDirectory(database: database, importID: id, now: sampleTime)
+            var queueing = try SQLiteOutbox(database: database, importID: id, now: sampleTime)
             for index in 0..<count {
-                try directory.queue(
+                try queueing.queue(
                     index % 3 == 0 ? .activation : .invitation,
                     for: sampleUser("u\(queued + index)@example.com"),
                     line: index + 2)
             }
-            try directory.store([StoredUser]())
+            try queueing.flush()
             queued += count
             return id
         }
