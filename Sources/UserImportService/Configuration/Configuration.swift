@@ -22,14 +22,6 @@ public struct Configuration: Sendable, Equatable {
     }
 }
 
-/// Where a file whose bytes were imported before goes.
-public enum DuplicatePolicy: String, Sendable, Equatable, CaseIterable {
-    /// To done/ with a report "duplicate of import N" (the default: it was, after all, imported).
-    case done
-    /// To failed/, for sites that want a dropped duplicate to be noticed.
-    case failed
-}
-
 public struct MailSettings: Sendable, Equatable {
     public enum Transport: String, Sendable, CaseIterable {
         case maildir, sendmail, none

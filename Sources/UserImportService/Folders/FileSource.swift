@@ -3,9 +3,9 @@ import UserImportCore
 
 /// Reads an open file for the importer and fingerprints every byte it hands out.
 ///
-/// `rewind()` starts over (a fallback-encoding or strict-mode rerun); `drain()` hashes what the
+/// `rewind()` starts over (a fallback-encoding or strict-mode rerun); `finishHash()` reads what the
 /// importer did not need to read, so the SHA-256 always covers the whole file.
-public struct FileSource: ByteSource {
+public struct FileSource: RereadableSource {
     private let fd: Int32
     private let name: String
     private var hasher = SHA256()

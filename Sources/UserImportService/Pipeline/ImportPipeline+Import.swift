@@ -5,40 +5,44 @@ import UserImportStore
 extension ImportPipeline {
     /// Imports a file already claimed into the work folder, in ONE transaction holding the user
     /// changes, the history row, every row's result and the queued emails. Returns the committed
-    /// record and the publish attempt that names it in done/ or failed/.
-    func importClaimed(_ workName: FileName, receivedAt: Timestamp, readFailures: Int = 0) throws -> (
-        ImportRecord, Int
-    ) {
+    /// import, with the destination and the publish attempt that name it in done/ or failed/.
+    func importClaimed(_ workName: FileName, receivedAt: Timestamp, readFailures: Int = 0) throws
+        -> UnpublishedImport
+    {
         let info = try work.status(of: workName)
-        var precheck = FilePrecheck.problem(name: workName, info: info, maxFileSize: settings.maxFileSize)
+        var problem = FileFate.precheck(
+            name: workName, notRegular: info.kind == .regular ? nil : info.kind.rawValue, size: info.size,
+            maxFileSize: settings.maxFileSize)
         var fd: Int32 = -1
         defer { if fd >= 0 { close(fd) } }
         // A file too large, or not a regular file, is never opened.
-        if info.kind == .regular && !isTooLarge(precheck) {
+        if info.kind == .regular && !isTooLarge(problem) {
             do {
                 fd = try work.openForReading(workName)
             } catch let error as SystemError where error.isProblemWithTheFile {
-                precheck = .unreadable(reason: error.reason)
+                problem = .unreadable(reason: error.reason)
             }
         }
         var opened = stat()
         if fd >= 0 {
             if fstat(fd, &opened) != 0 || opened.st_mode & S_IFMT != S_IFREG {
-                precheck = .notRegularFile(kind: "file that is no longer regular")
+                problem = .notRegularFile(kind: "file that is no longer regular")
             } else if opened.st_nlink > 1 {
                 // Linked again between the inbox check and the claim.
-                precheck = .multipleLinks(count: Int(opened.st_nlink))
+                problem = .multipleLinks(count: Int(opened.st_nlink))
             }
         }
-        // A file failed before parsing is fingerprinted outside the write transaction.
+        if problem == nil && readFailures >= Self.maxReadFailures {
+            problem = .unreadable(reason: "reading failed \(readFailures) times")
+        }
+        // A file failed before reading is fingerprinted outside the write transaction.
         var sha256 = ""
-        if precheck != nil && fd >= 0 {
+        if problem != nil && fd >= 0 {
             var source = makeSource(fd: fd, name: workName, size: info.size)
             sha256 = try source.finishHash()
         }
-        if precheck == nil && readFailures >= Self.maxReadFailures {
-            precheck = .unreadable(reason: "reading failed \(readFailures) times")
-        }
+        let input: ImportRun.Input<FileSource> =
+            problem.map { .failedBefore($0) } ?? .opened(makeSource(fd: fd, name: workName, size: info.size))
 
         let startedAt = now()
         return try database.connection.transaction {
@@ -48,10 +52,15 @@ extension ImportPipeline {
             var record = ImportRecord(
                 id: id, fileName: workName.display, path: nil, sha256: sha256, size: info.size,
                 ownerUID: info.ownerUID, receivedAt: receivedAt, startedAt: startedAt, finishedAt: startedAt,
-                disposition: .failed, duplicateOf: nil, error: precheck?.message, summary: ImportSummary())
-            if precheck == nil {
-                var source = makeSource(fd: fd, name: workName, size: info.size)
-                try apply(&source, to: &record)
+                disposition: .failed, duplicateOf: nil, error: nil, summary: ImportSummary())
+            // The savepoint lets a file-level error, a duplicate or strict mode discard every row
+            // while the history row stays.
+            try database.connection.execute("SAVEPOINT file_rows")
+            var attempt = PipelineAttempt(database: database, importID: id, now: now())
+            let outcome = try ImportRun.run(
+                input, importer: .overlapping(settings.options), attempt: &attempt)
+            try database.connection.execute("RELEASE file_rows")
+            if case .opened = input {
                 TestHooks.readToEnd(workName)
                 // A writer that kept the file open across the rename appended or rewrote it: what
                 // was read is not what would be published. Roll back; it is read again once settled.
@@ -59,12 +68,16 @@ extension ImportPipeline {
                     throw FileChangedWhileReading(file: workName)
                 }
             }
+            record.sha256 = outcome.sha256 ?? sha256
+            record = outcome.fate.applied(to: record)
             record.finishedAt = now()
-            let (destination, prefix) = destination(for: record.disposition)
-            let attempt = firstFreeAttempt(for: workName, id: id, in: destination)
-            record.path = prefix + workName.publishedName(importID: id, attempt: attempt).display
-            try history.finish(record, publishAttempt: attempt)
-            return (record, attempt)
+            let destination = Destination(record.disposition, duplicates: settings.duplicatePolicy)
+            var committed = UnpublishedImport(
+                record: record, workName: workName, destination: destination,
+                attempt: firstFreeAttempt(for: workName, id: id, in: folder(for: destination)))
+            committed.record.path = committed.recordedPath
+            try history.finish(committed.record, publishAttempt: committed.attempt)
+            return committed
         }
     }
 
@@ -83,46 +96,6 @@ extension ImportPipeline {
     private func isTooLarge(_ problem: FileError?) -> Bool {
         if case .tooLarge = problem { return true }
         return false
-    }
-
-    /// Runs the importer inside a savepoint so a file-level error, a duplicate or strict mode can
-    /// discard every row while the history row stays.
-    private func apply(_ source: inout FileSource, to record: inout ImportRecord) throws {
-        let connection = database.connection
-        let importer = Importer(options: settings.options)
-        try connection.execute("SAVEPOINT file_rows")
-        var summary = try runImporter(importer, &source, encoding: nil, id: record.id)
-        if let fallback = FileFate.retryEncoding(after: summary, fallback: settings.options.fallbackEncoding)
-        {
-            try connection.execute("ROLLBACK TO file_rows")
-            try source.rewind()
-            summary = try runImporter(importer, &source, encoding: fallback, id: record.id)
-        }
-        record.sha256 = try source.finishHash()
-        let earlier =
-            summary.error == nil ? try history.doneImport(sha256: record.sha256, excluding: record.id) : nil
-        let fate = FileFate.decide(summary, earlierImport: earlier)
-        if !fate.appliesChanges { try connection.execute("ROLLBACK TO file_rows") }
-        if fate.listsRowsNotApplied {
-            // Nothing is applied, but the report still lists what each row would have done:
-            // a second pass over a dry-run directory (kept in a TEMP table, so memory stays flat).
-            try source.rewind()
-            var directory = try DryRunUserDirectory(database: database)
-            var rows = try RowResultWriter(database: database, importID: record.id)
-            _ = try importer.run(
-                source: &source, encoding: summary.encoding, directory: &directory, results: &rows)
-            try directory.discard()
-        }
-        try connection.execute("RELEASE file_rows")
-        record = fate.applied(to: record)
-    }
-
-    private func runImporter(
-        _ importer: Importer, _ source: inout FileSource, encoding: InputEncoding?, id: Int64
-    ) throws -> ImportSummary {
-        var directory = try SQLiteUserDirectory(database: database, importID: id, now: now())
-        var rows = try RowResultWriter(database: database, importID: id)
-        return try importer.run(source: &source, encoding: encoding, directory: &directory, results: &rows)
     }
 
     private func makeSource(fd: Int32, name: FileName, size: Int) -> FileSource {
@@ -144,17 +117,49 @@ extension ImportPipeline {
         }
     }
 
-    /// done/ or failed/, and the prefix of the path recorded in the history.
-    func destination(for disposition: Disposition) -> (Folder, String) {
-        switch (disposition, settings.duplicatePolicy) {
-        case (.failed, _), (.duplicate, .failed): return (failed, "failed/")
-        case (.done, _), (.duplicate, .done): return (done, "done/")
+    func folder(for destination: Destination) -> Folder {
+        switch destination {
+        case .done: return done
+        case .failed: return failed
         }
     }
+}
 
-    /// The folder a committed import publishes into, from its recorded path (the policy may have
-    /// changed since it was committed).
-    func destination(of record: ImportRecord) -> (Folder, String) {
-        (record.path ?? "").hasPrefix("failed/") ? (failed, "failed/") : (done, "done/")
+/// An import's attempt at a file inside its transaction: the rows' changes, results and emails go
+/// to SQLite, and `discard` rolls them back to the savepoint the pipeline set.
+struct PipelineAttempt: ImportAttempt {
+    let database: ImportDatabase
+    let importID: Int64
+    let now: Timestamp
+
+    mutating func read<Source: ByteSource>(
+        _ source: inout Source, with importer: Importer, encoding: InputEncoding?
+    ) throws -> ImportSummary {
+        var directory = try SQLiteUserDirectory(database: database, importID: importID, now: now)
+        var outbox = try SQLiteOutbox(database: database, importID: importID, now: now)
+        var rows = try RowResultWriter(database: database, importID: importID)
+        return try importer.run(
+            source: &source, encoding: encoding, directory: &directory, outbox: &outbox, results: &rows)
+    }
+
+    mutating func discard() throws {
+        try database.connection.execute("ROLLBACK TO file_rows")
+    }
+
+    /// Against a dry-run directory (kept in a TEMP table, so memory stays flat), with the results
+    /// written to the history as an import's are.
+    mutating func listRows<Source: ByteSource>(
+        _ source: inout Source, with importer: Importer, encoding: InputEncoding?
+    ) throws {
+        var directory = try DryRunUserDirectory(database: database)
+        var outbox = NoNotifications()
+        var rows = try RowResultWriter(database: database, importID: importID)
+        _ = try importer.run(
+            source: &source, encoding: encoding, directory: &directory, outbox: &outbox, results: &rows)
+        try directory.discard()
+    }
+
+    func earlierImport(sha256: String) throws -> Int64? {
+        try ImportHistory(database: database).doneImport(sha256: sha256, excluding: importID)
     }
 }

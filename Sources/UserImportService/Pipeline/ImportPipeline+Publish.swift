@@ -5,25 +5,24 @@ import UserImportStore
 extension ImportPipeline {
     /// Writes the report (temp in work/, fsync, rename) and then moves the file beside it, never
     /// replacing anything, and marks the import published. Safe to run again after a crash at any point.
-    func publish(_ committed: ImportRecord, workName: FileName, attempt firstAttempt: Int) throws
-        -> ImportRecord
-    {
-        var record = committed
-        let (destination, prefix) = destination(of: record)
-        var attempt = firstAttempt
+    func publish(_ committed: UnpublishedImport) throws -> ImportRecord {
+        var pending = committed
+        let destination = folder(for: pending.destination)
         while true {
-            let name = workName.publishedName(importID: record.id, attempt: attempt)
+            let name = pending.publishedName
             if destination.exists(name) {
                 // Taken since the import chose it (by hand): choose again before writing anything.
-                attempt = firstFreeAttempt(for: workName, id: record.id, in: destination, from: attempt + 1)
-                record.path = prefix + workName.publishedName(importID: record.id, attempt: attempt).display
-                try history.renamePublished(id: record.id, path: record.path ?? "", attempt: attempt)
+                pending.attempt = firstFreeAttempt(
+                    for: pending.workName, id: pending.record.id, in: destination, from: pending.attempt + 1)
+                pending.record.path = pending.recordedPath
+                try history.renamePublished(
+                    id: pending.record.id, path: pending.recordedPath, attempt: pending.attempt)
                 continue
             }
-            try writeReport(record, to: destination, as: name.reportName)
-            TestHooks.reached(.reportWritten, file: workName)
+            try writeReport(pending.record, to: destination, as: name.reportName)
+            TestHooks.reached(.reportWritten, file: pending.workName)
             do {
-                try work.move(workName, to: destination, as: name, replace: false)
+                try work.move(pending.workName, to: destination, as: name, replace: false)
             } catch let error as SystemError where error.code == EEXIST {
                 // Taken in the instant between: the report just written belongs to no file here.
                 try destination.remove(name.reportName)
@@ -33,9 +32,9 @@ extension ImportPipeline {
         }
         try destination.sync()
         try work.sync()
-        TestHooks.reached(.moved, file: workName)
-        try history.markPublished(id: record.id, path: record.path ?? "")
-        return record
+        TestHooks.reached(.moved, file: pending.workName)
+        try history.markPublished(id: pending.record.id, path: pending.recordedPath)
+        return pending.record
     }
 
     func writeReport(_ record: ImportRecord, to folder: Folder, as reportName: FileName) throws {
@@ -58,10 +57,10 @@ extension ImportPipeline {
         var records: [ImportRecord] = []
         for pending in try history.unpublished() {
             let record = pending.record
-            let (destination, _) = destination(of: record)
-            let name = pending.workName.publishedName(importID: record.id, attempt: pending.attempt)
+            let destination = folder(for: pending.destination)
+            let name = pending.publishedName
             if work.exists(pending.workName) {
-                records.append(try publish(record, workName: pending.workName, attempt: pending.attempt))
+                records.append(try publish(pending))
             } else if destination.exists(name) {
                 // Moved before the crash; the report was written first, but make sure of it.
                 if !destination.exists(name.reportName) {

@@ -11,8 +11,8 @@ import UserImportStore
 public final class ImportPipeline {
     public private(set) var settings: PipelineSettings
     let database: ImportDatabase
-    /// Checkpoints the log after each import while the report is written; see `WALCheckpointer`.
-    let checkpointer: WALCheckpointer
+    /// Checkpoints the log after each import while the report is written.
+    let checkpoints: BackgroundCheckpoints
     let history: ImportHistory
     let inbox: Folder
     let done: Folder
@@ -57,7 +57,7 @@ public final class ImportPipeline {
         }
         try Self.makeDirectories(Self.parent(paths.database))
         database = try ImportDatabase(path: paths.database)
-        checkpointer = try WALCheckpointer(path: paths.database)
+        checkpoints = BackgroundCheckpoints(databasePath: paths.database)
         try database.checkpointsElsewhere()
         history = ImportHistory(database: database)
         self.settings = settings
@@ -133,19 +133,18 @@ public final class ImportPipeline {
     }
 
     func importAndPublish(_ workName: FileName, receivedAt: Timestamp) throws -> ImportRecord {
-        let record: ImportRecord
-        let attempt: Int
+        let committed: UnpublishedImport
         do {
-            (record, attempt) = try importClaimed(
+            committed = try importClaimed(
                 workName, receivedAt: receivedAt, readFailures: readFailures[workName, default: 0])
         } catch let error as SourceReadError {
             readFailures[workName, default: 0] += 1
             throw error
         }
         readFailures[workName] = nil
-        checkpointer.nudge()
+        checkpoints.nudge()
         TestHooks.reached(.committed, file: workName)
-        let published = try publish(record, workName: workName, attempt: attempt)
+        let published = try publish(committed)
         log(published)
         return published
     }

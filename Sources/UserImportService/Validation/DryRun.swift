@@ -4,8 +4,9 @@ import UserImportStore
 
 /// `userimportctl validate`: exactly what an import of a file would do, changing nothing.
 ///
-/// Same prechecks, same importer, same duplicate rule as the pipeline; the directory is a
-/// read-only overlay and the row results stay in memory.
+/// The same run as the pipeline's (`ImportRun`: the checks before reading, the importer, the
+/// fallback encoding, the duplicate rule, the fate); the directory is a read-only overlay, no email
+/// is queued, and the row results stay in memory.
 public enum DryRun {
     public struct Result {
         public var record: ImportRecord
@@ -13,7 +14,8 @@ public enum DryRun {
     }
 
     /// - Parameters:
-    ///   - database: the live database opened read-only, or an empty one when none exists yet.
+    ///   - database: the live database opened read-only, or an empty in-memory one when the
+    ///     daemon has not created its database yet (every user is then new).
     ///   - name: the name the file would have in the inbox, when `path` is not it (a copy of
     ///     standard input); it decides the extension check.
     public static func validate(
@@ -32,33 +34,55 @@ public enum DryRun {
             receivedAt: now, startedAt: now, finishedAt: now, disposition: .failed, duplicateOf: nil,
             error: nil,
             summary: ImportSummary())
-        if let problem = FilePrecheck.problem(name: name, info: info, maxFileSize: settings.maxFileSize) {
-            record.error = problem.message
-            return Result(record: record, rows: [])
+        let problem = FileFate.precheck(
+            name: name, notRegular: info.kind == .regular ? nil : info.kind.rawValue, size: info.size,
+            maxFileSize: settings.maxFileSize)
+        var fd: Int32 = -1
+        defer { if fd >= 0 { close(fd) } }
+        if problem == nil {
+            fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+            guard fd >= 0 else { throw SystemError("cannot open", name: path) }
         }
-        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else { throw SystemError("cannot open", name: path) }
-        defer { close(fd) }
-        var source = FileSource(fd: fd, name: path)
-        let importer = Importer(options: settings.options)
+        let input: ImportRun.Input<FileSource> =
+            problem.map { .failedBefore($0) } ?? .opened(FileSource(fd: fd, name: path))
+        var attempt = try DryRunAttempt(database: database)
+        let outcome = try ImportRun.run(input, importer: .overlapping(settings.options), attempt: &attempt)
+        record.sha256 = outcome.sha256 ?? ""
+        record = outcome.fate.applied(to: record)
+        return Result(record: record, rows: attempt.rows.rows)
+    }
+}
+
+/// A dry run's attempt at a file: changes in a TEMP-table overlay, no emails, rows in memory.
+struct DryRunAttempt: ImportAttempt {
+    let database: ImportDatabase
+    var rows = CollectedRows()
+
+    init(database: ImportDatabase) throws {
+        self.database = database
+    }
+
+    mutating func read<Source: ByteSource>(
+        _ source: inout Source, with importer: Importer, encoding: InputEncoding?
+    ) throws -> ImportSummary {
         var directory = try DryRunUserDirectory(database: database)
-        var rows = CollectedRows()
-        var summary = try importer.run(source: &source, directory: &directory, results: &rows)
-        if let fallback = FileFate.retryEncoding(after: summary, fallback: settings.options.fallbackEncoding)
-        {
-            try source.rewind()
-            directory = try DryRunUserDirectory(database: database)
-            rows = CollectedRows()
-            summary = try importer.run(
-                source: &source, encoding: fallback, directory: &directory, results: &rows)
-        }
-        record.sha256 = try source.finishHash()
-        let earlier =
-            summary.error == nil
-            ? try ImportHistory(database: database).doneImport(sha256: record.sha256) : nil
-        let fate = FileFate.decide(summary, earlierImport: earlier)
-        record = fate.applied(to: record)
-        let kept = fate.keepsRows ? rows.rows : []
-        return Result(record: record, rows: kept)
+        var outbox = NoNotifications()
+        return try importer.run(
+            source: &source, encoding: encoding, directory: &directory, outbox: &outbox, results: &rows)
+    }
+
+    mutating func discard() throws {
+        rows = CollectedRows()
+        try DryRunUserDirectory(database: database).discard()
+    }
+
+    mutating func listRows<Source: ByteSource>(
+        _ source: inout Source, with importer: Importer, encoding: InputEncoding?
+    ) throws {
+        _ = try read(&source, with: importer, encoding: encoding)
+    }
+
+    func earlierImport(sha256: String) throws -> Int64? {
+        try ImportHistory(database: database).doneImport(sha256: sha256)
     }
 }

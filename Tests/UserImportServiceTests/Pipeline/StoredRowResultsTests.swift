@@ -28,10 +28,11 @@ struct StoredRowResultsTests {
     {
         let scratch = try TestStateDirectory()
         var directory = try DryRunUserDirectory(database: ImportDatabase(path: scratch.paths.database))
+        var outbox = NoNotifications()
         var rows = CollectedRows()
         var source = BytesSource(bytes)
         _ = try Importer(options: options).run(
-            source: &source, encoding: encoding, directory: &directory, results: &rows)
+            source: &source, encoding: encoding, directory: &directory, outbox: &outbox, results: &rows)
         return rows.rows
     }
 
