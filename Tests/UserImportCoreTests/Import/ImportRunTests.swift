@@ -1,0 +1,154 @@
+import Testing
+import UserImportCore
+
+/// The one run an import and a dry run share: which steps it takes, in which order, for each fate.
+struct ImportRunTests {
+    /// An attempt that answers with the summaries it is given, one per read, and logs each step.
+    struct ScriptedAttempt: ImportAttempt {
+        var summaries: [ImportSummary]
+        var earlier: Int64?
+        var steps: [String] = []
+
+        mutating func read<Source: ByteSource>(
+            _ source: inout Source, with importer: Importer, encoding: InputEncoding?
+        ) throws -> ImportSummary {
+            steps.append("read \(encoding?.rawValue ?? "detected")")
+            return summaries.removeFirst()
+        }
+
+        mutating func discard() throws { steps.append("discard") }
+
+        mutating func listRows<Source: ByteSource>(
+            _ source: inout Source, with importer: Importer, encoding: InputEncoding?
+        ) throws {
+            steps.append("list \(encoding?.rawValue ?? "detected")")
+        }
+
+        func earlierImport(sha256: String) throws -> Int64? { earlier }
+    }
+
+    /// Bytes that count their rewinds; the hash is of the bytes, as a file source's is.
+    struct CountingSource: RereadableSource {
+        var inner: BytesSource
+        let bytes: [UInt8]
+        var rewinds = 0
+
+        init(_ text: String) {
+            bytes = Array(text.utf8)
+            inner = BytesSource(bytes)
+        }
+
+        mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+            try inner.read(into: buffer)
+        }
+
+        mutating func rewind() throws {
+            rewinds += 1
+            inner = BytesSource(bytes)
+        }
+
+        mutating func finishHash() throws -> String {
+            var hasher = SHA256()
+            hasher.update(bytes)
+            return hasher.finalizeHex()
+        }
+    }
+
+    func summary(_ error: FileError? = nil, encoding: InputEncoding = .utf8) -> ImportSummary {
+        var summary = ImportSummary()
+        summary.error = error
+        summary.encoding = encoding
+        summary.counts.created = 1
+        return summary
+    }
+
+    func run(
+        _ attempt: inout ScriptedAttempt, options: ImportOptions = ImportOptions()
+    ) throws -> ImportRun.Outcome {
+        try ImportRun.run(
+            .opened(CountingSource("a,b\n")), importer: Importer(options: options), attempt: &attempt)
+    }
+
+    @Test func aProblemBeforeReadingFailsTheFileWithoutAStep() throws {
+        var attempt = ScriptedAttempt(summaries: [])
+        let outcome = try ImportRun.run(
+            ImportRun.Input<CountingSource>.failedBefore(.wrongExtension(name: "x.json")),
+            importer: Importer(options: ImportOptions()), attempt: &attempt)
+        #expect(attempt.steps.isEmpty)
+        #expect(outcome.sha256 == nil)
+        #expect(outcome.fate.disposition == .failed)
+        #expect(outcome.fate.error == FileError.wrongExtension(name: "x.json").message)
+    }
+
+    @Test func aCleanFileIsReadOnceAndKept() throws {
+        var attempt = ScriptedAttempt(summaries: [summary()])
+        let outcome = try run(&attempt)
+        #expect(attempt.steps == ["read detected"])
+        #expect(outcome.fate.disposition == .done)
+        var hasher = SHA256()
+        hasher.update(Array("a,b\n".utf8))
+        #expect(outcome.sha256 == hasher.finalizeHex())
+    }
+
+    @Test func notUTF8IsReadAgainWithTheFallbackAfterDiscardingTheFirstRead() throws {
+        var attempt = ScriptedAttempt(
+            summaries: [summary(.invalidUTF8(offset: 4)), summary(encoding: .windows1252)])
+        let outcome = try run(&attempt, options: ImportOptions(fallbackEncoding: .windows1252))
+        #expect(attempt.steps == ["read detected", "discard", "read windows-1252"])
+        #expect(outcome.fate.disposition == .done)
+    }
+
+    @Test func withoutAFallbackNotUTF8Fails() throws {
+        var attempt = ScriptedAttempt(summaries: [summary(.invalidUTF8(offset: 4))])
+        let outcome = try run(&attempt)
+        #expect(attempt.steps == ["read detected", "discard"])
+        #expect(outcome.fate.disposition == .failed)
+    }
+
+    @Test func theSameBytesAgainAreDiscardedAsADuplicate() throws {
+        var attempt = ScriptedAttempt(summaries: [summary()], earlier: 41)
+        let outcome = try run(&attempt)
+        #expect(attempt.steps == ["read detected", "discard"])
+        #expect(outcome.fate.disposition == .duplicate && outcome.fate.duplicateOf == 41)
+    }
+
+    /// A failed file is never a duplicate: the earlier import is not even asked for.
+    @Test func aFailedFileIsNotADuplicate() throws {
+        var attempt = ScriptedAttempt(summaries: [summary(.unterminatedQuote(line: 2))], earlier: 41)
+        let outcome = try run(&attempt)
+        #expect(outcome.fate.disposition == .failed && outcome.fate.duplicateOf == nil)
+    }
+
+    @Test func strictModeDiscardsThenListsEachRowInTheEncodingRead() throws {
+        var attempt = ScriptedAttempt(summaries: [
+            summary(.strictModeRejected(count: 1), encoding: .utf8WithBOM)
+        ])
+        let outcome = try run(&attempt, options: ImportOptions(strict: true))
+        #expect(attempt.steps == ["read detected", "discard", "list UTF-8 with BOM"])
+        #expect(outcome.fate.disposition == .failed && outcome.fate.listsRowsNotApplied)
+    }
+}
+
+struct DestinationTests {
+    @Test(arguments: [
+        (Disposition.done, DuplicatePolicy.done, Destination.done),
+        (.done, .failed, .done),
+        (.failed, .done, .failed),
+        (.failed, .failed, .failed),
+        (.duplicate, .done, .done),
+        (.duplicate, .failed, .failed),
+    ])
+    func theDispositionAndPolicyChooseTheFolder(
+        disposition: Disposition, policy: DuplicatePolicy, expected: Destination
+    ) {
+        #expect(Destination(disposition, duplicates: policy) == expected)
+    }
+
+    @Test func aRecordedPathNamesItsFolderBack() {
+        for destination in Destination.allCases {
+            let path = destination.recordedPath(of: FileName("a.csv"))
+            #expect(path == "\(destination.rawValue)/a.csv")
+            #expect(Destination(recordedPath: path) == destination)
+        }
+    }
+}
