@@ -163,7 +163,7 @@ struct ImportDatabaseTests {
     @Test func version4CarriesTheRowsOfVersion2IntoChunks() throws {
         let file = try StoreTestDatabase()
         let rows: [Int64: [RowResult]] = [
-            1: Self.sampleRows(count: RowResultWriter.rowsPerChunk + 5, from: 2),
+            1: Self.sampleRows(count: RowChunkMigration.rowsPerChunk + 5, from: 2),
             2: [RowResult(line: 2, email: "", status: "", outcome: .ignored, reason: "")],
             4: Self.sampleRows(count: 3, from: 1_000_000_000),
         ]
@@ -186,8 +186,8 @@ struct ImportDatabaseTests {
             try database.connection.texts(
                 "SELECT import_id || ' ' || first_line || ' ' || row_count FROM import_row_chunks")
                 == [
-                    "1 2 \(RowResultWriter.rowsPerChunk)",
-                    "1 \(rows[1]?[RowResultWriter.rowsPerChunk].line ?? 0) 5", "2 2 1", "4 1000000000 3",
+                    "1 2 \(RowChunkMigration.rowsPerChunk)",
+                    "1 \(rows[1]?[RowChunkMigration.rowsPerChunk].line ?? 0) 5", "2 2 1", "4 1000000000 3",
                 ])
         #expect(
             try database.connection.texts("SELECT name FROM sqlite_master WHERE name = 'import_rows'").isEmpty
