@@ -54,12 +54,16 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The admin tool, with what only it needs (dry run, submit, status, terminal width): the
+        // daemon's module holds none of it.
         .executableTarget(
             name: "userimportctl",
             dependencies: [
+                "CLinux",
+                "UserImportCore",
+                "UserImportStore",
                 "UserImportService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
             ]
         ),
 

@@ -31,7 +31,7 @@ struct ReportCommand: ParsableCommand {
             try id.map { try history.record(id: $0) } ?? file.flatMap { try history.latest(fileName: $0) }
         guard let record = found else {
             let what = id.map { "with ID \($0)" } ?? "of a file named \(file ?? "")"
-            throw ToolError(description: "no import \(what); see userimportctl history")
+            throw ToolError.noSuchImport(what: what)
         }
         let selection = rowPage.selection
         // Without a filter whole chunks before the offset are passed over undecoded.

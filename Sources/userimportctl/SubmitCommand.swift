@@ -87,8 +87,6 @@ struct SubmitCommand: ParsableCommand {
             }
             usleep(50_000)
         }
-        throw ToolError(
-            description: "\(copy.name) was not imported within \(timeout) s; is userimportd running? "
-                + "(userimportctl status)")
+        throw ToolError.notImportedInTime(name: copy.name, seconds: timeout)
     }
 }

@@ -43,6 +43,20 @@ struct UserImportCtl: ParsableCommand {
 }
 
 /// A failure while running a well-formed command (exit 1), with the message for stderr.
-struct ToolError: Error, CustomStringConvertible {
-    let description: String
+enum ToolError: Error, CustomStringConvertible {
+    /// `report` found nothing: `what` is "with ID N" or "of a file named NAME".
+    case noSuchImport(what: String)
+    case noSuchUser(email: String, namedByRejectedRows: Bool)
+    case notImportedInTime(name: String, seconds: Int)
+
+    var description: String {
+        switch self {
+        case .noSuchImport(let what): return "no import \(what); see userimportctl history"
+        case .noSuchUser(let email, let named):
+            return "no user \(email)" + (named ? " (rejected rows named it)" : "")
+        case .notImportedInTime(let name, let seconds):
+            return
+                "\(name) was not imported within \(seconds) s; is userimportd running? (userimportctl status)"
+        }
+    }
 }

@@ -71,8 +71,7 @@ struct UserCommand: ParsableCommand {
         let key = EmailAddress.key(for: email) ?? email
         let lineage = try listing.lineage(email: key)
         guard let user = try listing.user(email: key) else {
-            throw ToolError(
-                description: "no user \(key)" + (lineage.isEmpty ? "" : " (rejected rows named it)"))
+            throw ToolError.noSuchUser(email: key, namedByRejectedRows: !lineage.isEmpty)
         }
         if json {
             let rows = lineage.map { entry in

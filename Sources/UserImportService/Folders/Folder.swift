@@ -21,7 +21,7 @@ public struct EntryInfo: Sendable, Equatable {
     public var modified: Timestamp
     public var changed: Timestamp
 
-    init(_ st: stat) {
+    public init(_ st: stat) {
         switch st.st_mode & S_IFMT {
         case S_IFREG: kind = .regular
         case S_IFDIR: kind = .directory

@@ -33,7 +33,7 @@ final class ThreadBatchLane: BatchLane, Sendable {
 
 extension Importer {
     /// The importer as the pipeline and the dry run use it: batches written beside the parsing.
-    static func overlapping(_ options: ImportOptions) -> Importer {
+    public static func overlapping(_ options: ImportOptions) -> Importer {
         Importer(options: options, makeLane: { ThreadBatchLane() })
     }
 }

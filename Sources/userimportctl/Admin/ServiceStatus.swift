@@ -1,28 +1,29 @@
 import Foundation
 import UserImportCore
+import UserImportService
 import UserImportStore
 
 /// What `userimportctl status` reports: the first thing an operator runs.
-public struct ServiceStatus: Sendable {
-    public var daemonRunning: Bool
+struct ServiceStatus: Sendable {
+    var daemonRunning: Bool
     /// `ActiveState` and `StatusText` from systemd, when the system runs systemd and knows the unit.
-    public var systemdState: String?
-    public var systemdStatus: String?
-    public var inboxWaiting: Int
-    public var inboxInProgress: Int
-    public var workFiles: Int
-    public var lastImport: ImportRecord?
-    public var outboxPending: Int
-    public var outboxSent: Int
-    public var outboxFailed: Int
-    public var database: String
+    var systemdState: String?
+    var systemdStatus: String?
+    var inboxWaiting: Int
+    var inboxInProgress: Int
+    var workFiles: Int
+    var lastImport: ImportRecord?
+    var outboxPending: Int
+    var outboxSent: Int
+    var outboxFailed: Int
+    var database: String
     /// Why the database could not be read (missing, permission denied), when it could not.
-    public var databaseProblem: String?
+    var databaseProblem: String?
     /// The file the running daemon has in hand, and how far it has read it.
-    public var importing: ProgressFile.Progress?
+    var importing: ProgressFile.Progress?
 
     /// - Parameter database: the database opened read-only, or why it could not be.
-    public static func gather(configuration: Configuration, database opened: Result<ImportDatabase, Error>)
+    static func gather(configuration: Configuration, database opened: Result<ImportDatabase, Error>)
         throws -> ServiceStatus
     {
         let database = try? opened.get()

@@ -1,15 +1,16 @@
 import Glibc
 import UserImportCore
+import UserImportService
 
 /// `userimportctl submit`: copies a file into the inbox the safe way — under an in-progress name
 /// the daemon ignores, fsynced, then renamed to its real name (never replacing a waiting file).
-public enum Submission {
-    public struct Submitted: Sendable {
-        public var name: String
-        public var sha256: String
+enum Submission {
+    struct Submitted: Sendable {
+        var name: String
+        var sha256: String
     }
 
-    public static func copy(_ path: String, intoInbox inboxPath: String) throws -> Submitted {
+    static func copy(_ path: String, intoInbox inboxPath: String) throws -> Submitted {
         let baseName = String(path.split(separator: "/").last ?? Substring(path))
         try check(baseName)
         let source = open(path, O_RDONLY | O_CLOEXEC)
@@ -17,13 +18,13 @@ public enum Submission {
         defer { close(source) }
         var info = stat()
         guard fstat(source, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
-            throw SubmissionError("\(path) is not a regular file")
+            throw SubmissionError.notRegularFile(path: path)
         }
         return try copy(from: source, describedAs: path, as: baseName, intoInbox: inboxPath)
     }
 
     /// Copies what `source` holds to end of file (a pipe too: `submit -`) into the inbox as `baseName`.
-    public static func copy(
+    static func copy(
         from source: Int32, describedAs origin: String, as baseName: String, intoInbox inboxPath: String
     )
         throws -> Submitted
@@ -44,7 +45,7 @@ public enum Submission {
         } catch {
             try? inbox.remove(temp)
             if let systemError = error as? SystemError, systemError.code == EEXIST {
-                throw SubmissionError("a file named \(baseName) is already waiting in the inbox")
+                throw SubmissionError.alreadyWaiting(name: baseName)
             }
             throw error
         }
@@ -57,18 +58,29 @@ extension Submission {
     /// A name the daemon would take as given: one file name, not hidden or in progress.
     static func check(_ baseName: String) throws {
         guard !baseName.isEmpty, !baseName.contains("/"), baseName != ".", baseName != ".." else {
-            throw SubmissionError("\"\(baseName)\" is not a file name; give a name such as new-hires.csv")
+            throw SubmissionError.notAFileName(baseName)
         }
         guard FileName(baseName).kind != .inProgress else {
-            throw SubmissionError("\(baseName) has an in-progress name the daemon ignores; rename it first")
+            throw SubmissionError.inProgressName(baseName)
         }
     }
 }
 
-public struct SubmissionError: Error, CustomStringConvertible {
-    public let description: String
+/// Why a file cannot be submitted; nothing reached the inbox.
+enum SubmissionError: Error, CustomStringConvertible {
+    case notAFileName(String)
+    case inProgressName(String)
+    case notRegularFile(path: String)
+    case alreadyWaiting(name: String)
 
-    init(_ description: String) {
-        self.description = description
+    var description: String {
+        switch self {
+        case .notAFileName(let name):
+            return "\"\(name)\" is not a file name; give a name such as new-hires.csv"
+        case .inProgressName(let name):
+            return "\(name) has an in-progress name the daemon ignores; rename it first"
+        case .notRegularFile(let path): return "\(path) is not a regular file"
+        case .alreadyWaiting(let name): return "a file named \(name) is already waiting in the inbox"
+        }
     }
 }

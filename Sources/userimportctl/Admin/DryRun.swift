@@ -1,5 +1,6 @@
 import Glibc
 import UserImportCore
+import UserImportService
 import UserImportStore
 
 /// `userimportctl validate`: exactly what an import of a file would do, changing nothing.
@@ -7,10 +8,10 @@ import UserImportStore
 /// The same run as the pipeline's (`ImportRun`: the checks before reading, the importer, the
 /// fallback encoding, the duplicate rule, the fate); the directory is a read-only overlay, no email
 /// is queued, and the row results stay in memory.
-public enum DryRun {
-    public struct Result {
-        public var record: ImportRecord
-        public var rows: [RowResult]
+enum DryRun {
+    struct Result {
+        var record: ImportRecord
+        var rows: [RowResult]
     }
 
     /// - Parameters:
@@ -18,7 +19,7 @@ public enum DryRun {
     ///     daemon has not created its database yet (every user is then new).
     ///   - name: the name the file would have in the inbox, when `path` is not it (a copy of
     ///     standard input); it decides the extension check.
-    public static func validate(
+    static func validate(
         path: String, name: String? = nil, database: ImportDatabase, settings: PipelineSettings,
         now: Timestamp
     )

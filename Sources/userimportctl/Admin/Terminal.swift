@@ -2,8 +2,8 @@ import CLinux
 import Glibc
 
 /// How wide listings may be: `$COLUMNS`, else the terminal's width, else unlimited (a pipe).
-public enum Terminal {
-    public static var width: Int {
+enum Terminal {
+    static var width: Int {
         if let columns = getenv("COLUMNS").flatMap({ Int(String(cString: $0)) }), columns > 0 {
             return columns
         }
