@@ -2,14 +2,7 @@ import UserImportCore
 
 /// The user directory as a dictionary: what the SQLite directory does, without SQLite.
 struct FuzzDirectory: UserDirectory, Equatable {
-    struct Queued: Equatable {
-        var kind: NotificationKind
-        var email: String
-        var line: Int
-    }
-
     var users: [String: StoredUser] = [:]
-    var queued: [Queued] = []
     /// The emails of the batch being decided: a notification names one of them.
     var asked: Set<String> = []
 
@@ -32,9 +25,27 @@ struct FuzzDirectory: UserDirectory, Equatable {
         }
     }
 
+}
+
+/// The emails queued, checked as the SQLite outbox checks them: lines rise, and a flush ends every
+/// batch that queued anything before its users are stored.
+struct FuzzOutbox: NotificationOutbox, Equatable {
+    struct Queued: Equatable {
+        var kind: NotificationKind
+        var email: String
+        var line: Int
+    }
+
+    var queued: [Queued] = []
+    var flushed = 0
+
     mutating func queue(_ notification: NotificationKind, for user: StoredUser, line: Int) throws {
-        FuzzCheck.require(asked.contains(user.email), "queue: notification for a user outside the batch")
+        FuzzCheck.require(line > (queued.last?.line ?? 0), "queue: line \(line) does not rise")
         queued.append(Queued(kind: notification, email: user.email, line: line))
+    }
+
+    mutating func flush() throws {
+        flushed = queued.count
     }
 }
 

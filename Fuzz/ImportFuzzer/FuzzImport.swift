@@ -18,6 +18,7 @@ struct FuzzImport {
         var summary: ImportSummary
         var rows: [RowResult]
         var directory: FuzzDirectory
+        var outbox: FuzzOutbox
         /// Read again with the fallback encoding after the first read found invalid UTF-8.
         var retried = false
     }
@@ -90,16 +91,19 @@ struct FuzzImport {
     func run(encoding: InputEncoding?, chunkLimit: Int) -> Outcome {
         var source = BytesSource(bytes, chunkLimit: chunkLimit)
         var directory = FuzzDirectory()
+        var outbox = FuzzOutbox()
         var results = FuzzResults()
         do {
             let summary = try Importer(options: options).run(
-                source: &source, encoding: encoding, directory: &directory, results: &results)
+                source: &source, encoding: encoding, directory: &directory, outbox: &outbox, results: &results
+            )
             FuzzCheck.require(results.finished, "the run returned without finishing its results")
-            return Outcome(summary: summary, rows: results.rows, directory: directory)
+            FuzzCheck.require(outbox.flushed == outbox.queued.count, "emails queued after the last flush")
+            return Outcome(summary: summary, rows: results.rows, directory: directory, outbox: outbox)
         } catch {
             // Only the ports throw, and these ports never do.
             FuzzCheck.require(false, "the importer threw \(error) with ports that never throw")
-            return Outcome(summary: ImportSummary(), rows: [], directory: directory)
+            return Outcome(summary: ImportSummary(), rows: [], directory: directory, outbox: outbox)
         }
     }
 
@@ -151,8 +155,8 @@ struct FuzzImport {
         // The emails queued are exactly the creations and activations, on their lines.
         let notified = rows.filter { $0.outcome == .created || $0.outcome == .activated }
         FuzzCheck.require(
-            outcome.directory.queued.map(\.line) == notified.map(\.line),
-            "queued emails on lines \(outcome.directory.queued.map(\.line)), "
+            outcome.outbox.queued.map(\.line) == notified.map(\.line),
+            "queued emails on lines \(outcome.outbox.queued.map(\.line)), "
                 + "created/activated on \(notified.map(\.line))")
         for (email, user) in outcome.directory.users {
             FuzzCheck.require(
