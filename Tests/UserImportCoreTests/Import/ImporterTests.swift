@@ -88,13 +88,14 @@ struct ImporterTests {
     /// A full batch is written on the lane while the next is parsed: its failure still reaches
     /// the caller, no later batch is written after it, and it wins over a file-level error found
     /// further on (a port error means "try again later", not "the file is bad"). The same on a
-    /// lane of another thread as inline.
-    @Test(arguments: [false, true]) func aFailedBatchWriteStopsTheImport(onAnotherThread: Bool) throws {
+    /// lane that runs its job late as inline (the daemon's own lane, on another thread, is tested
+    /// in the service's tests).
+    @Test(arguments: [false, true]) func aFailedBatchWriteStopsTheImport(deferred: Bool) throws {
         var text = Self.header
         for index in 0..<(2 * Importer.batchSize + 10) { text += "u\(index)@example.com,Ann,Lee,New\n" }
         let importer =
-            onAnotherThread
-            ? Importer(options: ImportOptions(), makeLane: { QueueLane() })
+            deferred
+            ? Importer(options: ImportOptions(), makeLane: { DeferredLane() })
             : Importer(options: ImportOptions())
         for ending in ["", "\"unterminated,Ann,Lee,New\n"] {
             var source = BytesSource(Array((text + ending).utf8))
@@ -114,14 +115,14 @@ struct ImporterTests {
     @Test func fullBatchesGoToTheInjectedLane() throws {
         var text = Self.header
         for index in 0..<(2 * Importer.batchSize + 10) { text += "u\(index)@example.com,Ann,Lee,New\n" }
-        let lane = QueueLane()
+        let log = DeferredLane.Log()
         var source = BytesSource(Array(text.utf8))
         var directory = InMemoryDirectory()
         var outbox = InMemoryOutbox()
         var sink = RecordedResults()
-        let summary = try Importer(options: ImportOptions(), makeLane: { lane }).run(
+        let summary = try Importer(options: ImportOptions(), makeLane: { DeferredLane(log: log) }).run(
             source: &source, directory: &directory, outbox: &outbox, results: &sink)
-        #expect(lane.jobs == 2)
+        #expect(log.jobs.withLock { $0 } == 2)
         #expect(summary.counts.created == 2 * Importer.batchSize + 10)
         #expect(directory.users.count == 2 * Importer.batchSize + 10)
         #expect(sink.results.map(\.line) == Array(2..<(2 * Importer.batchSize + 12)))
@@ -442,7 +443,7 @@ struct ImporterTests {
         var directory = CountingDirectory()
         var outbox = CountingOutbox()
         var sink = CountingResults()
-        let summary = try Importer(options: ImportOptions(), makeLane: { QueueLane() }).run(
+        let summary = try Importer(options: ImportOptions()).run(
             source: &source, directory: &directory, outbox: &outbox, results: &sink)
         #expect(summary.error == nil)
         #expect(summary.rows == rows)
