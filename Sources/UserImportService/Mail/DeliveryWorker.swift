@@ -57,21 +57,21 @@ final class DeliveryWorker {
         // reader run while an import writes; its small updates wait out the import's commit.
         guard let database = openDatabase() else { return }
         let queue = OutboxQueue(database: database)
-        var retryDelay = 50
+        var readRetry = Backoff(initialMilliseconds: 50, capMilliseconds: 30_000)
         while !control.stopRequested {
             control.heartbeat()
             let batch: [PendingMail]
             do {
                 batch = try queue.due(now: SystemClock.now(), limit: 100)
-                retryDelay = 50
+                readRetry.reset()
             } catch {
+                let retryDelay = readRetry.next()
                 // Busy is an import's long commit and passes. A corrupt block holds up every email
                 // queued after it until an operator acts: said at error, with back-off.
                 logger.log(
                     level: error is StoreError ? .error : .debug, "outbox cannot be read now",
                     metadata: ["error": "\(error)", "retry_in_ms": "\(retryDelay)"])
                 control.sleep(milliseconds: retryDelay)
-                retryDelay = min(retryDelay * 2, 30_000)
                 continue
             }
             var outcomes: [OutboxQueue.Outcome] = []
@@ -100,14 +100,13 @@ final class DeliveryWorker {
     /// connection only once that is done (a second open meanwhile can meet the migration's lock).
     private func openDatabase() -> ImportDatabase? {
         while !control.stopRequested && !control.databaseReady { control.sleep(milliseconds: 1000) }
-        var delay = 50
+        var retry = Backoff(initialMilliseconds: 50, capMilliseconds: 2000)
         while !control.stopRequested {
             do {
                 return try ImportDatabase(path: databasePath)
             } catch {
                 logger.debug("outbox database not ready yet", metadata: ["error": "\(error)"])
-                control.sleep(milliseconds: delay)
-                delay = min(delay * 2, 2000)
+                control.sleep(milliseconds: retry.next())
             }
         }
         return nil
@@ -138,8 +137,11 @@ final class DeliveryWorker {
                     metadata: metadata.merging(["error": "\(reason)"]) { $1 })
                 return .failed(id: mail.id, attempts: attempts, error: reason)
             }
-            let delay = min(
-                Int64(settings.retryIntervalMilliseconds) << Int64(min(attempts - 1, 20)), 3_600_000)
+            // The schedule stops growing at the 21st attempt, as it always has: that is short of the
+            // hour only for a RetryInterval under 4 ms.
+            let delay = Int64(
+                Backoff(initialMilliseconds: settings.retryIntervalMilliseconds, capMilliseconds: 3_600_000)
+                    .delay(forFailure: min(attempts, 21)))
             logger.debug(
                 "email delivery failed; will retry",
                 metadata: metadata.merging(["error": "\(reason)", "retry_in_ms": "\(delay)"]) { $1 })
@@ -153,7 +155,7 @@ final class DeliveryWorker {
     /// even when a stop is asked meanwhile (else a sent email would be sent again): it gives up only
     /// after trying for 20 s past a stop request.
     private func persist(_ write: () throws -> Void) {
-        var delay: UInt32 = 50_000
+        var retry = Backoff(initialMilliseconds: 50, capMilliseconds: 2000)
         var stopSeen: UInt64?
         while true {
             do {
@@ -166,8 +168,7 @@ final class DeliveryWorker {
                     stopSeen = stopSeen ?? now
                 }
                 logger.debug("outbox update postponed", metadata: ["error": "\(error)"])
-                usleep(delay)
-                delay = min(delay * 2, 2_000_000)
+                usleep(UInt32(retry.next()) * 1000)
             }
         }
     }
