@@ -89,8 +89,8 @@ struct UserImportDaemon: AsyncParsableCommand {
         }
         // Created before the group runs, so an early SIGHUP is caught rather than fatal.
         let hangups = await UnixSignalsSequence(trapping: .sighup)
-        let control = try DaemonControl()
-        let mailControl = try DaemonControl()
+        let control = try ImportControl()
+        let mailControl = try DeliveryControl()
         // A progress file left by a crash would describe a file no longer in hand.
         let progressFile = ProgressFile(databasePath: configuration.paths.database)
         progressFile.remove()

@@ -9,12 +9,12 @@ import UserImportCore
 /// unchanged for SettleTime), then sleep in `poll` until the next deadline or event.
 final class DaemonWorker {
     private var configuration: Configuration
-    private let control: DaemonControl
+    private let control: ImportControl
     private let status: StatusBoard
     private let notifier: SystemdNotifier
     private let logger: Logger
     /// Woken when an import queued emails.
-    private let mailControl: DaemonControl?
+    private let mailControl: DeliveryControl?
 
     /// A file seen by an event or a scan and not taken yet.
     private struct Candidate {
@@ -36,8 +36,8 @@ final class DaemonWorker {
     private var changedClaim: (name: FileName, candidate: Candidate)?
 
     init(
-        configuration: Configuration, control: DaemonControl, status: StatusBoard, notifier: SystemdNotifier,
-        logger: Logger, mailControl: DaemonControl?
+        configuration: Configuration, control: ImportControl, status: StatusBoard, notifier: SystemdNotifier,
+        logger: Logger, mailControl: DeliveryControl?
     ) {
         self.configuration = configuration
         self.control = control
@@ -77,7 +77,7 @@ final class DaemonWorker {
         while !control.stopRequested {
             control.heartbeat()
             applyReload(pipeline)
-            let now = DaemonControl.monotonicNanoseconds()
+            let now = MonotonicClock.nanoseconds()
             if scanDue || now >= nextRescan { scan(pipeline) }
             if now >= retryAt {
                 recoverIfNeeded(pipeline)
@@ -107,7 +107,7 @@ final class DaemonWorker {
         if var claim = changedClaim {
             if let info = try? pipeline.claimedStatus(of: claim.name), !settled(&claim.candidate, info) {
                 changedClaim = claim
-                retryAt = DaemonControl.monotonicNanoseconds() + settleCheckNanoseconds
+                retryAt = MonotonicClock.nanoseconds() + settleCheckNanoseconds
                 return
             }
             changedClaim = nil
@@ -169,7 +169,7 @@ final class DaemonWorker {
         for (name, _) in entries { consider(name, immediate: false) }
         scanDue = false
         nextRescan =
-            DaemonControl.monotonicNanoseconds() + UInt64(configuration.rescanIntervalMilliseconds)
+            MonotonicClock.nanoseconds() + UInt64(configuration.rescanIntervalMilliseconds)
             * 1_000_000
     }
 
@@ -220,7 +220,7 @@ final class DaemonWorker {
 
     /// Size and ctime unchanged for SettleTime since `candidate` last saw them change.
     private func settled(_ candidate: inout Candidate, _ info: EntryInfo) -> Bool {
-        let now = DaemonControl.monotonicNanoseconds()
+        let now = MonotonicClock.nanoseconds()
         if let observed = candidate.observed, observed.size == info.size, observed.changed == info.changed {
             return now - candidate.unchangedSince >= UInt64(configuration.settleTimeMilliseconds) * 1_000_000
         }
@@ -237,7 +237,7 @@ final class DaemonWorker {
     /// Transient trouble (disk full, database busy, unreadable file): wait longer each time, up to a minute.
     private func backOff(after error: Error) {
         backoffMilliseconds = min(max(backoffMilliseconds * 2, 500), 60_000)
-        retryAt = DaemonControl.monotonicNanoseconds() + UInt64(backoffMilliseconds) * 1_000_000
+        retryAt = MonotonicClock.nanoseconds() + UInt64(backoffMilliseconds) * 1_000_000
         logger.error(
             "import stopped by an error; will retry",
             metadata: [
@@ -248,7 +248,7 @@ final class DaemonWorker {
     }
 
     private func nextWakeMilliseconds() -> Int {
-        let now = DaemonControl.monotonicNanoseconds()
+        let now = MonotonicClock.nanoseconds()
         var wake = min(nextRescan, now + 1_000_000_000)  // at least once a second: heartbeat
         if !candidates.isEmpty {
             // A file settling: look again when its SettleTime may have passed.

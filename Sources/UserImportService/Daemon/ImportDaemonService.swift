@@ -7,15 +7,15 @@ import UnixSignals
 /// (finishing or rolling back the file in hand) on graceful shutdown.
 public struct ImportDaemonService: Service {
     let configuration: Configuration
-    let control: DaemonControl
+    let control: ImportControl
     let status: StatusBoard
     let notifier: SystemdNotifier
     let logger: Logger
-    let mailControl: DaemonControl?
+    let mailControl: DeliveryControl?
 
     public init(
-        configuration: Configuration, control: DaemonControl, status: StatusBoard, notifier: SystemdNotifier,
-        logger: Logger, mailControl: DaemonControl? = nil
+        configuration: Configuration, control: ImportControl, status: StatusBoard, notifier: SystemdNotifier,
+        logger: Logger, mailControl: DeliveryControl? = nil
     ) {
         self.configuration = configuration
         self.control = control
@@ -26,7 +26,7 @@ public struct ImportDaemonService: Service {
     }
 
     public func run() async throws {
-        try await runOnOwnThread(control) { [notifier, logger] in
+        try await runOnOwnThread(control.signal) { [notifier, logger] in
             notifier.stopping()
             logger.info("daemon stopping", metadata: ["message_id": "\(LogMessageID.daemonStopping)"])
         } body: { [configuration, control, status, notifier, logger, mailControl] in
@@ -42,7 +42,7 @@ public struct ImportDaemonService: Service {
 /// cooperative pool (SQLite and process spawning block). A graceful shutdown runs `onShutdown`
 /// and asks the loop to stop; so does cancellation (the group ending because another service ended).
 func runOnOwnThread(
-    _ control: DaemonControl, onShutdown: @escaping @Sendable () -> Void = {},
+    _ signal: WorkerSignal, onShutdown: @escaping @Sendable () -> Void = {},
     body: @escaping @Sendable () throws -> Void
 ) async throws {
     try await withGracefulShutdownHandler {
@@ -58,21 +58,21 @@ func runOnOwnThread(
                 }
             }
         } onCancel: {
-            control.requestStop()
+            signal.requestStop()
         }
     } onGracefulShutdown: {
         onShutdown()
-        control.requestStop()
+        signal.requestStop()
     }
 }
 
 /// Delivers the outbox through the configured transport, beside (never in the way of) imports.
 public struct DeliveryService: Service {
     let configuration: Configuration
-    let control: DaemonControl
+    let control: DeliveryControl
     let logger: Logger
 
-    public init(configuration: Configuration, control: DaemonControl, logger: Logger) {
+    public init(configuration: Configuration, control: DeliveryControl, logger: Logger) {
         self.configuration = configuration
         self.control = control
         self.logger = logger
@@ -87,7 +87,7 @@ public struct DeliveryService: Service {
             // Returning would end the whole group: wait for the shutdown like the others.
             return try await gracefulShutdown()
         }
-        try await runOnOwnThread(control) { [control, logger] in
+        try await runOnOwnThread(control.signal) { [control, logger] in
             try DeliveryWorker(
                 settings: mail, databasePath: database, maildirPath: maildir, control: control, logger: logger
             ).run()
@@ -98,11 +98,11 @@ public struct DeliveryService: Service {
 /// Pings the systemd watchdog while the import worker is alive, and keeps `STATUS=` current
 /// during long imports. A stuck worker stops the pings, and systemd restarts us.
 public struct WatchdogService: Service {
-    let control: DaemonControl
+    let control: ImportControl
     let status: StatusBoard
     let notifier: SystemdNotifier
 
-    public init(control: DaemonControl, status: StatusBoard, notifier: SystemdNotifier) {
+    public init(control: ImportControl, status: StatusBoard, notifier: SystemdNotifier) {
         self.control = control
         self.status = status
         self.notifier = notifier
@@ -112,7 +112,7 @@ public struct WatchdogService: Service {
         guard notifier.isActive else { return try await gracefulShutdown() }
         let interval = notifier.watchdogInterval
         await cancelWhenGracefulShutdown {
-            var lastPing = DaemonControl.monotonicNanoseconds()
+            var lastPing = MonotonicClock.nanoseconds()
             var lastStatus = ""
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(500))
@@ -122,7 +122,7 @@ public struct WatchdogService: Service {
                     lastStatus = text
                 }
                 guard let interval else { continue }
-                let now = DaemonControl.monotonicNanoseconds()
+                let now = MonotonicClock.nanoseconds()
                 if now - lastPing >= interval && control.nanosecondsSinceHeartbeat < interval {
                     notifier.watchdog()
                     lastPing = now
@@ -137,13 +137,13 @@ public struct ReloadService: Service {
     let signals: UnixSignalsSequence
     let configPath: String?
     let stateDirectory: String?
-    let control: DaemonControl
+    let control: ImportControl
     let status: StatusBoard
     let notifier: SystemdNotifier
     let logger: Logger
 
     public init(
-        signals: UnixSignalsSequence, configPath: String?, stateDirectory: String?, control: DaemonControl,
+        signals: UnixSignalsSequence, configPath: String?, stateDirectory: String?, control: ImportControl,
         status: StatusBoard, notifier: SystemdNotifier, logger: Logger
     ) {
         self.signals = signals

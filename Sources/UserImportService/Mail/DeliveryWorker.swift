@@ -14,12 +14,12 @@ final class DeliveryWorker {
     private let settings: MailSettings
     private let databasePath: String
     private let maildirPath: String
-    private let control: DaemonControl
+    private let control: DeliveryControl
     private let logger: Logger
     private var sentTimes: [UInt64] = []
 
     init(
-        settings: MailSettings, databasePath: String, maildirPath: String, control: DaemonControl,
+        settings: MailSettings, databasePath: String, maildirPath: String, control: DeliveryControl,
         logger: Logger
     ) {
         self.settings = settings
@@ -59,7 +59,6 @@ final class DeliveryWorker {
         let queue = OutboxQueue(database: database)
         var readRetry = Backoff(initialMilliseconds: 50, capMilliseconds: 30_000)
         while !control.stopRequested {
-            control.heartbeat()
             let batch: [PendingMail]
             do {
                 batch = try queue.due(now: SystemClock.now(), limit: 100)
@@ -76,7 +75,7 @@ final class DeliveryWorker {
             }
             var outcomes: [OutboxQueue.Outcome] = []
             var tally = DeliveryTally()
-            var lastRecorded = DaemonControl.monotonicNanoseconds()
+            var lastRecorded = MonotonicClock.nanoseconds()
             for mail in batch {
                 waitForRateLimit()
                 if control.stopRequested { break }
@@ -84,10 +83,10 @@ final class DeliveryWorker {
                 tally.count(outcome)
                 outcomes.append(outcome)
                 // Record at least every second, so a crash re-sends little.
-                if DaemonControl.monotonicNanoseconds() - lastRecorded > 1_000_000_000 {
+                if MonotonicClock.nanoseconds() - lastRecorded > 1_000_000_000 {
                     persist { try queue.record(outcomes) }
                     outcomes = []
-                    lastRecorded = DaemonControl.monotonicNanoseconds()
+                    lastRecorded = MonotonicClock.nanoseconds()
                 }
             }
             persist { try queue.record(outcomes) }
@@ -126,7 +125,7 @@ final class DeliveryWorker {
         ]
         do {
             try transport.deliver(message, outboxID: mail.id)
-            sentTimes.append(DaemonControl.monotonicNanoseconds())
+            sentTimes.append(MonotonicClock.nanoseconds())
             logger.debug("email sent", metadata: metadata)
             return .sent(id: mail.id, attempts: attempts, at: SystemClock.now())
         } catch {
@@ -163,7 +162,7 @@ final class DeliveryWorker {
                 return
             } catch {
                 if control.stopRequested {
-                    let now = DaemonControl.monotonicNanoseconds()
+                    let now = MonotonicClock.nanoseconds()
                     if now - (stopSeen ?? now) > 20_000_000_000 { return }
                     stopSeen = stopSeen ?? now
                 }
@@ -176,7 +175,7 @@ final class DeliveryWorker {
     private func waitForRateLimit() {
         let window: UInt64 = 60_000_000_000
         while !control.stopRequested {
-            let now = DaemonControl.monotonicNanoseconds()
+            let now = MonotonicClock.nanoseconds()
             sentTimes.removeAll { now - $0 >= window }
             guard sentTimes.count >= settings.maxPerMinute, let oldest = sentTimes.first else { return }
             control.sleep(milliseconds: Int((oldest + window - now) / 1_000_000) + 1)
