@@ -98,15 +98,20 @@ struct UserImportDaemon: AsyncParsableCommand {
         let notifier = SystemdNotifier()
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
+                // The watchdog without systemd and delivery with transport none have nothing to do
+                // and return at once, which must not end the group; the import service's end does.
                 services: [
-                    .init(service: WatchdogService(control: control, status: status, notifier: notifier)),
+                    .init(
+                        service: WatchdogService(control: control, status: status, notifier: notifier),
+                        successTerminationBehavior: .ignore),
                     .init(
                         service: ReloadService(
                             signals: hangups, configPath: config, stateDirectory: stateDir, control: control,
                             status: status, notifier: notifier, logger: logger)),
                     .init(
                         service: DeliveryService(
-                            configuration: configuration, control: mailControl, logger: logger)),
+                            configuration: configuration, control: mailControl, logger: logger),
+                        successTerminationBehavior: .ignore),
                     .init(
                         service: ImportDaemonService(
                             configuration: configuration, control: control, status: status,

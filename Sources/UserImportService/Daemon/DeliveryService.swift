@@ -2,6 +2,7 @@ import Logging
 import ServiceLifecycle
 
 /// Delivers the outbox through the configured transport, beside (never in the way of) imports.
+/// With transport `none` it returns at once: run it with `successTerminationBehavior: .ignore`.
 public struct DeliveryService: Service {
     let configuration: Configuration
     let control: DeliveryControl
@@ -19,8 +20,7 @@ public struct DeliveryService: Service {
         let maildir = mail.maildir ?? ImportPipeline.parent(database) + "/mail"
         guard mail.transport != .none else {
             logger.notice("mail transport is none: emails stay pending in the outbox")
-            // Returning would end the whole group: wait for the shutdown like the others.
-            return try await gracefulShutdown()
+            return
         }
         try await runOnOwnThread(control.signal) { [control, logger] in
             try DeliveryWorker(

@@ -1,7 +1,8 @@
 import ServiceLifecycle
 
 /// Pings the systemd watchdog while the import worker is alive, and keeps `STATUS=` current
-/// during long imports. A stuck worker stops the pings, and systemd restarts us.
+/// during long imports. A stuck worker stops the pings, and systemd restarts us. Without systemd
+/// it returns at once: run it with `successTerminationBehavior: .ignore`.
 public struct WatchdogService: Service {
     let control: ImportControl
     let status: StatusBoard
@@ -14,7 +15,7 @@ public struct WatchdogService: Service {
     }
 
     public func run() async throws {
-        guard notifier.isActive else { return try await gracefulShutdown() }
+        guard notifier.isActive else { return }
         let interval = notifier.watchdogInterval
         await cancelWhenGracefulShutdown {
             var lastPing = MonotonicClock.nanoseconds()
