@@ -103,10 +103,7 @@ final class DaemonWorker {
                 for event in events {
                     switch event {
                     case .overflow: logger.notice("inotify queue overflowed; rescanning the inbox")
-                    case .inboxGone:
-                        throw SetupError(
-                            "the inbox \(configuration.paths.inbox) was removed, renamed or unmounted; "
-                                + "exiting so that the service manager restarts userimportd on a fresh inbox")
+                    case .inboxGone: throw SetupError.inboxGone(path: configuration.paths.inbox)
                     case .movedIn, .written: break
                     }
                     scheduler.received(event)

@@ -39,7 +39,7 @@ final class DeliveryWorker {
             do {
                 result[kind] = try MailTemplate(parsing: try String(contentsOfFile: path, encoding: .utf8))
             } catch {
-                throw SetupError("mail template \(path): \(error)")
+                throw SetupError.mailTemplateUnreadable(path: path, reason: "\(error)")
             }
         }
         return result
