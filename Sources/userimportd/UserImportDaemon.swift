@@ -60,13 +60,12 @@ struct UserImportDaemon: AsyncParsableCommand {
         umask(0o027)
         // A mail transport that exits early must give us EPIPE, not kill the daemon.
         signal(SIGPIPE, SIG_IGN)
-        let configuration: Configuration
-        do {
-            configuration = try ConfigLoader.load(path: config, stateDirectory: stateDir)
-        } catch {
-            Logger(label: "userimportd", factory: { _ in StderrLogHandler(level: .error) }).error(
-                "bad configuration", metadata: ["error": "\(error)"])
-            throw ExitCode(2)
+        // The log is not set up before the configuration says how: its errors go to stderr.
+        let configuration = try await ending(
+            .configuring,
+            logger: Logger(label: "userimportd", factory: { _ in StderrLogHandler(level: .error) })
+        ) {
+            try ConfigLoader.load(path: config, stateDirectory: stateDir)
         }
         let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
         let journal = JournalLogHandler.stderrIsJournal
@@ -75,22 +74,23 @@ struct UserImportDaemon: AsyncParsableCommand {
                 ? JournalLogHandler(identifier: "userimportd", level: level) : StderrLogHandler(level: level)
         }
         let logger = Logger(label: "userimportd")
-        let lock: StateLock
-        do {
-            lock = try StateLock(databasePath: configuration.paths.database)
-        } catch {
-            logger.critical("cannot start", metadata: ["error": "\(error)"])
-            throw ExitCode(1)
+        let lock = try await ending(.startingUp, logger: logger) {
+            try StateLock(databasePath: configuration.paths.database)
         }
         defer { withExtendedLifetime(lock) {} }
         if once {
-            try runOnce(configuration, logger: logger)
+            try await ending(.importingOnce, logger: logger) {
+                let pipeline = try ImportPipeline(settings: configuration.pipelineSettings, logger: logger)
+                try pipeline.reconcile()
+                try pipeline.processInbox()
+            }
             return
         }
         // Created before the group runs, so an early SIGHUP is caught rather than fatal.
         let hangups = await UnixSignalsSequence(trapping: .sighup)
-        let control = try DaemonControl()
-        let mailControl = try DaemonControl()
+        let (control, mailControl) = try await ending(.startingUp, logger: logger) {
+            (try ImportControl(), try DeliveryControl())
+        }
         // A progress file left by a crash would describe a file no longer in hand.
         let progressFile = ProgressFile(databasePath: configuration.paths.database)
         progressFile.remove()
@@ -98,15 +98,20 @@ struct UserImportDaemon: AsyncParsableCommand {
         let notifier = SystemdNotifier()
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
+                // The watchdog without systemd and delivery with transport none have nothing to do
+                // and return at once, which must not end the group; the import service's end does.
                 services: [
-                    .init(service: WatchdogService(control: control, status: status, notifier: notifier)),
+                    .init(
+                        service: WatchdogService(control: control, status: status, notifier: notifier),
+                        successTerminationBehavior: .ignore),
                     .init(
                         service: ReloadService(
                             signals: hangups, configPath: config, stateDirectory: stateDir, control: control,
                             status: status, notifier: notifier, logger: logger)),
                     .init(
                         service: DeliveryService(
-                            configuration: configuration, control: mailControl, logger: logger)),
+                            configuration: configuration, control: mailControl, logger: logger),
+                        successTerminationBehavior: .ignore),
                     .init(
                         service: ImportDaemonService(
                             configuration: configuration, control: control, status: status,
@@ -115,27 +120,21 @@ struct UserImportDaemon: AsyncParsableCommand {
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
-        do {
+        try await ending(.running, logger: logger) {
             try await group.run()
-        } catch {
-            logger.critical("daemon stopped by an error", metadata: ["error": "\(error)"])
-            throw ExitCode(1)
         }
     }
 
-    private func runOnce(_ configuration: Configuration, logger: Logger) throws {
+    /// Runs `body`; an error from it is logged and ends the daemon as `ErrorDisposition` says.
+    private func ending<T>(
+        _ stage: ErrorDisposition.Stage, logger: @autoclosure () -> Logger, _ body: () async throws -> T
+    ) async throws -> T {
         do {
-            let pipeline = try ImportPipeline(settings: configuration.pipelineSettings, logger: logger)
-            try pipeline.reconcile()
-            try pipeline.processInbox()
-        } catch let error as SetupError {
-            logger.critical("cannot start", metadata: ["error": "\(error)"])
-            throw ExitCode(1)
+            return try await body()
         } catch {
-            // Disk full, database busy, unreadable file: nothing is lost, the next run finishes the work.
-            logger.error(
-                "stopped by a transient error; the next run resumes", metadata: ["error": "\(error)"])
-            throw ExitCode(75)
+            let disposition = ErrorDisposition(for: error, during: stage)
+            logger().log(level: disposition.level, "\(disposition.message)", metadata: ["error": "\(error)"])
+            throw ExitCode(disposition.exitCode)
         }
     }
 }

@@ -15,8 +15,7 @@ public final class StateLock {
             let busy = errno == EWOULDBLOCK
             close(fd)
             if busy {
-                throw SetupError(
-                    "another userimportd is already running on this state directory (\(path) is locked)")
+                throw SetupError.alreadyRunning(lockPath: path)
             }
             throw SystemError("cannot lock", name: path)
         }

@@ -37,7 +37,7 @@ public final class StatusBoard: Sendable {
     }
 
     func importing(_ file: String, bytesRead: Int, size: Int) {
-        let now = DaemonControl.monotonicNanoseconds()
+        let now = MonotonicClock.nanoseconds()
         let publish = state.withLock { state -> ProgressFile.Progress? in
             if state.importing?.file != file { state.importingSince = SystemClock.now() }
             state.importing = (file, bytesRead, size)

@@ -14,12 +14,12 @@ final class DeliveryWorker {
     private let settings: MailSettings
     private let databasePath: String
     private let maildirPath: String
-    private let control: DaemonControl
+    private let control: DeliveryControl
     private let logger: Logger
     private var sentTimes: [UInt64] = []
 
     init(
-        settings: MailSettings, databasePath: String, maildirPath: String, control: DaemonControl,
+        settings: MailSettings, databasePath: String, maildirPath: String, control: DeliveryControl,
         logger: Logger
     ) {
         self.settings = settings
@@ -39,7 +39,7 @@ final class DeliveryWorker {
             do {
                 result[kind] = try MailTemplate(parsing: try String(contentsOfFile: path, encoding: .utf8))
             } catch {
-                throw SetupError("mail template \(path): \(error)")
+                throw SetupError.mailTemplateUnreadable(path: path, reason: "\(error)")
             }
         }
         return result
@@ -57,26 +57,25 @@ final class DeliveryWorker {
         // reader run while an import writes; its small updates wait out the import's commit.
         guard let database = openDatabase() else { return }
         let queue = OutboxQueue(database: database)
-        var retryDelay = 50
+        var readRetry = Backoff(initialMilliseconds: 50, capMilliseconds: 30_000)
         while !control.stopRequested {
-            control.heartbeat()
             let batch: [PendingMail]
             do {
                 batch = try queue.due(now: SystemClock.now(), limit: 100)
-                retryDelay = 50
+                readRetry.reset()
             } catch {
+                let retryDelay = readRetry.next()
                 // Busy is an import's long commit and passes. A corrupt block holds up every email
                 // queued after it until an operator acts: said at error, with back-off.
                 logger.log(
                     level: error is StoreError ? .error : .debug, "outbox cannot be read now",
                     metadata: ["error": "\(error)", "retry_in_ms": "\(retryDelay)"])
                 control.sleep(milliseconds: retryDelay)
-                retryDelay = min(retryDelay * 2, 30_000)
                 continue
             }
             var outcomes: [OutboxQueue.Outcome] = []
             var tally = DeliveryTally()
-            var lastRecorded = DaemonControl.monotonicNanoseconds()
+            var lastRecorded = MonotonicClock.nanoseconds()
             for mail in batch {
                 waitForRateLimit()
                 if control.stopRequested { break }
@@ -84,10 +83,10 @@ final class DeliveryWorker {
                 tally.count(outcome)
                 outcomes.append(outcome)
                 // Record at least every second, so a crash re-sends little.
-                if DaemonControl.monotonicNanoseconds() - lastRecorded > 1_000_000_000 {
+                if MonotonicClock.nanoseconds() - lastRecorded > 1_000_000_000 {
                     persist { try queue.record(outcomes) }
                     outcomes = []
-                    lastRecorded = DaemonControl.monotonicNanoseconds()
+                    lastRecorded = MonotonicClock.nanoseconds()
                 }
             }
             persist { try queue.record(outcomes) }
@@ -100,14 +99,13 @@ final class DeliveryWorker {
     /// connection only once that is done (a second open meanwhile can meet the migration's lock).
     private func openDatabase() -> ImportDatabase? {
         while !control.stopRequested && !control.databaseReady { control.sleep(milliseconds: 1000) }
-        var delay = 50
+        var retry = Backoff(initialMilliseconds: 50, capMilliseconds: 2000)
         while !control.stopRequested {
             do {
                 return try ImportDatabase(path: databasePath)
             } catch {
                 logger.debug("outbox database not ready yet", metadata: ["error": "\(error)"])
-                control.sleep(milliseconds: delay)
-                delay = min(delay * 2, 2000)
+                control.sleep(milliseconds: retry.next())
             }
         }
         return nil
@@ -127,7 +125,7 @@ final class DeliveryWorker {
         ]
         do {
             try transport.deliver(message, outboxID: mail.id)
-            sentTimes.append(DaemonControl.monotonicNanoseconds())
+            sentTimes.append(MonotonicClock.nanoseconds())
             logger.debug("email sent", metadata: metadata)
             return .sent(id: mail.id, attempts: attempts, at: SystemClock.now())
         } catch {
@@ -138,8 +136,11 @@ final class DeliveryWorker {
                     metadata: metadata.merging(["error": "\(reason)"]) { $1 })
                 return .failed(id: mail.id, attempts: attempts, error: reason)
             }
-            let delay = min(
-                Int64(settings.retryIntervalMilliseconds) << Int64(min(attempts - 1, 20)), 3_600_000)
+            // The schedule stops growing at the 21st attempt, as it always has: that is short of the
+            // hour only for a RetryInterval under 4 ms.
+            let delay = Int64(
+                Backoff(initialMilliseconds: settings.retryIntervalMilliseconds, capMilliseconds: 3_600_000)
+                    .delay(forFailure: min(attempts, 21)))
             logger.debug(
                 "email delivery failed; will retry",
                 metadata: metadata.merging(["error": "\(reason)", "retry_in_ms": "\(delay)"]) { $1 })
@@ -153,7 +154,7 @@ final class DeliveryWorker {
     /// even when a stop is asked meanwhile (else a sent email would be sent again): it gives up only
     /// after trying for 20 s past a stop request.
     private func persist(_ write: () throws -> Void) {
-        var delay: UInt32 = 50_000
+        var retry = Backoff(initialMilliseconds: 50, capMilliseconds: 2000)
         var stopSeen: UInt64?
         while true {
             do {
@@ -161,13 +162,12 @@ final class DeliveryWorker {
                 return
             } catch {
                 if control.stopRequested {
-                    let now = DaemonControl.monotonicNanoseconds()
+                    let now = MonotonicClock.nanoseconds()
                     if now - (stopSeen ?? now) > 20_000_000_000 { return }
                     stopSeen = stopSeen ?? now
                 }
                 logger.debug("outbox update postponed", metadata: ["error": "\(error)"])
-                usleep(delay)
-                delay = min(delay * 2, 2_000_000)
+                usleep(UInt32(retry.next()) * 1000)
             }
         }
     }
@@ -175,7 +175,7 @@ final class DeliveryWorker {
     private func waitForRateLimit() {
         let window: UInt64 = 60_000_000_000
         while !control.stopRequested {
-            let now = DaemonControl.monotonicNanoseconds()
+            let now = MonotonicClock.nanoseconds()
             sentTimes.removeAll { now - $0 >= window }
             guard sentTimes.count >= settings.maxPerMinute, let oldest = sentTimes.first else { return }
             control.sleep(milliseconds: Int((oldest + window - now) / 1_000_000) + 1)

@@ -51,9 +51,7 @@ public final class ImportPipeline {
         let devices = try [inbox, done, failed, work].map { ($0.path, try $0.info().device) }
         if Set(devices.map(\.1)).count > 1 {
             let list = devices.map { "\($0.0) (device \($0.1))" }.joined(separator: ", ")
-            throw SetupError(
-                "inbox, done, failed and work must be on one filesystem so files move by rename; they are on "
-                    + "different ones: \(list)")
+            throw SetupError.mixedFilesystems(deviceList: list)
         }
         try Self.makeDirectories(Self.parent(paths.database))
         database = try ImportDatabase(path: paths.database)

@@ -18,12 +18,3 @@ public struct PipelineSettings: Sendable, Equatable {
         self.duplicatePolicy = duplicatePolicy
     }
 }
-
-/// A problem with the daemon's own set-up (not with a dropped file): refuses to start.
-public struct SetupError: Error, CustomStringConvertible {
-    public let description: String
-
-    public init(_ description: String) {
-        self.description = description
-    }
-}

@@ -1,0 +1,38 @@
+import Synchronization
+
+/// What the rest of the daemon tells the delivery worker thread: stop, more mail was queued, the
+/// database may be opened now. It has no heartbeat: the watchdog watches imports only, and a slow
+/// relay must not get the daemon restarted.
+public final class DeliveryControl: Sendable {
+    private let ready = Mutex(false)
+    let signal: WorkerSignal
+
+    public init() throws {
+        signal = try WorkerSignal()
+    }
+
+    /// Asks the worker to record what it has sent and return.
+    public func requestStop() {
+        signal.requestStop()
+    }
+
+    public var stopRequested: Bool { signal.stopRequested }
+
+    /// Wakes the sleeping worker: an import queued emails.
+    public func nudge() {
+        signal.wake()
+    }
+
+    /// Set once the import thread has opened and migrated the database.
+    var databaseReady: Bool { ready.withLock { $0 } }
+
+    func markDatabaseReady() {
+        ready.withLock { $0 = true }
+        signal.wake()
+    }
+
+    /// Sleeps until woken (a stop, new mail, the database ready) or `milliseconds` pass.
+    func sleep(milliseconds: Int) {
+        signal.sleep(milliseconds: milliseconds)
+    }
+}

@@ -1,0 +1,29 @@
+/// A problem with the daemon's own set-up, not with a dropped file: it refuses to start, or stops
+/// so that the service manager starts it again once the set-up is fixed. One case per situation,
+/// so that callers and tests can tell them apart; `description` is what the log says.
+public enum SetupError: Error, CustomStringConvertible, Equatable {
+    /// inbox, done, failed and work are not on one filesystem, so files cannot move by rename.
+    /// `deviceList` names each folder with its device: `path (device N), …`.
+    case mixedFilesystems(deviceList: String)
+    /// The inbox was removed, renamed or unmounted under the running daemon: its watch is dead.
+    case inboxGone(path: String)
+    /// A mail template exists but cannot be read or parsed.
+    case mailTemplateUnreadable(path: String, reason: String)
+    /// Another userimportd holds the state directory's lock.
+    case alreadyRunning(lockPath: String)
+
+    public var description: String {
+        switch self {
+        case .mixedFilesystems(let deviceList):
+            "inbox, done, failed and work must be on one filesystem so files move by rename; they are on "
+                + "different ones: \(deviceList)"
+        case .inboxGone(let path):
+            "the inbox \(path) was removed, renamed or unmounted; "
+                + "exiting so that the service manager restarts userimportd on a fresh inbox"
+        case .mailTemplateUnreadable(let path, let reason):
+            "mail template \(path): \(reason)"
+        case .alreadyRunning(let lockPath):
+            "another userimportd is already running on this state directory (\(lockPath) is locked)"
+        }
+    }
+}
