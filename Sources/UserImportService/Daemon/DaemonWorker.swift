@@ -126,20 +126,20 @@ final class DaemonWorker {
     }
 
     private func importStopped(by error: Error) {
-        switch error {
-        case is ImportInterrupted:
+        switch ImportStop(error) {
+        case .interrupted:
             scheduler.importEnded(.interrupted, now: now)
-        case let changed as FileChangedWhileReading:
+        case .changedWhileReading(let file):
             // The file in hand was rolled back; it stays claimed.
             logger.warning(
                 "file changed while it was being read; importing it again once it has settled",
                 metadata: [
-                    "file": "\(LogText.escaped(changed.file.display))",
+                    "file": "\(LogText.escaped(file.display))",
                     "settle_time_ms": "\(configuration.settleTimeMilliseconds)",
                 ])
-            scheduler.importEnded(.changedWhileReading(changed.file), now: now)
+            scheduler.importEnded(.changedWhileReading(file), now: now)
             status.idle()
-        default:
+        case .transient:
             backOff(after: error)
         }
     }

@@ -190,6 +190,8 @@ public final class ImportPipeline {
 
 /// Raised from inside an import when the daemon is asked to stop.
 public struct ImportInterrupted: Error, CustomStringConvertible {
+    public init() {}
+
     public var description: String { "stopped by request; the file will be imported again at the next start" }
 }
 
@@ -197,6 +199,10 @@ public struct ImportInterrupted: Error, CustomStringConvertible {
 /// rolled back and the file stays claimed, to be read again once it has settled (the README's "Running the daemon").
 public struct FileChangedWhileReading: Error, CustomStringConvertible {
     public let file: FileName
+
+    public init(file: FileName) {
+        self.file = file
+    }
 
     public var description: String { "the file changed while it was being read; it will be read again" }
 }
