@@ -61,14 +61,20 @@ public struct FileName: Hashable, Sendable, Comparable {
     }
 
     public static let reportSuffix = Array(".report.txt".utf8)
+    public static let rejectedRowsSuffix = Array(".rejected.csv".utf8)
+    /// The longest name a published file gives a file beside it.
+    public static let longestSuffix = max(reportSuffix.count, rejectedRowsSuffix.count)
 
     /// The report's name beside the file.
     public var reportName: FileName { FileName(bytes: bytes + FileName.reportSuffix) }
 
+    /// The name of the file of rows not applied, beside the report (`RejectedRowsText`).
+    public var rejectedRowsName: FileName { FileName(bytes: bytes + FileName.rejectedRowsSuffix) }
+
     /// A name for done/ or failed/: the original when `attempt` is 0, else `stem.<importID>[-n].ext`.
-    /// Always short enough that the report name fits in NAME_MAX (255 bytes).
+    /// Always short enough that the names beside it (report, rejected rows) fit in NAME_MAX (255 bytes).
     public func publishedName(importID: Int64, attempt: Int) -> FileName {
-        let maxLength = 255 - FileName.reportSuffix.count
+        let maxLength = 255 - FileName.longestSuffix
         var dot = bytes.lastIndex(of: UInt8(ascii: ".")).flatMap { $0 > 0 ? $0 : nil } ?? bytes.count
         // An "extension" too long to keep (`a.bbbb…`) is treated as part of the stem and shortened with it.
         if bytes.count - dot > 32 { dot = bytes.count }

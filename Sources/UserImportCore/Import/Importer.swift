@@ -58,8 +58,7 @@ public struct Importer: Sendable {
         source: inout Source, forced: InputEncoding?, target: BatchTarget<Directory, Outbox, Sink>,
         into summary: inout ImportSummary
     ) throws {
-        var decoder = TextDecoder(forced: forced)
-        var parser = CSVParser(maxRecordBytes: options.maxRecordBytes)
+        var stream = RecordStream(encoding: forced, maxRecordBytes: options.maxRecordBytes)
         var validator: RowValidator?
         var sawHeader = false
         var batch = RowBatch()
@@ -99,24 +98,13 @@ public struct Importer: Sendable {
         }
 
         defer {
-            summary.encoding = decoder.encoding
+            summary.bytes = stream.bytes
+            summary.encoding = stream.encoding
             // Without a header line there was nothing to detect a delimiter from.
-            summary.delimiter = sawHeader ? parser.delimiter : nil
+            summary.delimiter = sawHeader ? stream.delimiter : nil
         }
         do {
-            try withUnsafeTemporaryAllocation(byteCount: Importer.chunkSize, alignment: 16) { buffer in
-                while true {
-                    let count = try source.read(into: buffer)
-                    if count == 0 { break }
-                    summary.bytes += count
-                    try decoder.decode(UnsafeRawBufferPointer(rebasing: buffer[0..<count])) { text in
-                        try parser.parse(text, emit: handle)
-                    }
-                }
-            }
-            if summary.bytes == 0 { throw FileError.empty }
-            try decoder.finish { text in try parser.parse(text, emit: handle) }
-            try parser.finish(emit: handle)
+            try stream.read(&source, emit: handle)
         } catch let error as FileError {
             // The rows read before a file-level error still get their results (the failed file's
             // report lists them); the caller discards what they wrote.

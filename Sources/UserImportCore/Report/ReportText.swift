@@ -20,7 +20,16 @@ public enum ReportText {
         field("File:", SpreadsheetSafe.text(record.fileName))
         field("Import ID:", dryRun ? "(dry run)" : String(record.id))
         field("Disposition:", disposition(record, dryRun: dryRun))
-        if let path = record.path { field("Stored as:", SpreadsheetSafe.text(path)) }
+        if let path = record.path {
+            field("Stored as:", SpreadsheetSafe.text(path))
+            if RejectedRowsText.isWritten(for: record) {
+                let rejected = SpreadsheetSafe.text(
+                    path + String(decoding: FileName.rejectedRowsSuffix, as: UTF8.self))
+                field(
+                    "Rows to fix:", rejected + " (the rows not applied; correct them and drop the file again)"
+                )
+            }
+        }
         field("SHA-256:", record.sha256)
         // A failed file was not read to the end (or not at all): its row count would mislead.
         let rowsKnown = record.disposition != .failed || summary.counts.total > 0

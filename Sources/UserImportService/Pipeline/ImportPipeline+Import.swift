@@ -107,12 +107,16 @@ extension ImportPipeline {
         }
     }
 
-    /// The first publish attempt whose name and report name are both free in `folder`.
+    /// The first publish attempt whose name and the names beside it are all free in `folder`.
     func firstFreeAttempt(for name: FileName, id: Int64, in folder: Folder, from start: Int = 0) -> Int {
         var attempt = start
         while true {
             let candidate = name.publishedName(importID: id, attempt: attempt)
-            if !folder.exists(candidate) && !folder.exists(candidate.reportName) { return attempt }
+            if !folder.exists(candidate) && !folder.exists(candidate.reportName)
+                && !folder.exists(candidate.rejectedRowsName)
+            {
+                return attempt
+            }
             attempt += 1
         }
     }

@@ -20,12 +20,15 @@ extension ImportPipeline {
                 continue
             }
             try writeReport(pending.record, to: destination, as: name.reportName)
+            try writeRejectedRows(
+                pending.record, from: work, pending.workName, to: destination, as: name.rejectedRowsName)
             TestHooks.reached(.reportWritten, file: pending.workName)
             do {
                 try work.move(pending.workName, to: destination, as: name, replace: false)
             } catch let error as SystemError where error.code == EEXIST {
                 // Taken in the instant between: the report just written belongs to no file here.
                 try destination.remove(name.reportName)
+                if destination.exists(name.rejectedRowsName) { try destination.remove(name.rejectedRowsName) }
                 continue
             }
             break
@@ -62,9 +65,15 @@ extension ImportPipeline {
             if work.exists(pending.workName) {
                 records.append(try publish(pending))
             } else if destination.exists(name) {
-                // Moved before the crash; the report was written first, but make sure of it.
+                // Moved before the crash; the report and the rows file were written first, but make
+                // sure of them.
                 if !destination.exists(name.reportName) {
                     try writeReport(record, to: destination, as: name.reportName)
+                    try destination.sync()
+                }
+                if RejectedRowsText.isWritten(for: record) && !destination.exists(name.rejectedRowsName) {
+                    try writeRejectedRows(
+                        record, from: destination, name, to: destination, as: name.rejectedRowsName)
                     try destination.sync()
                 }
                 try history.markPublished(id: record.id, path: record.path ?? "")
