@@ -10,6 +10,7 @@ struct ReportTextTests {
             Import ID:   12
             Disposition: done
             Stored as:   done/users.csv
+            Rows to fix: done/users.csv.rejected.csv (the rows not applied; correct them and drop the file again)
             SHA-256:     781234f5d5ce529128854ad99d0f2db75d78d77f942fb0dd22d8403c86d9ab5e
             Size:        321 bytes, 7 data rows
             Owner UID:   1000

@@ -13,7 +13,8 @@ import UserImportService
 ///   encoded so before it is dropped (with a byte-order mark for the first three);
 /// - `setup.csv` (optional) — imported first, to give the directory a state;
 /// - `options` (optional) — `strict=true`, `fallback=windows-1252`, `maxRows=N`, `maxRecordBytes=N`;
-/// - `expected.report.txt` — the report, with the owner UID shown as `<uid>`.
+/// - `expected.report.txt` — the report, with the owner UID shown as `<uid>`;
+/// - `expected.rejected.csv` — the file of the rows not applied, for a case that has any.
 /// Set UPDATE_GOLDEN=1 to rewrite the expected reports after a deliberate change (then read the diff).
 struct GoldenFixtureTests {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
@@ -53,6 +54,30 @@ struct GoldenFixtureTests {
         }
         let expected = try String(contentsOf: expectedURL, encoding: .utf8)
         #expect(report == expected, "fixture \(name): report differs from expected.report.txt")
+        try expectRejectedRows(of: records[0], at: path, in: state, folder: folder)
+    }
+
+    /// Written exactly when the import has rows it did not apply, with the content the case expects.
+    func expectRejectedRows(
+        of record: ImportRecord, at path: String, in state: TestStateDirectory, folder: URL
+    )
+        throws
+    {
+        let rejectedPath = path + ".rejected.csv"
+        let expectedURL = folder.appendingPathComponent("expected.rejected.csv")
+        #expect(state.exists(rejectedPath) == RejectedRowsText.isWritten(for: record))
+        guard state.exists(rejectedPath) else {
+            #expect(!FileManager.default.fileExists(atPath: expectedURL.path), "no rows file was written")
+            return
+        }
+        let rejected = try Data(contentsOf: URL(fileURLWithPath: state.root + "/" + rejectedPath))
+        if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" {
+            try rejected.write(to: expectedURL)
+        }
+        let expected = try Data(contentsOf: expectedURL)
+        #expect(
+            rejected == expected,
+            "fixture \(folder.lastPathComponent): rows file differs from expected.rejected.csv")
     }
 
     static func options(_ folder: URL) throws -> ImportOptions {

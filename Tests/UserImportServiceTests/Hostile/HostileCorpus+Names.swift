@@ -47,12 +47,12 @@ extension HostileCorpus {
             named(
                 "a formula as the name", Bytes.utf8("=1+1.csv"), shown: "'=1+1.csv", stored: "done/=1+1.csv"),
             named(
-                "a 255-byte name: stored shortened so its report name fits", Bytes.utf8(long), shown: long,
-                stored: "done/" + String(repeating: "u", count: 240) + ".csv"),
+                "a 255-byte name: stored shortened so the names beside it fit", Bytes.utf8(long), shown: long,
+                stored: "done/" + String(repeating: "u", count: 238) + ".csv"),
             named(
                 "a 255-byte name of two-byte letters: shortened on a character boundary",
                 Bytes.utf8(longWide),
-                shown: longWide, stored: "done/a" + String(repeating: "é", count: 119) + ".csv"),
+                shown: longWide, stored: "done/a" + String(repeating: "é", count: 118) + ".csv"),
             named("upper-case .TXT", Bytes.utf8("USERS.TXT"), shown: "USERS.TXT", stored: "done/USERS.TXT"),
             named(
                 "a name that looks like a report", Bytes.utf8("x.report.txt"), shown: "x.report.txt",

@@ -49,6 +49,24 @@ struct ReconcileTests {
         try expectImportedExactlyOnce(state)
     }
 
+    /// A crash after the move but before the rows to fix were all on disk: the restart writes them
+    /// from the published file, the same as they would have been.
+    @Test(arguments: [true, false]) func theRowsToFixAreWrittenAgainAfterACrash(fileInWork: Bool) throws {
+        let state = try TestStateDirectory()
+        try state.drop(
+            "feed.csv", "Email ID,First Name,Last Name,User Status\na@x.org,Ann,Lee,New\nb@x.org,Bob,,New\n")
+        try state.pipeline().processInbox()
+        let written = try state.read("done/feed.csv.rejected.csv")
+        #expect(written.contains("b@x.org,Bob,,New,Last Name is empty"))
+        if fileInWork { #expect(rename(state.root + "/done/feed.csv", state.root + "/work/feed.csv") == 0) }
+        #expect(unlink(state.root + "/done/feed.csv.rejected.csv") == 0)
+        try ImportDatabase(path: state.paths.database).connection.execute("UPDATE imports SET published = 0")
+        try state.pipeline().reconcile()
+        #expect(try state.read("done/feed.csv.rejected.csv") == written)
+        #expect(try state.list("done") == ["feed.csv", "feed.csv.rejected.csv", "feed.csv.report.txt"])
+        #expect(try state.count("SELECT count(*) FROM users") == 1)
+    }
+
     @Test func crashAfterClaimBeforeCommitImportsTheFileOnce() throws {
         let state = try TestStateDirectory()
         _ = try state.pipeline()

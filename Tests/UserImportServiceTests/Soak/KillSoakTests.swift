@@ -210,7 +210,8 @@ struct KillSoakTests {
     func publishedCount(_ state: TestStateDirectory) throws -> Int {
         let names = (try? state.list("done")) ?? []
         let failed = (try? state.list("failed")) ?? []
-        return (names + failed).filter { !$0.hasSuffix(".report.txt") }.count
+        return (names + failed).filter { !$0.hasSuffix(".report.txt") && !$0.hasSuffix(".rejected.csv") }
+            .count
     }
 
     /// A file reusing a name waits until the earlier file of that name has left inbox and work
@@ -286,13 +287,19 @@ struct KillSoakTests {
         #expect(index == files.count, "one import per dropped file")
         guard index == files.count else { return Checked() }
 
-        // Every file in exactly one of done/failed, byte for byte, with exactly one report beside it;
-        // nothing else there (no temp file of ours).
+        // Every file in exactly one of done/failed, byte for byte, with exactly one report beside it
+        // (and the rows to fix when the model has rows not applied); nothing else there (no temp
+        // file of ours).
         var expectedEntries: [String: Set<String>] = ["done": [], "failed": []]
-        for (file, path) in zip(files, paths) {
+        for (offset, (file, path)) in zip(files, paths).enumerated() {
             let folder = String(path.prefix { $0 != "/" })
             let name = String(path.dropFirst(folder.count + 1))
             expectedEntries[folder, default: []].formUnion([name, name + ".report.txt"])
+            if expected[offset].counts["rejected", default: 0]
+                + expected[offset].counts["ignored", default: 0] > 0
+            {
+                expectedEntries[folder, default: []].insert(name + ".rejected.csv")
+            }
             #expect(
                 FileManager.default.contents(atPath: state.root + "/" + path) == Data(file.bytes),
                 "\(path) holds what was dropped as \(file.name)")
