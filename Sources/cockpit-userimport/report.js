@@ -102,8 +102,10 @@ export function setUpReport() {
             ...OUTCOMES.map(outcome => ["count-" + outcome, capitalised(outcome), count(report.counts?.[outcome])]),
         ];
         if (report.error) entries.push(["error", "Error", report.error]);
+        // Where the rows not applied wait to be fixed and dropped again (relative to the state directory).
+        if (report.rows_to_fix) entries.push(["rows_to_fix", "Rows to fix", report.rows_to_fix]);
         facts.replaceChildren(...entries.map(([key, label, value]) =>
-            h("div", { class: key === "sha256" ? "fact wide" : "fact" },
+            h("div", { class: key === "sha256" || key === "rows_to_fix" ? "fact wide" : "fact" },
                 h("dt", {}, label), h("dd", { dataset: { fact: key } }, value))));
         setRows(headers, (report.headers ?? []).map(reading => h("tr", {},
             h("td", { class: "num" }, reading.column),

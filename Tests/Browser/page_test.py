@@ -276,6 +276,11 @@ def compare_report_dialog(page, report):
     for key, expected in facts.items():
         assert page.fact(key) == expected, f"report fact {key}: {page.fact(key)!r} != {expected!r}"
     assert page.fact("disposition").startswith(report["disposition"])
+    # The rows to fix are named exactly when the import has some.
+    shown_fix = page.js("return Array.from(document.querySelectorAll(\"#report-facts dd[data-fact='rows_to_fix']\"),"
+                        " dd => dd.textContent);")
+    wanted_fix = [] if report["rows_to_fix"] is None else [report["rows_to_fix"]]
+    assert shown_fix == wanted_fix, f"rows to fix: {shown_fix!r} != {wanted_fix!r}"
     assert number(page.fact("rows_total")) == report["rows_total"]
     for outcome, expected in report["counts"].items():
         assert number(page.fact("count-" + outcome)) == expected, f"count {outcome}"

@@ -10,6 +10,12 @@ public enum RejectedRowsText {
         record.summary.counts.rejected + record.summary.counts.ignored > 0
     }
 
+    /// Where the file is, relative to the state directory: beside the published file, when there is one.
+    public static func path(for record: ImportRecord) -> String? {
+        guard isWritten(for: record), let path = record.path else { return nil }
+        return path + String(decoding: FileName.rejectedRowsSuffix, as: UTF8.self)
+    }
+
     /// The outcomes whose rows the file holds.
     public static func holds(_ outcome: RowOutcome) -> Bool {
         outcome == .rejected || outcome == .ignored

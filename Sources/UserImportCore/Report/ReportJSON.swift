@@ -7,6 +7,7 @@ public enum ReportJSON {
         object.number("id", record.id)
         object.string("file", record.fileName)
         object.string("path", record.path)
+        object.string("rows_to_fix", RejectedRowsText.path(for: record))
         object.string("sha256", record.sha256)
         object.number("size", Int64(record.size))
         object.number("owner_uid", record.ownerUID.map(Int64.init))

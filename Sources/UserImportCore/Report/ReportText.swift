@@ -22,12 +22,11 @@ public enum ReportText {
         field("Disposition:", disposition(record, dryRun: dryRun))
         if let path = record.path {
             field("Stored as:", SpreadsheetSafe.text(path))
-            if RejectedRowsText.isWritten(for: record) {
-                let rejected = SpreadsheetSafe.text(
-                    path + String(decoding: FileName.rejectedRowsSuffix, as: UTF8.self))
+            if let rejected = RejectedRowsText.path(for: record) {
                 field(
-                    "Rows to fix:", rejected + " (the rows not applied; correct them and drop the file again)"
-                )
+                    "Rows to fix:",
+                    SpreadsheetSafe.text(rejected)
+                        + " (the rows not applied; correct them and drop the file again)")
             }
         }
         field("SHA-256:", record.sha256)

@@ -61,3 +61,6 @@ extension ImportPipeline {
         try work.move(temp, to: folder, as: name, replace: true)
     }
 }
+
+/// Ends the second read of a file once every row not applied has been written.
+private struct PastTheLastRow: Error {}

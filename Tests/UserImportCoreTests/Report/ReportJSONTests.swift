@@ -26,6 +26,7 @@ struct ReportJSONTests {
         #expect(report["id"] as? Int == 12)
         #expect(report["file"] as? String == "users\tQ1.csv")
         #expect(report["path"] as? String == "done/users.csv")
+        #expect(report["rows_to_fix"] as? String == "done/users.csv.rejected.csv")
         #expect(
             report["sha256"] as? String == "781234f5d5ce529128854ad99d0f2db75d78d77f942fb0dd22d8403c86d9ab5e")
         #expect(report["disposition"] as? String == "done")
@@ -70,6 +71,7 @@ struct ReportJSONTests {
         #expect(report["disposition"] as? String == "failed")
         #expect(report["error"] as? String == "not valid UTF-8 at byte offset 3")
         #expect(report["path"] is NSNull)
+        #expect(report["rows_to_fix"] is NSNull)
     }
 
     @Test func duplicateNamesTheEarlierImport() throws {
