@@ -1,5 +1,5 @@
-/// A file's bytes as CSV records: decoded, then parsed, a chunk at a time. The import reads a file
-/// through it, and so does the second read that picks out the rows an import did not apply.
+/// A file's bytes as CSV records: decoded, then parsed, a chunk at a time (the importer's reading,
+/// apart from what it does with each record).
 public struct RecordStream {
     private var decoder: TextDecoder
     private var parser: CSVParser

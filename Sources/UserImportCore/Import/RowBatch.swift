@@ -62,7 +62,8 @@ struct PreparedBatch: Sendable {
                 }
                 result = RowResult(
                     line: row.line, email: row.email, status: row.status.rawValue, outcome: decision.outcome,
-                    reason: decision.reason)
+                    reason: decision.reason, cells: RejectedRowsText.holds(decision.outcome) ? row.cells : nil
+                )
             }
             counts[result.outcome] += 1
             try results.record(result)

@@ -11,13 +11,19 @@ public struct RowResult: Sendable, Equatable {
     public var status: String
     public var outcome: RowOutcome
     public var reason: String
+    /// The record's cells as they came, kept for a row that was not applied (rejected or ignored),
+    /// for the file of rows to fix; nil for every other row.
+    public var cells: [String]?
 
-    public init(line: Int, email: String, status: String, outcome: RowOutcome, reason: String) {
+    public init(
+        line: Int, email: String, status: String, outcome: RowOutcome, reason: String, cells: [String]? = nil
+    ) {
         self.line = line
         self.email = email
         self.status = status
         self.outcome = outcome
         self.reason = reason
+        self.cells = cells
     }
 }
 

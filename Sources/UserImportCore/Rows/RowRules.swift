@@ -33,7 +33,7 @@ public enum RowRules {
             .invalid(
                 RowResult(
                     line: record.line, email: email, status: status?.rawValue ?? statusCell, outcome: outcome,
-                    reason: reason))
+                    reason: reason, cells: cells))
         }
 
         if cells.count != header.columnCount {
@@ -78,7 +78,10 @@ public enum RowRules {
             return result(
                 .rejected, "\(names) \(verb) empty; \(status.rawValue) rows need a name", email: email)
         }
-        return .valid(UserRow(line: record.line, email: email, status: status, profile: profile))
+        return .valid(
+            UserRow(
+                line: record.line, email: email, status: status, profile: profile,
+                cells: status == .new ? nil : cells))
     }
 
     public static func decide(_ row: UserRow, current: StoredUser?) -> RowDecision {

@@ -4,6 +4,10 @@ public struct UserRow: Sendable, Equatable {
     public var email: String
     public var status: UserStatus
     public var profile: UserProfile
+    /// The record's cells, for a row `RowRules.decide` may reject (Update, Delete, Activate of a
+    /// user that does not exist); nil for New rows, which it never rejects, so a bulk New file
+    /// holds no second copy of its cells.
+    public var cells: [String]? = nil
 }
 
 /// The result of reading one data record against the header.

@@ -20,8 +20,7 @@ extension ImportPipeline {
                 continue
             }
             try writeReport(pending.record, to: destination, as: name.reportName)
-            try writeRejectedRows(
-                pending.record, from: work, pending.workName, to: destination, as: name.rejectedRowsName)
+            try writeRejectedRows(pending.record, to: destination, as: name.rejectedRowsName)
             TestHooks.reached(.reportWritten, file: pending.workName)
             do {
                 try work.move(pending.workName, to: destination, as: name, replace: false)
@@ -72,8 +71,7 @@ extension ImportPipeline {
                     try destination.sync()
                 }
                 if RejectedRowsText.isWritten(for: record) && !destination.exists(name.rejectedRowsName) {
-                    try writeRejectedRows(
-                        record, from: destination, name, to: destination, as: name.rejectedRowsName)
+                    try writeRejectedRows(record, to: destination, as: name.rejectedRowsName)
                     try destination.sync()
                 }
                 try history.markPublished(id: record.id, path: record.path ?? "")

@@ -1,5 +1,4 @@
 import Glibc
-import Logging
 import UserImportCore
 import UserImportStore
 
@@ -7,18 +6,11 @@ extension ImportPipeline {
     /// Writes `<name>.rejected.csv` into `folder` beside the report (temp in work/, fsync, rename),
     /// for an import with rows it did not apply.
     ///
-    /// The cells come from reading the file itself again (it is in work/, or already in its
-    /// folder after a crash), picked out by the lines of the stored row results: the history keeps
-    /// no copy of them, and an import with nothing rejected pays nothing. A file that cannot be
-    /// read as it was at import time (changed by hand since) gets no rows file and a warning; the
-    /// import stands.
-    func writeRejectedRows(
-        _ record: ImportRecord, from source: Folder, _ sourceName: FileName, to folder: Folder,
-        as name: FileName
-    ) throws {
+    /// Rendered, as the report is, from the history alone: the header as the import read it and
+    /// the cells each row not applied kept in its stored result. So a restart after a crash writes
+    /// the same file whether the dropped file is still in work/ or not.
+    func writeRejectedRows(_ record: ImportRecord, to folder: Folder, as name: FileName) throws {
         guard RejectedRowsText.isWritten(for: record) else { return }
-        let input = try source.openForReading(sourceName)
-        defer { close(input) }
         let temp = FileName(".report-\(record.id).rejected.tmp")
         let output = try work.create(temp)
         defer { close(output) }
@@ -26,41 +18,15 @@ extension ImportPipeline {
         // A byte-order mark tells spreadsheet programs the text is UTF-8; the importer skips it.
         if record.summary.encoding != .utf8 { writer.write("\u{FEFF}") }
         let delimiter = record.summary.delimiter ?? .comma
+        let header = record.summary.headers.map(\.header)
+        RejectedRowsText.writeHeader(header, delimiter: delimiter, to: &writer)
         let rows = try history.rows(importID: record.id)
-        var wanted = rows.lazy.filter { RejectedRowsText.holds($0.outcome) }.makeIterator()
-        var next = wanted.next()
-        var header: [String]?
-        var stream = RecordStream(encoding: record.summary.encoding, maxRecordBytes: .max)
-        var file = FileSource(fd: input, name: sourceName.display)
-        do {
-            try stream.read(&file) { csv in
-                guard let columns = header else {
-                    header = csv.fields
-                    RejectedRowsText.writeHeader(csv.fields, delimiter: delimiter, to: &writer)
-                    return
-                }
-                while let row = next, row.line < csv.line { next = wanted.next() }
-                guard let row = next, row.line == csv.line else { return }
-                writer.write(
-                    RejectedRowsText.row(
-                        csv.fields, reason: row.reason, header: columns, delimiter: delimiter))
-                next = wanted.next()
-            }
-        } catch let error as FileError {
-            try work.remove(temp)
-            logger.warning(
-                "the file no longer reads as it did at its import; no file of its rejected rows is written",
-                metadata: [
-                    "import_id": "\(record.id)", "file": "\(LogText.escaped(record.fileName))",
-                    "error": "\(LogText.escaped(error.message))",
-                ])
-            return
+        for row in rows where RejectedRowsText.holds(row.outcome) {
+            RejectedRowsText.writeRow(
+                row.cells ?? [], reason: row.reason, header: header, delimiter: delimiter, to: &writer)
         }
         if let failure = rows.failure { throw failure }
         try writer.finish()
         try work.move(temp, to: folder, as: name, replace: true)
     }
 }
-
-/// Ends the second read of a file once every row not applied has been written.
-private struct PastTheLastRow: Error {}

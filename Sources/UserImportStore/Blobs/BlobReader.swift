@@ -13,6 +13,8 @@ struct BlobReader {
     }
 
     var isAtEnd: Bool { position == bytes.count }
+    /// Bytes not read yet.
+    var remaining: Int { bytes.count - position }
 
     func corrupt(_ what: String) -> StoreError {
         .corruptRecord("\(name): \(what) at byte \(position)")

@@ -8,12 +8,16 @@ import UserImportCore
 /// - line: a varint; the first row's line itself, every later row's distance from the row
 ///   before (at least 1: lines only grow, each once);
 /// - outcome: one byte, see `code(of:)`;
-/// - email, status, reason: each a varint byte count, then that many bytes of UTF-8.
+/// - email, status, reason: each a varint byte count, then that many bytes of UTF-8;
+/// - format 2 only: the cells of a row not applied (`RowResult.cells`): a varint, 0 for none, else
+///   the cell count plus one, then each cell as a text.
 ///
 /// A varint is LEB128: seven bits a byte, lowest group first, the top bit set on every byte but
 /// the last.
 enum RowChunk {
-    static let format: UInt8 = 1
+    /// The format written. Format 1 (no cells) is still read: migration 4 wrote it, and chunks
+    /// stay as written.
+    static let format: UInt8 = 2
 
     /// The stored byte of each outcome. Stored data depends on these numbers: never renumber,
     /// only add (and `outcome(code:)` with it).
@@ -52,7 +56,8 @@ enum RowChunk {
         }
         return try bytes.withUnsafeBufferPointer { buffer in
             var reader = BlobReader(buffer, name: "row chunk at line \(firstLine)")
-            guard try reader.byte() == format else { throw reader.corrupt("unknown format") }
+            let chunkFormat = try reader.byte()
+            guard chunkFormat == 1 || chunkFormat == 2 else { throw reader.corrupt("unknown format") }
             var rows: [RowResult] = []
             rows.reserveCapacity(Int(rowCount))
             var line = 0
@@ -74,8 +79,23 @@ enum RowChunk {
                 let email = try reader.text()
                 let status = try reader.text()
                 let reason = try reader.text()
+                var cells: [String]?
+                if chunkFormat == 2 {
+                    let marker = try reader.varint()
+                    if marker > 0 {
+                        // Each cell takes at least its length byte: a corrupt count reserves nothing.
+                        guard marker - 1 <= reader.remaining else {
+                            throw reader.corrupt("cell count \(marker - 1)")
+                        }
+                        var list: [String] = []
+                        for _ in 0..<(marker - 1) { list.append(try reader.text()) }
+                        cells = list
+                    }
+                }
                 rows.append(
-                    RowResult(line: line, email: email, status: status, outcome: outcome, reason: reason))
+                    RowResult(
+                        line: line, email: email, status: status, outcome: outcome, reason: reason,
+                        cells: cells))
             }
             guard reader.isAtEnd else { throw reader.corrupt("bytes after row \(rowCount)") }
             return rows
@@ -114,6 +134,12 @@ struct RowChunkEncoder {
         bytes.appendText(result.email)
         bytes.appendText(result.status)
         bytes.appendText(result.reason)
+        if let cells = result.cells {
+            bytes.appendVarint(UInt64(cells.count) + 1)
+            for cell in cells { bytes.appendText(cell) }
+        } else {
+            bytes.appendVarint(0)
+        }
         rowCount += 1
     }
 

@@ -50,16 +50,27 @@ struct RowChunkTests {
 
     /// The stored format, byte for byte: changing it breaks every database already written.
     @Test func theFormatIsPinned() throws {
-        let bytes = try Self.encode([
+        let rows = [
             RowResult(line: 300, email: "ab", status: "New", outcome: .created, reason: ""),
-            RowResult(line: 302, email: "é", status: "", outcome: .rejected, reason: "r"),
-        ])
+            RowResult(line: 302, email: "é", status: "", outcome: .rejected, reason: "r", cells: ["é", ""]),
+        ]
+        let bytes = try Self.encode(rows)
         #expect(
             bytes == [
-                1,
-                0xAC, 0x02, 0, 2, 0x61, 0x62, 3, 0x4E, 0x65, 0x77, 0,
-                2, 6, 2, 0xC3, 0xA9, 0, 1, 0x72,
+                2,
+                0xAC, 0x02, 0, 2, 0x61, 0x62, 3, 0x4E, 0x65, 0x77, 0, 0,
+                2, 6, 2, 0xC3, 0xA9, 0, 1, 0x72, 3, 2, 0xC3, 0xA9, 0,
             ])
+        #expect(try RowChunk.decode(bytes, firstLine: 300, rowCount: 2) == rows)
+        // Format 1, as migration 4 and earlier builds wrote it, reads as before, without cells.
+        let format1: [UInt8] = [
+            1,
+            0xAC, 0x02, 0, 2, 0x61, 0x62, 3, 0x4E, 0x65, 0x77, 0,
+            2, 6, 2, 0xC3, 0xA9, 0, 1, 0x72,
+        ]
+        var withoutCells = rows
+        withoutCells[1].cells = nil
+        #expect(try RowChunk.decode(format1, firstLine: 300, rowCount: 2) == withoutCells)
         let codes = [RowOutcome.created, .updated, .unchanged, .deleted, .activated, .ignored, .rejected].map(
             RowChunk.code(of:))
         #expect(codes == [0, 1, 2, 3, 4, 5, 6])
@@ -124,8 +135,14 @@ struct RowChunkTests {
 
     @Test func aBadByteAnywhereIsCorrupt() throws {
         var unknownFormat = Self.valid
-        unknownFormat[0] = 2
+        unknownFormat[0] = 3
         Self.expectCorrupt(unknownFormat)
+        // Format 2: more cells than bytes left, and a cell cut short.
+        var format2 = Self.valid
+        format2[0] = 2
+        Self.expectCorrupt(format2 + [0x7F, 0])
+        Self.expectCorrupt(format2 + [2, 5, 0x61])
+        #expect(try RowChunk.decode(format2 + [2, 1, 0x61], firstLine: 2, rowCount: 1).first?.cells == ["a"])
         var unknownOutcome = Self.valid
         unknownOutcome[2] = 7
         Self.expectCorrupt(unknownOutcome)
