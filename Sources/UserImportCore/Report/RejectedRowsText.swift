@@ -23,12 +23,6 @@ public enum RejectedRowsText {
 
     /// The header line. A header whose last column is already `Reason` (a rejected file dropped
     /// back) keeps that one column instead of gaining a second.
-    public static func header(_ cells: [String], delimiter: Delimiter) -> String {
-        var out = ""
-        writeHeader(cells, delimiter: delimiter, to: &out)
-        return out
-    }
-
     public static func writeHeader<Out: TextOutputStream>(
         _ cells: [String], delimiter: Delimiter, to out: inout Out
     ) {
@@ -36,16 +30,8 @@ public enum RejectedRowsText {
     }
 
     /// One row: its cells padded to the header's data columns (a row cut short), or all of them
-    /// (a row with too many, which its reason says how to fix), then the reason.
-    public static func row(_ cells: [String], reason: String, header: [String], delimiter: Delimiter)
-        -> String
-    {
-        var out = ""
-        writeRow(cells, reason: reason, header: header, delimiter: delimiter, to: &out)
-        return out
-    }
-
-    /// The same, cell by cell into `out`: a row of a million cells is never built as one string.
+    /// (a row with too many, which its reason says how to fix), then the reason; cell by cell into
+    /// `out`, so a row of a million cells is never built as one string.
     public static func writeRow<Out: TextOutputStream>(
         _ cells: [String], reason: String, header: [String], delimiter: Delimiter, to out: inout Out
     ) {

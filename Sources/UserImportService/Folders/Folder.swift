@@ -177,3 +177,12 @@ extension FileName {
     /// NUL-terminated, for the `*at` system calls (a name can hold no NUL byte).
     var cString: [CChar] { bytes.map { CChar(bitPattern: $0) } + [0] }
 }
+
+extension FileFate {
+    /// The checks made before a byte is read, for an entry as `lstat` saw it.
+    public static func precheck(name: FileName, info: EntryInfo, maxFileSize: Int) -> FileError? {
+        precheck(
+            name: name, notRegular: info.kind == .regular ? nil : info.kind.rawValue, size: info.size,
+            maxFileSize: maxFileSize)
+    }
+}

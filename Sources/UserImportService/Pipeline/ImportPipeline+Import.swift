@@ -10,9 +10,7 @@ extension ImportPipeline {
         -> UnpublishedImport
     {
         let info = try work.status(of: workName)
-        var problem = FileFate.precheck(
-            name: workName, notRegular: info.kind == .regular ? nil : info.kind.rawValue, size: info.size,
-            maxFileSize: settings.maxFileSize)
+        var problem = FileFate.precheck(name: workName, info: info, maxFileSize: settings.maxFileSize)
         var fd: Int32 = -1
         defer { if fd >= 0 { close(fd) } }
         // A file too large, or not a regular file, is never opened.

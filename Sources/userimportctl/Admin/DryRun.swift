@@ -35,9 +35,7 @@ enum DryRun {
             receivedAt: now, startedAt: now, finishedAt: now, disposition: .failed, duplicateOf: nil,
             error: nil,
             summary: ImportSummary())
-        let problem = FileFate.precheck(
-            name: name, notRegular: info.kind == .regular ? nil : info.kind.rawValue, size: info.size,
-            maxFileSize: settings.maxFileSize)
+        let problem = FileFate.precheck(name: name, info: info, maxFileSize: settings.maxFileSize)
         var fd: Int32 = -1
         defer { if fd >= 0 { close(fd) } }
         if problem == nil {
