@@ -16,6 +16,31 @@ struct HostileCorpusTests {
         #expect(Set(labels).count == labels.count, "every case has its own label")
     }
 
+    /// The drops meant to be refused without being held in memory, each imported by the daemon
+    /// itself (`--once`) so that its peak is measured alone, against the same run on an empty inbox.
+    @Test(
+        .disabled(
+            if: ProcessInfo.processInfo.environment["USERIMPORT_SANITIZER"] != nil,
+            "AddressSanitizer's shadow memory and quarantine make resident memory say nothing about ours"),
+        arguments: HostileCorpus.all.filter { $0.maxPeakGrowth != nil })
+    func boundedMemory(_ hostile: HostileCase) throws {
+        let limit = try #require(hostile.maxPeakGrowth)
+        let empty = try TestStateDirectory()
+        let baseline = try ChildPeakMemory.run(.userimportd, ["--state-dir", empty.root, "--once"])
+        try #require(baseline.status == 0, "the daemon runs once on an empty inbox")
+
+        let state = try TestStateDirectory()
+        try state.drop(name: hostile.fileName) { writer in
+            if case .stream(let generate) = hostile.content { try generate(&writer) }
+            if case .bytes(let bytes) = hostile.content { try writer.append(bytes) }
+        }
+        let run = try ChildPeakMemory.run(.userimportd, ["--state-dir", state.root, "--once"])
+        #expect(run.status == 0)
+        #expect(try Snapshot(state).inbox.isEmpty, "the file was imported")
+        let growth = run.peakBytes - baseline.peakBytes
+        #expect(growth < limit, "the daemon's peak grew by \(growth) bytes over an empty run's")
+    }
+
     @Test(arguments: HostileCorpus.all)
     func hostileDrop(_ hostile: HostileCase) throws {
         let state = try TestStateDirectory()
@@ -33,15 +58,7 @@ struct HostileCorpusTests {
             case .stream(let generate): try generate(&writer)
             }
         }
-        let baseline = hostile.maxPeakGrowth == nil ? 0 : try ResidentMemory.resetPeak()
         let records = try pipeline.processInbox()
-        // AddressSanitizer's shadow memory and quarantine make resident memory say nothing about ours.
-        if let limit = hostile.maxPeakGrowth,
-            ProcessInfo.processInfo.environment["USERIMPORT_SANITIZER"] == nil
-        {
-            let growth = try ResidentMemory.peak() - baseline
-            #expect(growth < limit, "resident memory grew by \(growth) bytes while importing")
-        }
         let after = try Snapshot(state)
         #expect(after.work.isEmpty, "work/ is empty")
         let earlierNow = try before.published.map { try state.contents($0.folder, $0.name) }
@@ -224,28 +241,5 @@ private struct Snapshot {
         failed = try state.entries("failed")
         users = try state.users()
         outbox = try state.queuedEmails().count
-    }
-}
-
-/// This process's resident memory, from /proc (Linux): the peak can be reset, so a test can see
-/// what one import needed.
-enum ResidentMemory {
-    /// Resets the peak to the current size and returns that size, in bytes.
-    static func resetPeak() throws -> Int {
-        let fd = open("/proc/self/clear_refs", O_WRONLY)
-        guard fd >= 0 else { throw TestFailure("cannot open /proc/self/clear_refs") }
-        defer { close(fd) }
-        guard write(fd, "5", 1) == 1 else { throw TestFailure("cannot reset the peak resident size") }
-        return try value("VmRSS")
-    }
-
-    static func peak() throws -> Int { try value("VmHWM") }
-
-    private static func value(_ key: String) throws -> Int {
-        let status = try String(contentsOfFile: "/proc/self/status", encoding: .utf8)
-        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(key + ":") }),
-            let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "")
-        else { throw TestFailure("no \(key) in /proc/self/status") }
-        return kilobytes * 1024
     }
 }
