@@ -42,6 +42,7 @@ struct StatusCommand: ParsableCommand {
             + "\"database\":\(JSON.quoted(status.database)),"
             + "\"database_readable\":\(status.databaseProblem == nil),"
             + "\"access_problem\":\(status.databaseProblem.map(JSON.quoted) ?? "null"),"
+            + "\"held\":[" + status.held.map(ReportJSON.historyEntry).joined(separator: ",") + "],"
             + "\"last_import\":\(last)}\n"
     }
 
@@ -63,6 +64,14 @@ struct StatusCommand: ParsableCommand {
         lines.append(("Inbox", "\(status.inboxWaiting) waiting" + uploading))
         if status.workFiles > 0 {
             lines.append(("In hand", "\(status.workFiles) file(s) in the work folder"))
+        }
+        for record in status.held {
+            lines.append(
+                (
+                    "Held",
+                    "\(record.id) \(SpreadsheetSafe.text(record.fileName)) would delete "
+                        + "\(record.summary.counts.deleted) users; userimportctl release \(record.id) or reject \(record.id)"
+                ))
         }
         if let last = status.lastImport {
             lines.append(

@@ -16,6 +16,7 @@ struct UserImportCtl: ParsableCommand {
         subcommands: [
             StatusCommand.self, HistoryCommand.self, ReportCommand.self, UsersCommand.self, UserCommand.self,
             ValidateCommand.self, SubmitCommand.self, ExportCommand.self, OutboxCommand.self,
+            ReleaseCommand.self, RejectCommand.self,
         ])
 
     static func main() {
@@ -48,6 +49,9 @@ enum ToolError: Error, CustomStringConvertible {
     case noSuchImport(what: String)
     case noSuchUser(email: String, namedByRejectedRows: Bool)
     case notImportedInTime(name: String, seconds: Int)
+    case notHeld(id: Int64, state: String)
+    case requestWaiting(name: String)
+    case notAnsweredInTime(id: Int64, seconds: Int)
 
     var description: String {
         switch self {
@@ -57,6 +61,14 @@ enum ToolError: Error, CustomStringConvertible {
         case .notImportedInTime(let name, let seconds):
             return
                 "\(name) was not imported within \(seconds) s; is userimportd running? (userimportctl status)"
+        case .notHeld(let id, let state):
+            return "import \(id) is not waiting in held/ (it is \(state)); see userimportctl report \(id)"
+        case .requestWaiting(let name):
+            return
+                "\(name) is already waiting in the inbox; the daemon has not taken it yet (userimportctl status)"
+        case .notAnsweredInTime(let id, let seconds):
+            return "the daemon did not answer the request on import \(id) within \(seconds) s; "
+                + "the request stays in the inbox; is userimportd running? (userimportctl status)"
         }
     }
 }

@@ -9,7 +9,7 @@ struct ValidateCommand: ParsableCommand {
         abstract: "Dry run: print the report an import of FILE would write; change nothing.",
         discussion: """
             Exit 0 when the file would be imported (or is a duplicate of an earlier import), 1 when it
-            would fail as a whole. Without a database (the daemon has not run yet) the file is checked
+            would fail as a whole or be held by the mass-change guard. Without a database (the daemon has not run yet) the file is checked
             against an empty directory, and a note on stderr says so.
             Examples: userimportctl validate ~/new-hires.csv
                       hr-export | userimportctl validate - --name monday.csv --json
@@ -51,6 +51,6 @@ struct ValidateCommand: ParsableCommand {
             ReportText.render(result.record, rows: rows, dryRun: true, to: &out)
         }
         out.flush()
-        if result.record.disposition == .failed { throw ExitCode(1) }
+        if result.record.disposition == .failed || result.record.disposition == .held { throw ExitCode(1) }
     }
 }

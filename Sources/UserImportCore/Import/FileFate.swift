@@ -34,9 +34,15 @@ public struct FileFate: Sendable, Equatable {
             listsRowsNotApplied: false, summary: ImportSummary())
     }
 
-    /// - Parameter earlierImport: the earlier `done` import of the same bytes, looked up only for a
-    ///   file that was read without a file-level error.
-    public static func decide(_ read: ImportSummary, earlierImport: Int64?) -> FileFate {
+    /// - Parameters:
+    ///   - earlierImport: the earlier `done` import of the same bytes, looked up only for a file
+    ///     that was read without a file-level error.
+    ///   - held: the mass-change guard's reason to hold the file, looked up only for a file that
+    ///     is neither failed nor a duplicate (`needsGuardCheck`).
+    public static func decide(
+        _ read: ImportSummary, earlierImport: Int64?, held: MassChangeGuard.Trip? = nil,
+        importID: Int64? = nil
+    ) -> FileFate {
         var summary = read
         if let error = read.error {
             let strict: Bool
@@ -52,10 +58,22 @@ public struct FileFate: Sendable, Equatable {
                 disposition: .duplicate, error: nil, duplicateOf: earlierImport, appliesChanges: false,
                 listsRowsNotApplied: false, summary: summary)
         }
+        if let held {
+            // What it would have done is the report's point: the rows are listed, none applied.
+            return FileFate(
+                disposition: .held, error: held.message(importID: importID), duplicateOf: nil,
+                appliesChanges: false, listsRowsNotApplied: true, summary: summary)
+        }
         return FileFate(
             disposition: .done, error: nil, duplicateOf: nil, appliesChanges: true,
             listsRowsNotApplied: false,
             summary: summary)
+    }
+
+    /// Whether the guard is asked about a file read like this: one that would apply its rows and
+    /// delete some users.
+    public static func needsGuardCheck(_ read: ImportSummary, earlierImport: Int64?) -> Bool {
+        read.error == nil && earlierImport == nil && read.counts.deleted > 0
     }
 
     /// The encoding to read the file again with: the configured fallback, when the file turned out
@@ -89,19 +107,21 @@ public enum DuplicatePolicy: String, Sendable, Equatable, CaseIterable {
 
 /// The folder a file is published into, with its report beside it.
 public enum Destination: String, Sendable, Equatable, CaseIterable {
-    case done, failed
+    case done, failed, held
 
     public init(_ disposition: Disposition, duplicates policy: DuplicatePolicy) {
         switch (disposition, policy) {
         case (.failed, _), (.duplicate, .failed): self = .failed
         case (.done, _), (.duplicate, .done): self = .done
+        case (.held, _): self = .held
         }
     }
 
     /// The destination a recorded path names: the policy may have changed since the import
     /// chose it, so a committed import keeps the folder its path says.
     public init(recordedPath: String) {
-        self = recordedPath.hasPrefix(Destination.failed.folderPrefix) ? .failed : .done
+        self =
+            Destination.allCases.first { recordedPath.hasPrefix($0.folderPrefix) } ?? .done
     }
 
     /// The path the history records for a file published under `name`, relative to the state directory.

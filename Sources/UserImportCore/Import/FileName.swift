@@ -44,9 +44,13 @@ public struct FileName: Hashable, Sendable, Comparable {
         case inProgress
         /// Any other name: moved to failed/ with a report saying why.
         case wrongExtension
+        /// `release-ID.request` or `reject-ID.request`, left by `userimportctl release` or `reject`
+        /// (or by hand): a person's decision on a held import, which the file's owner made.
+        case request(HeldAction, importID: Int64)
     }
 
     public var kind: Kind {
+        if let request = FileName.request(in: bytes) { return .request(request.0, importID: request.1) }
         let lower = bytes.map { (0x41...0x5A).contains($0) ? $0 + 0x20 : $0 }
         if lower.first == UInt8(ascii: ".") || lower.last == UInt8(ascii: "~") { return .inProgress }
         for suffix in [".tmp", ".part", ".partial", ".filepart", ".swp", ".crdownload"]
@@ -58,6 +62,26 @@ public struct FileName: Hashable, Sendable, Comparable {
             return .importable
         }
         return .wrongExtension
+    }
+
+    /// The request file for `action` on the held import `importID`.
+    public static func request(_ action: HeldAction, importID: Int64) -> FileName {
+        FileName("\(action.rawValue)-\(importID).request")
+    }
+
+    private static func request(in bytes: [UInt8]) -> (HeldAction, Int64)? {
+        let suffix = Array(".request".utf8)
+        guard bytes.count > suffix.count, bytes.reversed().starts(with: suffix.reversed()),
+            let text = String(validating: bytes.dropLast(suffix.count), as: UTF8.self),
+            let dash = text.lastIndex(of: "-"),
+            let action = HeldAction(rawValue: String(text[..<dash]))
+        else { return nil }
+        let digits = text[text.index(after: dash)...]
+        // Digits only, no sign, no leading zero: one name per request.
+        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }), digits.first != "0",
+            let id = Int64(digits)
+        else { return nil }
+        return (action, id)
     }
 
     public static let reportSuffix = Array(".report.txt".utf8)

@@ -10,16 +10,19 @@ public struct ImportOptions: Sendable, Equatable {
     public var strict: Bool
     /// Used for a file that is not UTF-8 and has no UTF-16 byte-order mark.
     public var fallbackEncoding: InputEncoding?
+    /// Holds a file that would delete too many users.
+    public var massChange: MassChangeGuard
 
     public init(
         maxRecordBytes: Int = 1 << 20, maxRows: Int = 10_000_000, maxValueLength: Int = 256,
         strict: Bool = false,
-        fallbackEncoding: InputEncoding? = nil
+        fallbackEncoding: InputEncoding? = nil, massChange: MassChangeGuard = MassChangeGuard()
     ) {
         self.maxRecordBytes = maxRecordBytes
         self.maxRows = maxRows
         self.maxValueLength = maxValueLength
         self.strict = strict
         self.fallbackEncoding = fallbackEncoding
+        self.massChange = massChange
     }
 }

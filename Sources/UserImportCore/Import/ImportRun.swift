@@ -13,6 +13,8 @@ public enum ImportRun {
         /// The SHA-256 of the whole file; nil when it failed before it was read (the caller may
         /// still fingerprint it, outside any transaction).
         public var sha256: String?
+        /// The held import this run released (the guard was lifted for it).
+        public var releaseOf: Int64?
     }
 
     /// The file as the checks before reading left it.
@@ -39,13 +41,24 @@ public enum ImportRun {
         }
         let sha256 = try file.finishHash()
         let earlier = summary.error == nil ? try attempt.earlierImport(sha256: sha256) : nil
-        let fate = FileFate.decide(summary, earlierImport: earlier)
+        var held: MassChangeGuard.Trip?
+        var released: Int64?
+        if FileFate.needsGuardCheck(summary, earlierImport: earlier) {
+            // A file released from held/ is applied against the directory as it is now, unguarded.
+            released = try attempt.releasedHold(sha256: sha256)
+            if released == nil {
+                held = importer.options.massChange.trip(
+                    deletions: summary.counts.deleted, existingUsers: try attempt.existingUsersBefore(summary)
+                )
+            }
+        }
+        let fate = FileFate.decide(summary, earlierImport: earlier, held: held, importID: attempt.importID)
         if !fate.appliesChanges { try attempt.discard() }
         if fate.listsRowsNotApplied {
             try file.rewind()
             try attempt.listRows(&file, with: importer, encoding: summary.encoding)
         }
-        return Outcome(fate: fate, sha256: sha256)
+        return Outcome(fate: fate, sha256: sha256, releaseOf: released)
     }
 }
 
@@ -64,6 +77,12 @@ public protocol ImportAttempt {
         _ source: inout Source, with importer: Importer, encoding: InputEncoding?) throws
     /// The earlier `done` import of the same bytes, if any.
     func earlierImport(sha256: String) throws -> Int64?
+    /// The users that existed (invited or active) before the file, given what its read did.
+    func existingUsersBefore(_ read: ImportSummary) throws -> Int
+    /// The held import of these bytes a person released, whose guard this run lifts; nil if none.
+    func releasedHold(sha256: String) throws -> Int64?
+    /// The import's id, for the words of a report; nil in a dry run.
+    var importID: Int64? { get }
 }
 
 /// A source that can be read again from the start and fingerprints what it hands out.

@@ -7,7 +7,8 @@ public enum RejectedRowsText {
 
     /// Whether an import's report comes with the file: it has rows that were not applied.
     public static func isWritten(for record: ImportRecord) -> Bool {
-        record.summary.counts.rejected + record.summary.counts.ignored > 0
+        // A held file has none yet: its release, or its reject, writes the one that stands.
+        record.disposition != .held && record.summary.counts.rejected + record.summary.counts.ignored > 0
     }
 
     /// Where the file is, relative to the state directory: beside the published file, when there is one.

@@ -17,6 +17,17 @@ public enum ReportJSON {
         object.string("disposition", record.disposition.rawValue)
         object.number("duplicate_of", record.duplicateOf)
         object.string("error", record.error)
+        object.number("release_of", record.releaseOf)
+        object.number("released_as", record.releasedAs)
+        if let decision = record.decision {
+            object.raw(
+                "decided_by",
+                "{\"uid\":\(decision.byUID),\"name\":"
+                    + (decision.byName.map(JSON.quoted) ?? "null") + ",\"at\":"
+                    + JSON.quoted(decision.at.rfc3339) + "}")
+        } else {
+            object.raw("decided_by", "null")
+        }
         object.string("encoding", summary.encoding?.rawValue)
         object.string("delimiter", summary.delimiter?.name)
         object.number("rows_total", Int64(summary.rows))

@@ -29,6 +29,12 @@ public enum ReportText {
                         + " (the rows not applied; correct them and drop the file again)")
             }
         }
+        if let held = record.releaseOf {
+            field("Released:", "from import \(held), held by the mass-change guard" + decided(record))
+        }
+        if let release = record.releasedAs {
+            field("Released as:", "import \(release)" + decided(record))
+        }
         field("SHA-256:", record.sha256)
         // A failed file was not read to the end (or not at all): its row count would mislead.
         let rowsKnown = record.disposition != .failed || summary.counts.total > 0
@@ -42,7 +48,8 @@ public enum ReportText {
         field("Encoding:", summary.encoding?.rawValue ?? "unknown")
         field("Delimiter:", summary.delimiter?.name ?? "unknown")
         if let error = record.error {
-            out.write("\nError\n  \(SpreadsheetSafe.text(error))\n")
+            let heading = record.disposition == .held ? "Held" : "Error"
+            out.write("\n\(heading)\n  \(SpreadsheetSafe.text(error))\n")
         }
         if !summary.headers.isEmpty {
             out.write("\nHeaders\n")
@@ -57,7 +64,9 @@ public enum ReportText {
             for warning in summary.warnings { out.write("  - " + SpreadsheetSafe.text(warning) + "\n") }
         }
         // Strict mode lists what each row would have done, but applied none of it.
-        let notApplied = record.disposition == .failed && summary.counts.total > 0
+        // So does a held file, and a held file rejected.
+        let notApplied =
+            (record.disposition == .failed || record.disposition == .held) && summary.counts.total > 0
         out.write(
             notApplied ? "\nCounts (nothing was applied; what the rows would have done)\n  " : "\nCounts\n  ")
         out.write(RowOutcome.allCases.map { "\($0.rawValue) \(summary.counts[$0])" }.joined(separator: ", "))
@@ -116,7 +125,16 @@ public enum ReportText {
             return dryRun ? "would fail; nothing would be applied" : "failed; nothing applied"
         case .done:
             return dryRun ? "would be imported" : "done"
+        case .held:
+            if dryRun { return "would be held by the mass-change guard; nothing would be applied" }
+            if record.releasedAs != nil { return "held, then released; applied by the import named below" }
+            return
+                "held by the mass-change guard; nothing applied, waiting in held/ for a release or a reject"
         }
+    }
+
+    private static func decided(_ record: ImportRecord) -> String {
+        record.decision.map { ", by " + SpreadsheetSafe.text($0.description) } ?? ""
     }
 }
 

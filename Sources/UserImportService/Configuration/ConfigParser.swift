@@ -41,7 +41,7 @@ public enum ConfigParser {
         }
     }
 
-    static let sections = ["Paths", "Import", "Report", "Mail", "Log"]
+    static let sections = ["Paths", "Import", "Guard", "Report", "Mail", "Log"]
 
     struct ValueProblem: Error {
         let message: String
@@ -54,6 +54,7 @@ public enum ConfigParser {
         case ("Paths", "Inbox"): c.paths.inbox = try path(value)
         case ("Paths", "Done"): c.paths.done = try path(value)
         case ("Paths", "Failed"): c.paths.failed = try path(value)
+        case ("Paths", "Held"): c.paths.held = try path(value)
         case ("Paths", "Work"): c.paths.work = try path(value)
         case ("Paths", "Database"): c.paths.database = try path(value)
         case ("Import", "SettleTime"): c.settleTimeMilliseconds = try milliseconds(value, at: 0...3_600_000)
@@ -74,6 +75,11 @@ public enum ConfigParser {
                 }
                 c.options.fallbackEncoding = encoding
             }
+        case ("Guard", "MaxDeletePercent"):
+            c.options.massChange.maxDeletePercent = try number(value, at: 0...100)
+        case ("Guard", "MinUsersForPercent"): c.options.massChange.minUsersForPercent = try count(value)
+        case ("Guard", "MaxDeleteRows"):
+            c.options.massChange.maxDeleteRows = value.isEmpty ? nil : try count(value)
         case ("Mail", "Transport"): c.mail.transport = try choice(value, MailSettings.Transport.allCases)
         case ("Mail", "From"):
             guard EmailAddress.key(for: value) != nil else {
@@ -124,6 +130,15 @@ public enum ConfigParser {
     static func count(_ value: String) throws -> Int {
         guard let number = Int(value), number > 0, number <= 1_000_000_000 else {
             throw ValueProblem(message: "must be a whole number from 1 to 1000000000")
+        }
+        return number
+    }
+
+    /// A whole number within `range` (MaxDeletePercent=0 holds every file that deletes anyone).
+    static func number(_ value: String, at range: ClosedRange<Int>) throws -> Int {
+        guard let number = Int(value), range.contains(number) else {
+            throw ValueProblem(
+                message: "must be a whole number from \(range.lowerBound) to \(range.upperBound)")
         }
         return number
     }

@@ -118,9 +118,10 @@ public final class Folder: Sendable {
         return fd
     }
 
-    /// Creates (truncating) a file of ours for writing.
-    public func create(_ name: FileName, mode: mode_t = 0o640) throws -> Int32 {
-        let flags = O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC
+    /// Creates (truncating) a file of ours for writing; with `exclusive`, an existing name is an
+    /// `EEXIST` error instead.
+    public func create(_ name: FileName, mode: mode_t = 0o640, exclusive: Bool = false) throws -> Int32 {
+        let flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | (exclusive ? O_EXCL : O_TRUNC)
         let fd = userimport_openat(self.fd, name.cString, flags, mode)
         guard fd >= 0 else { throw SystemError("cannot create", name: name.display) }
         return fd

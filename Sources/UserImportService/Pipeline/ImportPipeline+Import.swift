@@ -54,7 +54,7 @@ extension ImportPipeline {
             // The savepoint lets a file-level error, a duplicate or strict mode discard every row
             // while the history row stays.
             try database.connection.execute("SAVEPOINT file_rows")
-            var attempt = PipelineAttempt(database: database, importID: id, now: now())
+            var attempt = PipelineAttempt(database: database, id: id, now: now())
             let outcome = try ImportRun.run(
                 input, importer: .overlapping(settings.options), attempt: &attempt)
             try database.connection.execute("RELEASE file_rows")
@@ -69,12 +69,18 @@ extension ImportPipeline {
             record.sha256 = outcome.sha256 ?? sha256
             record = outcome.fate.applied(to: record)
             record.finishedAt = now()
+            // A released file's import completes the release whatever its fate (the configuration
+            // may fail it now): the held import is answered, once, in this same transaction.
+            let release = try releaseCarriedOut(by: record, workName: workName)
+            record.releaseOf = release?.importID
+            record.decision = release?.decision
             let destination = Destination(record.disposition, duplicates: settings.duplicatePolicy)
             var committed = UnpublishedImport(
                 record: record, workName: workName, destination: destination,
                 attempt: firstFreeAttempt(for: workName, id: id, in: folder(for: destination)))
             committed.record.path = committed.recordedPath
             try history.finish(committed.record, publishAttempt: committed.attempt)
+            if let release { try heldImports.completeRelease(release, as: id, path: nil) }
             return committed
         }
     }
@@ -123,7 +129,19 @@ extension ImportPipeline {
         switch destination {
         case .done: return done
         case .failed: return failed
+        case .held: return held
         }
+    }
+
+    /// The pending release this import of `workName` carries out: the held import of the same
+    /// bytes and the same name. (Should the same bytes under the same name be dropped again while
+    /// a release waits, that copy is the one released; the held one then imports as its duplicate.)
+    private func releaseCarriedOut(by record: ImportRecord, workName: FileName) throws -> HeldImports.Pending?
+    {
+        guard !record.sha256.isEmpty, let pending = try heldImports.pendingRelease(sha256: record.sha256),
+            let heldImport = try history.placement(id: pending.importID), heldImport.workName == workName
+        else { return nil }
+        return pending
     }
 }
 
@@ -131,15 +149,15 @@ extension ImportPipeline {
 /// to SQLite, and `discard` rolls them back to the savepoint the pipeline set.
 struct PipelineAttempt: ImportAttempt {
     let database: ImportDatabase
-    let importID: Int64
+    let id: Int64
     let now: Timestamp
 
     mutating func read<Source: ByteSource>(
         _ source: inout Source, with importer: Importer, encoding: InputEncoding?
     ) throws -> ImportSummary {
-        var directory = try SQLiteUserDirectory(database: database, importID: importID, now: now)
-        var outbox = try SQLiteOutbox(database: database, importID: importID, now: now)
-        var rows = try RowResultWriter(database: database, importID: importID)
+        var directory = try SQLiteUserDirectory(database: database, importID: id, now: now)
+        var outbox = try SQLiteOutbox(database: database, importID: id, now: now)
+        var rows = try RowResultWriter(database: database, importID: id)
         return try importer.run(
             source: &source, encoding: encoding, directory: &directory, outbox: &outbox, results: &rows)
     }
@@ -155,13 +173,26 @@ struct PipelineAttempt: ImportAttempt {
     ) throws {
         var directory = try DryRunUserDirectory(database: database)
         var outbox = NoNotifications()
-        var rows = try RowResultWriter(database: database, importID: importID)
+        var rows = try RowResultWriter(database: database, importID: id)
         _ = try importer.run(
             source: &source, encoding: encoding, directory: &directory, outbox: &outbox, results: &rows)
         try directory.discard()
     }
 
     func earlierImport(sha256: String) throws -> Int64? {
-        try ImportHistory(database: database).doneImport(sha256: sha256, excluding: importID)
+        try ImportHistory(database: database).doneImport(sha256: sha256, excluding: id)
     }
+
+    /// Counted after the read, inside its savepoint: those it created were not there before, those
+    /// it deleted were. Only a file that deletes someone asks, so most imports never count.
+    func existingUsersBefore(_ read: ImportSummary) throws -> Int {
+        let now = try UserListing(database: database).count(states: [.invited, .active])
+        return now - read.counts.created + read.counts.deleted
+    }
+
+    func releasedHold(sha256: String) throws -> Int64? {
+        try HeldImports(database: database).pendingRelease(sha256: sha256)?.importID
+    }
+
+    var importID: Int64? { id }
 }

@@ -88,11 +88,16 @@ extension ImportPipeline {
                 try work.remove(name)
                 continue
             }
+            if let (pending, placement) = try interruptedReject(name) {
+                records.append(try reject(pending, placement))
+                continue
+            }
             logger.notice(
                 "importing a file claimed before a restart",
                 metadata: ["file": "\(LogText.escaped(name.display))"])
             records.append(try importAndPublish(name, receivedAt: info.changed))
         }
+        try removeOrphanHeldReports()
         return records
     }
 }

@@ -14,9 +14,11 @@ public final class ImportPipeline {
     /// Checkpoints the log after each import while the report is written.
     let checkpoints: BackgroundCheckpoints
     let history: ImportHistory
+    let heldImports: HeldImports
     let inbox: Folder
     let done: Folder
     let failed: Folder
+    let held: Folder
     let work: Folder
     let logger: Logger
     let now: () -> Timestamp
@@ -40,15 +42,16 @@ public final class ImportPipeline {
         throws
     {
         let paths = settings.paths
-        for parent in Set([paths.inbox, paths.done, paths.failed, paths.work].map(Self.parent)) {
+        for parent in Set([paths.inbox, paths.done, paths.failed, paths.held, paths.work].map(Self.parent)) {
             try Self.makeDirectories(parent)
         }
         // setgid inbox: files dropped by members of the group stay in the group.
         inbox = try Folder(path: paths.inbox, create: 0o2770)
         done = try Folder(path: paths.done, create: 0o2750)
         failed = try Folder(path: paths.failed, create: 0o2750)
+        held = try Folder(path: paths.held, create: 0o2750)
         work = try Folder(path: paths.work, create: 0o700)
-        let devices = try [inbox, done, failed, work].map { ($0.path, try $0.info().device) }
+        let devices = try [inbox, done, failed, held, work].map { ($0.path, try $0.info().device) }
         if Set(devices.map(\.1)).count > 1 {
             let list = devices.map { "\($0.0) (device \($0.1))" }.joined(separator: ", ")
             throw SetupError.mixedFilesystems(deviceList: list)
@@ -58,6 +61,7 @@ public final class ImportPipeline {
         checkpoints = BackgroundCheckpoints(databasePath: paths.database)
         try database.checkpointsElsewhere()
         history = ImportHistory(database: database)
+        heldImports = HeldImports(database: database)
         self.settings = settings
         self.logger = logger
         self.now = now
@@ -107,6 +111,9 @@ public final class ImportPipeline {
     /// Takes one inbox entry through its whole life, or leaves it for later.
     public func process(_ name: FileName, info listed: EntryInfo) throws -> ImportRecord? {
         if name.kind == .inProgress { return nil }
+        if case .request(let action, let id) = name.kind {
+            return try carryOut(action, on: id, requestedBy: name)
+        }
         // The listing may be old by now (a long import came between): look again.
         guard let info = try? inbox.status(of: name) else { return nil }
         if info.kind == .regular && info.links > 1 {
@@ -147,7 +154,7 @@ public final class ImportPipeline {
         return published
     }
 
-    private func log(_ record: ImportRecord) {
+    func log(_ record: ImportRecord) {
         var metadata: Logger.Metadata = [
             "import_id": "\(record.id)", "file": "\(LogText.escaped(record.fileName))",
             "sha256": "\(record.sha256)",
@@ -168,6 +175,12 @@ public final class ImportPipeline {
             metadata["message_id"] = "\(LogMessageID.importFailed)"
             metadata["error"] = "\(LogText.escaped(record.error ?? ""))"
             logger.warning("import failed", metadata: metadata)
+        case .held:
+            metadata["message_id"] = "\(LogMessageID.importHeld)"
+            metadata["reason"] = "\(LogText.escaped(record.error ?? ""))"
+            logger.warning(
+                "import held by the mass-change guard; nothing applied, waiting in held/ for a release or a reject",
+                metadata: metadata)
         }
     }
 

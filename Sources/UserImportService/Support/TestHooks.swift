@@ -12,6 +12,10 @@ import UserImportCore
 enum TestHooks {
     enum Step: String {
         case claimed, committed, reportWritten = "report-written", moved
+        /// A decision on a held file recorded; its file not moved yet.
+        case decided
+        /// A held file moved into the work folder; its request still in the inbox.
+        case heldMoved = "held-moved"
     }
 
     @inline(__always)

@@ -13,7 +13,8 @@ public final class ImportHistory {
     static let columns = """
         id, file_name, path, sha256, size, owner_uid, received_at, started_at, finished_at, disposition,
         duplicate_of, error, encoding, delimiter, headers, warnings, rows_total,
-        created, updated, unchanged, deleted, activated, ignored, rejected, work_name, publish_attempt
+        created, updated, unchanged, deleted, activated, ignored, rejected, work_name, publish_attempt,
+        release_of, released_as, decided_by_uid, decided_by_name, decided_at
         """
 
     /// Inserts the import row at the start of the file's transaction (its id keys the row results).
@@ -47,9 +48,11 @@ public final class ImportHistory {
             UPDATE imports SET path = ?2, sha256 = ?3, size = ?4, finished_at = ?5, disposition = ?6,
                 duplicate_of = ?7, error = ?8, encoding = ?9, delimiter = ?10, headers = ?11, warnings = ?12,
                 rows_total = ?13, created = ?14, updated = ?15, unchanged = ?16, deleted = ?17, activated = ?18,
-                ignored = ?19, rejected = ?20, publish_attempt = ?21
+                ignored = ?19, rejected = ?20, publish_attempt = ?21, release_of = ?22, released_as = ?23,
+                decided_by_uid = ?24, decided_by_name = ?25, decided_at = ?26
             WHERE id = ?1
             """)
+        let decision = record.decision
         try statement.run(
             .int(record.id), .optionalText(record.path), .text(record.sha256), .int(Int64(record.size)),
             .int(record.finishedAt.millisecondsSinceEpoch), .text(record.disposition.rawValue),
@@ -58,7 +61,10 @@ public final class ImportHistory {
             .text(warnings), .int(Int64(summary.rows)), .int(Int64(counts.created)),
             .int(Int64(counts.updated)),
             .int(Int64(counts.unchanged)), .int(Int64(counts.deleted)), .int(Int64(counts.activated)),
-            .int(Int64(counts.ignored)), .int(Int64(counts.rejected)), .int(Int64(publishAttempt)))
+            .int(Int64(counts.ignored)), .int(Int64(counts.rejected)), .int(Int64(publishAttempt)),
+            .optionalInt(record.releaseOf), .optionalInt(record.releasedAs),
+            .optionalInt(decision.map { Int64($0.byUID) }), .optionalText(decision?.byName),
+            .optionalInt(decision?.at.millisecondsSinceEpoch))
     }
 
     /// Records a new name for done/failed when the chosen one was taken before the move.
@@ -103,15 +109,34 @@ public final class ImportHistory {
         let statement = try connection.prepare(
             "SELECT \(Self.columns) FROM imports WHERE published = 0 ORDER BY id")
         var result: [UnpublishedImport] = []
-        while try statement.step() {
-            let record = try Self.read(statement)
-            result.append(
-                UnpublishedImport(
-                    record: record, workName: FileName(bytes: statement.blob(24)),
-                    destination: Destination(recordedPath: record.path ?? ""), attempt: Int(statement.int(25))
-                ))
-        }
+        while try statement.step() { result.append(try Self.placement(statement)) }
         return result
+    }
+
+    /// Where an import's file is published, or was to be: its work name and publish attempt.
+    public func placement(id: Int64) throws -> UnpublishedImport? {
+        let statement = try connection.prepare("SELECT \(Self.columns) FROM imports WHERE id = ?")
+        try statement.bind(.int(id))
+        defer { statement.reset() }
+        guard try statement.step() else { return nil }
+        return try Self.placement(statement)
+    }
+
+    /// Whether an import's file has reached its folder.
+    public func isPublished(id: Int64) throws -> Bool {
+        try connection.scalar("SELECT published FROM imports WHERE id = ?", .int(id)) == 1
+    }
+
+    /// Marks an import unpublished again, for a held file on its way to failed/.
+    public func markUnpublished(id: Int64) throws {
+        try connection.prepare("UPDATE imports SET published = 0 WHERE id = ?").run(.int(id))
+    }
+
+    static func placement(_ statement: SQLiteStatement) throws -> UnpublishedImport {
+        let record = try read(statement)
+        return UnpublishedImport(
+            record: record, workName: FileName(bytes: statement.blob(24)),
+            destination: Destination(recordedPath: record.path ?? ""), attempt: Int(statement.int(25)))
     }
 
     /// Newest first, `offset` of them skipped, at most `limit` (nil: all).
@@ -190,7 +215,7 @@ public final class ImportHistory {
         guard let disposition = Disposition(rawValue: dispositionText) else {
             throw StoreError.corruptRecord("disposition \(dispositionText)")
         }
-        return ImportRecord(
+        var record = ImportRecord(
             id: s.int(0), fileName: s.text(1), path: s.optionalText(2), sha256: s.text(3),
             size: Int(s.int(4)),
             ownerUID: s.optionalInt(5).map { UInt32(truncatingIfNeeded: $0) },
@@ -198,6 +223,14 @@ public final class ImportHistory {
             startedAt: Timestamp(millisecondsSinceEpoch: s.int(7)),
             finishedAt: Timestamp(millisecondsSinceEpoch: s.int(8)), disposition: disposition,
             duplicateOf: s.optionalInt(10), error: s.optionalText(11), summary: summary)
+        record.releaseOf = s.optionalInt(26)
+        record.releasedAs = s.optionalInt(27)
+        if let uid = s.optionalInt(28), let at = s.optionalInt(30) {
+            record.decision = HeldDecision(
+                byUID: UInt32(truncatingIfNeeded: uid), byName: s.optionalText(29),
+                at: Timestamp(millisecondsSinceEpoch: at))
+        }
+        return record
     }
 }
 

@@ -18,8 +18,12 @@ public final class ImportDatabase {
         try connection.execute("PRAGMA journal_mode = WAL")
         // FULL: the commit is on disk before the file is moved to done/, even across a power cut.
         try connection.execute("PRAGMA synchronous = FULL")
-        try connection.execute("PRAGMA foreign_keys = ON")
+        // Off while migrating: rebuilding a table others refer to drops it first, which with the
+        // checks on would delete (or refuse) every row that refers to it. Each migration checks
+        // the references itself before it commits.
+        try connection.execute("PRAGMA foreign_keys = OFF")
         try migrate()
+        try connection.execute("PRAGMA foreign_keys = ON")
     }
 
     /// This connection's commits no longer checkpoint the log; a `WALCheckpointer` on the same
@@ -39,6 +43,11 @@ public final class ImportDatabase {
                 guard current < migration.version else { return }
                 try connection.execute(migration.sql)
                 try migration.step?(connection)
+                let broken = try connection.texts("PRAGMA foreign_key_check")
+                if !broken.isEmpty {
+                    throw StoreError.corruptRecord(
+                        "migration \(migration.version) leaves rows referring to missing ones in \(broken)")
+                }
                 try connection.execute("PRAGMA user_version = \(migration.version)")
             }
         }

@@ -9,6 +9,7 @@ enum Migrations {
         (3, version3, nil),
         (4, version4, RowChunkMigration.carryRowsIntoChunks),
         (5, version5, nil),
+        (6, version6, nil),
     ]
 
     private static let version1 = """
@@ -183,6 +184,71 @@ enum Migrations {
             expanded INTEGER NOT NULL DEFAULT 0 CHECK (expanded >= 0 AND expanded < entry_count),
             created_at INTEGER NOT NULL,
             entries BLOB NOT NULL
+        );
+        """
+
+    /// The mass-change guard: disposition `held` (SQLite cannot alter a CHECK, so `imports` is
+    /// rebuilt, its columns and contents kept, its indexes made again), who released or rejected a
+    /// held file and when, the links between a held import and the import that released it, and
+    /// `held_actions`: a decision taken but not yet carried out, which a restart finishes.
+    private static let version6 = """
+        CREATE TABLE imports_v6 (
+            id INTEGER PRIMARY KEY,
+            file_name TEXT NOT NULL,
+            work_name BLOB NOT NULL,
+            publish_attempt INTEGER NOT NULL DEFAULT 0,
+            path TEXT,
+            sha256 TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            owner_uid INTEGER,
+            received_at INTEGER NOT NULL,
+            started_at INTEGER NOT NULL,
+            finished_at INTEGER NOT NULL,
+            disposition TEXT NOT NULL
+                CHECK (disposition = 'done' OR disposition = 'failed' OR disposition = 'duplicate'
+                       OR disposition = 'held'),
+            duplicate_of INTEGER REFERENCES imports (id),
+            error TEXT,
+            encoding TEXT,
+            delimiter TEXT,
+            headers TEXT NOT NULL DEFAULT '[]',
+            warnings TEXT NOT NULL DEFAULT '[]',
+            rows_total INTEGER NOT NULL DEFAULT 0,
+            created INTEGER NOT NULL DEFAULT 0,
+            updated INTEGER NOT NULL DEFAULT 0,
+            unchanged INTEGER NOT NULL DEFAULT 0,
+            deleted INTEGER NOT NULL DEFAULT 0,
+            activated INTEGER NOT NULL DEFAULT 0,
+            ignored INTEGER NOT NULL DEFAULT 0,
+            rejected INTEGER NOT NULL DEFAULT 0,
+            published INTEGER NOT NULL DEFAULT 0,
+            release_of INTEGER REFERENCES imports (id),
+            released_as INTEGER REFERENCES imports (id),
+            decided_by_uid INTEGER,
+            decided_by_name TEXT,
+            decided_at INTEGER
+        );
+        INSERT INTO imports_v6 (id, file_name, work_name, publish_attempt, path, sha256, size, owner_uid,
+            received_at, started_at, finished_at, disposition, duplicate_of, error, encoding, delimiter,
+            headers, warnings, rows_total, created, updated, unchanged, deleted, activated, ignored,
+            rejected, published)
+        SELECT id, file_name, work_name, publish_attempt, path, sha256, size, owner_uid,
+            received_at, started_at, finished_at, disposition, duplicate_of, error, encoding, delimiter,
+            headers, warnings, rows_total, created, updated, unchanged, deleted, activated, ignored,
+            rejected, published
+        FROM imports;
+        DROP TABLE imports;
+        ALTER TABLE imports_v6 RENAME TO imports;
+        CREATE INDEX imports_done_sha256 ON imports (sha256) WHERE disposition = 'done';
+        CREATE INDEX imports_unpublished ON imports (id) WHERE published = 0;
+        CREATE INDEX imports_held ON imports (id) WHERE disposition = 'held' AND released_as IS NULL;
+
+        CREATE TABLE held_actions (
+            import_id INTEGER PRIMARY KEY REFERENCES imports (id),
+            action TEXT NOT NULL CHECK (action = 'release' OR action = 'reject'),
+            by_uid INTEGER NOT NULL,
+            by_name TEXT,
+            at INTEGER NOT NULL
         );
         """
 }

@@ -84,4 +84,14 @@ struct DryRunAttempt: ImportAttempt {
     func earlierImport(sha256: String) throws -> Int64? {
         try ImportHistory(database: database).doneImport(sha256: sha256)
     }
+
+    /// The overlay leaves the stored users as they were: they are the ones before the file.
+    func existingUsersBefore(_ read: ImportSummary) throws -> Int {
+        try UserListing(database: database).count(states: [.invited, .active])
+    }
+
+    /// A dry run is never a release: it says whether the guard would hold the file.
+    func releasedHold(sha256: String) throws -> Int64? { nil }
+
+    var importID: Int64? { nil }
 }

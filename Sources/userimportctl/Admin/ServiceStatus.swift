@@ -13,6 +13,8 @@ struct ServiceStatus: Sendable {
     var inboxInProgress: Int
     var workFiles: Int
     var lastImport: ImportRecord?
+    /// Files the mass-change guard holds, waiting for `release` or `reject`, oldest first.
+    var held: [ImportRecord]
     var outboxPending: Int
     var outboxSent: Int
     var outboxFailed: Int
@@ -43,6 +45,7 @@ struct ServiceStatus: Sendable {
             inboxInProgress: inbox.filter { $0.name.kind == .inProgress }.count,
             workFiles: work.filter { !$0.name.bytes.starts(with: Array(".report-".utf8)) }.count,
             lastImport: try history?.recent(limit: 1).first,
+            held: try database.map { try HeldImports(database: $0).waiting() } ?? [],
             outboxPending: try outbox?.count(state: .pending) ?? 0,
             outboxSent: try outbox?.count(state: .sent) ?? 0,
             outboxFailed: try outbox?.count(state: .failed) ?? 0, database: paths.database,

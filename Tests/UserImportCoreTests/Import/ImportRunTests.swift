@@ -7,6 +7,8 @@ struct ImportRunTests {
     struct ScriptedAttempt: ImportAttempt {
         var summaries: [ImportSummary]
         var earlier: Int64?
+        var existing = 0
+        var released: Int64?
         var steps: [String] = []
 
         mutating func read<Source: ByteSource>(
@@ -25,6 +27,9 @@ struct ImportRunTests {
         }
 
         func earlierImport(sha256: String) throws -> Int64? { earlier }
+        func existingUsersBefore(_ read: ImportSummary) throws -> Int { existing }
+        func releasedHold(sha256: String) throws -> Int64? { released }
+        var importID: Int64? { 7 }
     }
 
     /// Bytes that count their rewinds; the hash is of the bytes, as a file source's is.
@@ -119,6 +124,34 @@ struct ImportRunTests {
         #expect(outcome.fate.disposition == .failed && outcome.fate.duplicateOf == nil)
     }
 
+    func deleting(_ count: Int) -> ImportSummary {
+        var read = summary()
+        read.counts.deleted = count
+        return read
+    }
+
+    @Test func tooManyDeletionsAreHeldThenListed() throws {
+        var attempt = ScriptedAttempt(summaries: [deleting(30)], existing: 100)
+        let outcome = try run(&attempt)
+        #expect(attempt.steps == ["read detected", "discard", "list UTF-8"])
+        #expect(outcome.fate.disposition == .held && outcome.fate.listsRowsNotApplied)
+        #expect(outcome.fate.error?.contains("userimportctl release 7") == true)
+        #expect(outcome.releaseOf == nil)
+    }
+
+    @Test func aReleasedFileIsAppliedUnguarded() throws {
+        var attempt = ScriptedAttempt(summaries: [deleting(30)], existing: 100, released: 5)
+        let outcome = try run(&attempt)
+        #expect(attempt.steps == ["read detected"])
+        #expect(outcome.fate.disposition == .done && outcome.releaseOf == 5)
+    }
+
+    /// A duplicate applies nothing anyway: it is not held.
+    @Test func aDuplicateIsNotHeld() throws {
+        var attempt = ScriptedAttempt(summaries: [deleting(30)], earlier: 3, existing: 100)
+        #expect(try run(&attempt).fate.disposition == .duplicate)
+    }
+
     @Test func strictModeDiscardsThenListsEachRowInTheEncodingRead() throws {
         var attempt = ScriptedAttempt(summaries: [
             summary(.strictModeRejected(count: 1), encoding: .utf8WithBOM)
@@ -137,6 +170,8 @@ struct DestinationTests {
         (.failed, .failed, .failed),
         (.duplicate, .done, .done),
         (.duplicate, .failed, .failed),
+        (.held, .done, .held),
+        (.held, .failed, .held),
     ])
     func theDispositionAndPolicyChooseTheFolder(
         disposition: Disposition, policy: DuplicatePolicy, expected: Destination
@@ -150,5 +185,27 @@ struct DestinationTests {
             #expect(path == "\(destination.rawValue)/a.csv")
             #expect(Destination(recordedPath: path) == destination)
         }
+    }
+}
+
+struct MassChangeGuardTests {
+    @Test(arguments: [
+        // (deletions, existing users, held?)
+        (20, 100, false), (21, 100, true), (0, 100, false), (49, 49, false), (10, 50, false), (11, 50, true),
+        (1, 4, false), (200, 1000, false), (201, 1000, true),
+    ])
+    func thePercentAppliesFromMinUsersForPercent(deletions: Int, existing: Int, held: Bool) {
+        #expect((MassChangeGuard().trip(deletions: deletions, existingUsers: existing) != nil) == held)
+    }
+
+    @Test func maxDeleteRowsHoldsInASmallDirectoryToo() {
+        let rule = MassChangeGuard(maxDeleteRows: 5)
+        #expect(rule.trip(deletions: 5, existingUsers: 10) == nil)
+        #expect(rule.trip(deletions: 6, existingUsers: 10)?.limit == .rows(5))
+    }
+
+    @Test func zeroPercentHoldsAnyDeletionInALargeDirectory() {
+        let rule = MassChangeGuard(maxDeletePercent: 0)
+        #expect(rule.trip(deletions: 1, existingUsers: 50)?.limit == .percent(0))
     }
 }

@@ -15,7 +15,8 @@ struct ImportDatabaseTests {
         #expect(try database.schemaVersion == Int64(Migrations.all.count))
         let tables = try database.connection.texts(
             "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-        #expect(tables == ["import_row_chunks", "imports", "outbox", "outbox_blocks", "users"])
+        #expect(
+            tables == ["held_actions", "import_row_chunks", "imports", "outbox", "outbox_blocks", "users"])
         #expect(try database.connection.texts("PRAGMA journal_mode") == ["wal"])
     }
 
@@ -92,6 +93,20 @@ struct ImportDatabaseTests {
             try database.connection.execute(
                 "INSERT INTO outbox (import_id, line, kind, email, first_name, last_name, created_at) "
                     + "VALUES (1, 2, 'activation', 'a@example.com', 'A', 'B', 1)")
+        }
+        // Version 6 rebuilt imports, which the outbox refers to: the import and the reference stay,
+        // and the new disposition is allowed where no unknown one is.
+        #expect(
+            try database.connection.texts("SELECT id || ' ' || file_name || ' ' || disposition FROM imports")
+                == ["1 a.csv done"])
+        #expect(try database.connection.texts("PRAGMA foreign_key_check").isEmpty)
+        try database.connection.execute("UPDATE imports SET disposition = 'held'")
+        #expect(throws: SQLiteError.self) {
+            try database.connection.execute("UPDATE imports SET disposition = 'lost'")
+        }
+        #expect(throws: SQLiteError.self) {
+            try database.connection.execute(
+                "INSERT INTO held_actions (import_id, action, by_uid, at) VALUES (1, 'undo', 0, 1)")
         }
         #expect(try database.integrityCheck() == ["ok"])
     }
