@@ -60,6 +60,8 @@ scenario() { # scenario NAME FUNCTION
         failures+=("$name")
         echo "not ok - $name ($((SECONDS - t0))s)"
         ns journalctl -u userimportd --no-pager -n 30 2>/dev/null | sed 's/^/    journal: /' >&2
+        # The short form leaves out the fields; the error of a failure is one of them.
+        ns journalctl -u userimportd --no-pager -n 5 -o verbose 2>/dev/null | grep -E '^ *ERROR=' | sed 's/^ */    journal: /' >&2
     fi
 }
 
@@ -134,6 +136,34 @@ for e in entries:
     if e.get("PRIORITY") == "6":
         assert "@example.com" not in json.dumps(e), e
 PY
+}
+
+test_held_file_released_by_a_member() {
+    local directory feed id
+    directory=$(printf 'Email ID,First Name,Last Name,User Status\n'; for i in $(seq 1 60); do printf 'guard%s@example.com,G%s,L,New\n' "$i" "$i"; done)
+    feed=$(printf 'Email ID,First Name,Last Name,User Status\n'; for i in $(seq 1 20); do printf 'guard%s@example.com,G%s,L,Delete\n' "$i" "$i"; done)
+    seed_file guard-directory.csv "$directory"$'\n'
+    seed_file guard-feed.csv "$feed"$'\n'
+    drop_as dropper guard-directory.csv || return 1
+    wait_for 10 "directory imported" exists "$state/done/guard-directory.csv.report.txt" || return 1
+    drop_as dropper guard-feed.csv || return 1
+    wait_for 10 "feed held" exists "$state/held/guard-feed.csv.report.txt" || return 1
+    id=$(sql "SELECT id FROM imports WHERE disposition = 'held'")
+    check "nothing of the held file applied" [ "$(sql "SELECT count(*) FROM users WHERE state = 'deleted'")" = 0 ] || return 1
+    wait_for 10 "journal entry" bash -c "nsenter -t $E2E_PID -m -p -u journalctl -u userimportd -o json --no-pager | grep -q 'import held'"
+    ns journalctl -u userimportd -o json --no-pager >"$E2E_ROOT/journal-held.json"
+    check "a warning with its own MESSAGE_ID" python3 - "$E2E_ROOT/journal-held.json" <<'PY' || return 1
+import json, sys
+held = [e for e in map(json.loads, open(sys.argv[1])) if e.get("MESSAGE", "").startswith("import held")]
+assert held and held[0]["MESSAGE_ID"] == "7e2dc18c106f4114b6a5c067e7379483" and held[0]["PRIORITY"] == "4", held
+assert held[0]["DISPOSITION"] == "held" and "would delete 20 of the" in held[0]["REASON"], held
+PY
+    check "status shows it" bash -c "nsenter -t $E2E_PID -m -p -u setpriv --reuid=dropper --regid=dropper --init-groups userimportctl status | grep -q 'Held: .*guard-feed.csv would delete 20 users'" || return 1
+    check "a member releases it" ns setpriv --reuid=dropper --regid=dropper --init-groups userimportctl release --timeout 20 "$id" || return 1
+    check "applied once" [ "$(sql "SELECT count(*) FROM users WHERE state = 'deleted'")" = 20 ] || return 1
+    check "the history keeps who released it" bash -c "[ \"\$(nsenter -t $E2E_PID -m -p -u id -u dropper)\" = \"$(sql "SELECT decided_by_uid FROM imports WHERE id = $id")\" ]" || return 1
+    check "in done/ with its report" exists "$state/done/guard-feed.csv.report.txt" || return 1
+    check "held/ is empty" [ -z "$(ns ls -A "$state/held")" ]
 }
 
 test_outsider_is_refused() {
@@ -244,6 +274,7 @@ chmod 0755 "$share"
 scenario "systemd-analyze security exposure is at most 2.0" test_security_score
 scenario "systemctl start; a group member drops a file; users listed" test_start_and_import_as_group_member
 scenario "journal carries IMPORT_ID, FILE, DISPOSITION, MESSAGE_ID, PRIORITY" test_journal_fields
+scenario "a held file: a journal warning, status, released once by a group member" test_held_file_released_by_a_member
 scenario "a user outside the group cannot drop files" test_outsider_is_refused
 scenario "reload applies a good config and keeps the old one on a bad one" test_reload
 scenario "kill -9: systemd restarts, the reconciler finishes the file once" test_kill_9_restarts_and_reconciles
