@@ -59,7 +59,7 @@ export function setUpHistory({ openReport }) {
             h("td", { class: "file-name", dataset: { col: "file" } }, record.file),
             h("td", { dataset: { col: "result" } },
                 h("span", { class: "badge badge-" + record.disposition }, record.disposition),
-                record.disposition === "failed" && record.error
+                (record.disposition === "failed" || record.disposition === "held") && record.error
                     ? h("div", { class: "failure-reason", dataset: { col: "reason" } }, record.error)
                     : null),
             COUNT_COLUMNS.map(column =>

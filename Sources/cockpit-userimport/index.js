@@ -3,6 +3,7 @@
 
 import * as ctl from "./ctl.js";
 import { byId, fill, show } from "./dom.js";
+import { setUpHeld } from "./held.js";
 import { setUpHistory } from "./history.js";
 import { setUpImport } from "./import.js";
 import { setUpOutbox } from "./outbox.js";
@@ -17,6 +18,7 @@ const report = setUpReport();
 const history = setUpHistory({ openReport: report.open });
 const importer = setUpImport({ openReport: report.open });
 const users = setUpUsers();
+const held = setUpHeld({ openReport: report.open, afterDecision: () => history.reload() });
 const outbox = setUpOutbox();
 
 const tabs = {
@@ -76,6 +78,7 @@ async function pollOnce() {
             status.systemd_status + ").");
     }
     outbox.showCounts(status);
+    held.update(status);
     const importID = status.last_import ? status.last_import.id : 0;
     if (importID !== lastImportID) {
         lastImportID = importID;

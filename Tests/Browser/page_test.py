@@ -102,9 +102,15 @@ def daemon_pid():
         return int(pid_file.read().strip())
 
 
-def start_daemon():
+def start_daemon(config=None):
     log = open(os.path.join(WORK, "daemon.log"), "a")
-    process = subprocess.Popen([DAEMON, "--state-dir", STATE], stdout=log, stderr=log, start_new_session=True)
+    arguments = [DAEMON, "--state-dir", STATE]
+    if config is not None:
+        path = os.path.join(WORK, "userimportd-test.conf")
+        with open(path, "w") as out:
+            out.write(config)
+        arguments += ["--config", path]
+    process = subprocess.Popen(arguments, stdout=log, stderr=log, start_new_session=True)
     with open(DAEMON_PID_FILE, "w") as pid_file:
         pid_file.write(str(process.pid))
     wait_for("the daemon to run", lambda: ctl_json("status", check=False)["daemon_running"], timeout=20)
@@ -521,6 +527,47 @@ def main():
             assert "1 created" in page.text("import-status")
             wait_for("the banner to go", lambda: not page.visible("daemon-banner"), timeout=5)
             return f"waited in the inbox across a reload; done {timings['daemon back, to done']:.1f} s after the start"
+
+        @check("7. held files: shown with the guard's reason, released and rejected with the page's buttons")
+        def held_files():
+            # A guard of five deletions, whatever the directory's size (the earlier checks made it large).
+            stop_daemon()
+            start_daemon("[Guard]\nMaxDeleteRows=5\n")
+            header = "Email ID, First Name, Last Name, User Status\n"
+            people = [f"held{i}@example.com" for i in range(8)]
+            ctl("submit", "--wait", write_file("held-directory.csv",
+                                               header + "".join(f"{e}, H{i}, Guard, New\n" for i, e in enumerate(people))))
+            feeds = {}
+            for name in ["held-release.csv", "held-reject.csv"]:
+                body = header + "".join(f"{e}, H, Guard, Delete\n" for e in people[:6])
+                # Different bytes: the second would otherwise be a duplicate once the first is applied.
+                if name == "held-reject.csv":
+                    body += f"{people[7]}, H7, Guard, Update\n"
+                ctl("submit", "--wait", write_file(name, body), check=False)
+                feeds[name] = ctl_json("history", "--limit", "1")[0]
+                assert feeds[name]["disposition"] == "held", feeds[name]
+            card_rows = wait_for("both held files in the card", lambda: len(page.finds("#held-table tbody tr")) == 2
+                                 and page.visible("held-card") and page.finds("#held-table tbody tr"), timeout=5)
+            reason = page.find(f"#held-table tr[data-import-id='{feeds['held-release.csv']['id']}'] td[data-col='reason']").text
+            assert "more than MaxDeleteRows=5 allows" in reason, reason
+            assert len(card_rows) == 2
+            page.screenshot("held-files.png")
+            for name, button, expected in [("held-release.csv", "held-release", "released as import"),
+                                           ("held-reject.csv", "held-reject", "rejected")]:
+                record = feeds[name]
+                page.click(f"#held-table tr[data-import-id='{record['id']}'] .{button}")
+                wait_for("the confirmation", lambda: driver.switch_to.alert, timeout=5).accept()
+                wait_for(f"the page to say {expected}", lambda: page.js(
+                    "return document.getElementById('held-message').dataset.state;") == "done"
+                    and expected in page.text("held-message"), timeout=30)
+            users = {u["email"]: u["state"] for u in ctl_json("users", "--search", "held")}
+            assert [users[e] for e in people] == ["deleted"] * 6 + ["invited"] * 2, users
+            rejected = ctl_json("report", str(feeds["held-reject.csv"]["id"]))
+            assert rejected["disposition"] == "failed" and rejected["error"].startswith("rejected by "), rejected["error"]
+            wait_for("the card to empty", lambda: not page.finds("#held-table tbody tr"), timeout=5)
+            stop_daemon()
+            start_daemon()
+            return "released once (6 deleted), rejected with nothing applied"
 
         page.js("window.scrollTo(0, 0);")
         page.screenshot("import-page-end-1280x800.png")
