@@ -54,6 +54,19 @@ struct ConfigParserTests {
         #expect(c.logLevel == "debug")
     }
 
+    @Test func theGuardsKeys() throws {
+        #expect(try parse("").options.massChange == MassChangeGuard())
+        let c = try parse(
+            "[Guard]\nMaxDeletePercent=5\nMinUsersForPercent=1000\nMaxDeleteRows=300\n[Paths]\nHeld=/srv/held\n"
+        )
+        #expect(
+            c.options.massChange
+                == MassChangeGuard(maxDeletePercent: 5, minUsersForPercent: 1000, maxDeleteRows: 300))
+        #expect(c.paths.held == "/srv/held")
+        #expect(
+            try parse("[Guard]\nMaxDeleteRows=3\nMaxDeleteRows=\n").options.massChange.maxDeleteRows == nil)
+    }
+
     @Test func laterValuesWin() throws {
         #expect(try parse("[Import]\nStrict=yes\nStrict=no\n").options.strict == false)
     }
@@ -63,6 +76,11 @@ struct ConfigParserTests {
         ("[Import]\nStrict=maybe\n", "test.conf:2: [Import] Strict: use yes or no"),
         ("[Import]\nColour=blue\n", "test.conf:2: [Import] Colour: unknown key in [Import]"),
         ("[Imports]\n", "test.conf:1: unknown section [Imports]"),
+        (
+            "[Guard]\nMaxDeletePercent=120\n",
+            "test.conf:2: [Guard] MaxDeletePercent: must be a whole number from 0 to 100"
+        ),
+        ("[Guard]\nMaxDeleteRows=-1\n", "test.conf:2: [Guard] MaxDeleteRows: must be a whole number from 1"),
         ("Strict=yes\n", "test.conf:1: Strict: the key must be inside a [Section]"),
         ("[Import]\nStrict\n", "test.conf:2: expected Key=Value"),
         ("[Paths]\nInbox=relative/inbox\n", "test.conf:2: [Paths] Inbox: must be a path"),
