@@ -22,7 +22,11 @@ public struct FileFate: Sendable, Equatable {
             // Never opened: a FIFO would block, a device could act, a symlink could point anywhere.
             return .notRegularFile(kind: kind)
         }
-        if name.kind == .wrongExtension { return .wrongExtension(name: name.display) }
+        switch name.kind {
+        // A request file is read by the daemon as a decision, never as rows.
+        case .wrongExtension, .request: return .wrongExtension(name: name.display)
+        case .importable, .inProgress: break
+        }
         if size > maxFileSize { return .tooLarge(size: size, limit: maxFileSize) }
         return nil
     }

@@ -45,24 +45,21 @@ public final class HeldImports {
     }
 
     public func pending(importID: Int64) throws -> Pending? {
-        try pending(where: "import_id = ?", .int(importID))
+        try pending(where: "h.import_id = ?", .int(importID))
     }
 
     /// The pending decision on the held import whose file was moved into the work folder as `workName`.
     public func pending(workName: FileName) throws -> Pending? {
-        try pending(
-            where: "import_id IN (SELECT id FROM imports WHERE work_name = ? AND disposition = 'held')",
-            .blob(workName.bytes))
+        try pending(where: "i.work_name = ? AND i.disposition = 'held'", .blob(workName.bytes))
     }
 
     /// The held import with these bytes whose release is pending: the import that reads them lifts
     /// the guard and completes the release (`completeRelease`).
     public func pendingRelease(sha256: String) throws -> Pending? {
         try pending(
-            where: """
-                action = 'release' AND import_id IN
-                    (SELECT id FROM imports WHERE sha256 = ? AND disposition = 'held' AND released_as IS NULL)
-                """, .text(sha256))
+            where: "h.action = 'release' AND i.sha256 = ? AND i.disposition = 'held' "
+                + "AND i.released_as IS NULL",
+            .text(sha256))
     }
 
     /// Inside the releasing import's transaction: the held import now points at it, keeps who
@@ -85,10 +82,16 @@ public final class HeldImports {
         try connection.prepare("DELETE FROM held_actions WHERE import_id = ?").run(.int(pending.importID))
     }
 
+    /// `held_actions` is walked first (CROSS JOIN keeps that order) and each import found by its
+    /// id: the table holds a few rows, the history years of them, and no index on sha256 or
+    /// work_name covers held imports.
     private func pending(where condition: String, _ value: SQLiteValue) throws -> Pending? {
         let statement = try connection.prepare(
-            "SELECT import_id, action, by_uid, by_name, at FROM held_actions WHERE \(condition) ORDER BY import_id LIMIT 1"
-        )
+            """
+            SELECT h.import_id, h.action, h.by_uid, h.by_name, h.at
+            FROM held_actions AS h CROSS JOIN imports AS i ON i.id = h.import_id
+            WHERE \(condition) ORDER BY h.import_id LIMIT 1
+            """)
         try statement.bind(value)
         defer { statement.reset() }
         guard try statement.step() else { return nil }
