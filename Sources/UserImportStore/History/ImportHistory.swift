@@ -97,11 +97,7 @@ public final class ImportHistory {
     }
 
     public func record(id: Int64) throws -> ImportRecord? {
-        let statement = try connection.prepare("SELECT \(Self.columns) FROM imports WHERE id = ?")
-        try statement.bind(.int(id))
-        defer { statement.reset() }
-        guard try statement.step() else { return nil }
-        return try Self.read(statement)
+        try placement(id: id)?.record
     }
 
     /// Imports committed but not yet moved to done/failed, with the file's name in the work folder.
