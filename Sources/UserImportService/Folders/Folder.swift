@@ -53,7 +53,9 @@ public final class Folder: Sendable {
         // Only when missing: under RestrictSUIDSGID= even a mkdir of an existing setgid folder is refused.
         var created = false
         if let mode, access(path, F_OK) != 0 {
-            guard mkdir(path, mode) == 0 || errno == EEXIST else {
+            // Made without setgid, which RestrictSUIDSGID= refuses in a mkdir; the fchmod below
+            // adds it where allowed (an upgrade that brings a new folder needs no tmpfiles run).
+            guard mkdir(path, mode & ~S_ISGID) == 0 || errno == EEXIST else {
                 throw SystemError("cannot create directory", name: path)
             }
             created = true

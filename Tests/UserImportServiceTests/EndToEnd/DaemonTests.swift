@@ -163,7 +163,7 @@ struct UnprivilegedDaemonTests {
     func aFileTheDaemonCannotReadFailsWithAReportAndBlocksNothing() throws {
         let state = try TestStateDirectory()
         _ = try state.pipeline()
-        for folder in ["", "/inbox", "/done", "/failed", "/work"] {
+        for folder in ["", "/inbox", "/done", "/failed", "/held", "/work"] {
             #expect(chown(state.root + folder, 65534, 65534) == 0)
         }
         let database = state.paths.database
