@@ -53,7 +53,7 @@ struct HeldDecisionOptions: ParsableArguments {
         guard record.disposition == .held, record.releasedAs == nil else {
             throw ToolError.notHeld(id: id, state: Self.state(of: record))
         }
-        let request = FileName.request(action, importID: id)
+        let request = FileName.request(RequestAction(rawValue: action.rawValue) ?? .reject, importID: id)
         let inbox = try Folder(path: try state.configuration().paths.inbox)
         do {
             close(try inbox.create(request, mode: 0o640, exclusive: true))

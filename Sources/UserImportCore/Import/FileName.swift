@@ -44,9 +44,9 @@ public struct FileName: Hashable, Sendable, Comparable {
         case inProgress
         /// Any other name: moved to failed/ with a report saying why.
         case wrongExtension
-        /// `release-ID.request` or `reject-ID.request`, left by `userimportctl release` or `reject`
-        /// (or by hand): a person's decision on a held import, which the file's owner made.
-        case request(HeldAction, importID: Int64)
+        /// `release-ID.request`, `reject-ID.request` or `undo-ID.request`, left by `userimportctl
+        /// release`, `reject` or `undo` (or by hand): a person's decision, which the file's owner made.
+        case request(RequestAction, importID: Int64)
     }
 
     public var kind: Kind {
@@ -65,16 +65,16 @@ public struct FileName: Hashable, Sendable, Comparable {
     }
 
     /// The request file for `action` on the held import `importID`.
-    public static func request(_ action: HeldAction, importID: Int64) -> FileName {
+    public static func request(_ action: RequestAction, importID: Int64) -> FileName {
         FileName("\(action.rawValue)-\(importID).request")
     }
 
-    private static func request(in bytes: [UInt8]) -> (HeldAction, Int64)? {
+    private static func request(in bytes: [UInt8]) -> (RequestAction, Int64)? {
         let suffix = Array(".request".utf8)
         guard bytes.count > suffix.count, bytes.reversed().starts(with: suffix.reversed()),
             let text = String(validating: bytes.dropLast(suffix.count), as: UTF8.self),
             let dash = text.lastIndex(of: "-"),
-            let action = HeldAction(rawValue: String(text[..<dash]))
+            let action = RequestAction(rawValue: String(text[..<dash]))
         else { return nil }
         let digits = text[text.index(after: dash)...]
         // Digits only, no sign, no leading zero: one name per request.

@@ -27,6 +27,8 @@ public struct ImportRecord: Sendable, Equatable {
     public var releasedAs: Int64?
     /// Who released or rejected the held file, and when: on the held import, and on its release.
     public var decision: HeldDecision?
+    /// On an undo: the import it reversed.
+    public var undoOf: Int64?
 
     public init(
         id: Int64, fileName: String, path: String?, sha256: String, size: Int, ownerUID: UInt32?,
@@ -66,6 +68,16 @@ public struct HeldDecision: Sendable, Equatable {
     public var description: String {
         (byName.map { "\($0) (UID \(byUID))" } ?? "UID \(byUID)") + " at " + at.rfc3339
     }
+}
+
+/// What a request file in the inbox asks of the daemon (`FileName.Kind.request`).
+public enum RequestAction: String, Sendable, Equatable, CaseIterable {
+    case release, reject
+    /// Reverse a done import (`userimportctl undo`).
+    case undo
+
+    /// The decision on a held import this request carries, if it is one.
+    public var held: HeldAction? { HeldAction(rawValue: rawValue) }
 }
 
 /// What a person can decide about a held import.

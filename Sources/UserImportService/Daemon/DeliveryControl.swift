@@ -5,6 +5,9 @@ import Synchronization
 /// relay must not get the daemon restarted.
 public final class DeliveryControl: Sendable {
     private let ready = Mutex(false)
+    /// Held by the worker from its last look at an email's state to the end of sending it, and by
+    /// an undo around its commit: an email the undo cancels is never sent once the undo commits.
+    private let sending = Mutex(())
     let signal: WorkerSignal
 
     public init() throws {
@@ -21,6 +24,11 @@ public final class DeliveryControl: Sendable {
     /// Wakes the sleeping worker: an import queued emails.
     public func nudge() {
         signal.wake()
+    }
+
+    /// Runs `body` while no email is being sent, and none starts.
+    public func exclusiveOfSending<T: Sendable>(_ body: () throws -> T) throws -> T {
+        try sending.withLock { _ in try body() }
     }
 
     /// Set once the import thread has opened and migrated the database.

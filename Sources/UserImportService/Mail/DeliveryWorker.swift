@@ -79,7 +79,13 @@ final class DeliveryWorker {
             for mail in batch {
                 waitForRateLimit()
                 if control.stopRequested { break }
-                let outcome = send(mail, through: transport, templates: templates)
+                // Looked at again just before sending, under the lock an undo commits under: an
+                // email cancelled since the batch was read is skipped.
+                let sent = try? control.exclusiveOfSending { () -> OutboxQueue.Outcome? in
+                    guard try queue.isPending(id: mail.id) else { return nil }
+                    return send(mail, through: transport, templates: templates)
+                }
+                guard let outcome = sent ?? nil else { continue }
                 tally.count(outcome)
                 outcomes.append(outcome)
                 // Record at least every second, so a crash re-sends little.

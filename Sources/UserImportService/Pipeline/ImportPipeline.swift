@@ -111,8 +111,8 @@ public final class ImportPipeline {
     /// Takes one inbox entry through its whole life, or leaves it for later.
     public func process(_ name: FileName, info listed: EntryInfo) throws -> ImportRecord? {
         if name.kind == .inProgress { return nil }
-        if case .request(let action, let id) = name.kind {
-            return try carryOut(action, on: id, requestedBy: name)
+        if case .request(let action, let id) = name.kind, let held = action.held {
+            return try carryOut(held, on: id, requestedBy: name)
         }
         // The listing may be old by now (a long import came between): look again.
         guard let info = try? inbox.status(of: name) else { return nil }

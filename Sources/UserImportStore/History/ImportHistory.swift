@@ -14,7 +14,7 @@ public final class ImportHistory {
         id, file_name, path, sha256, size, owner_uid, received_at, started_at, finished_at, disposition,
         duplicate_of, error, encoding, delimiter, headers, warnings, rows_total,
         created, updated, unchanged, deleted, activated, ignored, rejected, work_name, publish_attempt,
-        release_of, released_as, decided_by_uid, decided_by_name, decided_at
+        release_of, released_as, decided_by_uid, decided_by_name, decided_at, undo_of
         """
 
     /// Inserts the import row at the start of the file's transaction (its id keys the row results).
@@ -49,7 +49,7 @@ public final class ImportHistory {
                 duplicate_of = ?7, error = ?8, encoding = ?9, delimiter = ?10, headers = ?11, warnings = ?12,
                 rows_total = ?13, created = ?14, updated = ?15, unchanged = ?16, deleted = ?17, activated = ?18,
                 ignored = ?19, rejected = ?20, publish_attempt = ?21, release_of = ?22, released_as = ?23,
-                decided_by_uid = ?24, decided_by_name = ?25, decided_at = ?26
+                decided_by_uid = ?24, decided_by_name = ?25, decided_at = ?26, undo_of = ?27
             WHERE id = ?1
             """)
         let decision = record.decision
@@ -64,7 +64,7 @@ public final class ImportHistory {
             .int(Int64(counts.ignored)), .int(Int64(counts.rejected)), .int(Int64(publishAttempt)),
             .optionalInt(record.releaseOf), .optionalInt(record.releasedAs),
             .optionalInt(decision.map { Int64($0.byUID) }), .optionalText(decision?.byName),
-            .optionalInt(decision?.at.millisecondsSinceEpoch))
+            .optionalInt(decision?.at.millisecondsSinceEpoch), .optionalInt(record.undoOf))
     }
 
     /// Records a new name for done/failed when the chosen one was taken before the move.
@@ -116,6 +116,11 @@ public final class ImportHistory {
         defer { statement.reset() }
         guard try statement.step() else { return nil }
         return try Self.placement(statement)
+    }
+
+    /// The undo of an import, if it was undone.
+    public func undo(of id: Int64) throws -> Int64? {
+        try connection.scalar("SELECT id FROM imports WHERE undo_of = ?", .int(id))
     }
 
     /// Whether an import's file has reached its folder.
@@ -221,6 +226,7 @@ public final class ImportHistory {
             duplicateOf: s.optionalInt(10), error: s.optionalText(11), summary: summary)
         record.releaseOf = s.optionalInt(26)
         record.releasedAs = s.optionalInt(27)
+        record.undoOf = s.optionalInt(31)
         if let uid = s.optionalInt(28), let at = s.optionalInt(30) {
             record.decision = HeldDecision(
                 byUID: UInt32(truncatingIfNeeded: uid), byName: s.optionalText(29),

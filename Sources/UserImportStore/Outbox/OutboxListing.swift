@@ -4,6 +4,8 @@ import UserImportCore
 public struct OutboxEntry: Sendable, Equatable {
     public enum State: String, Sendable, CaseIterable {
         case pending, sent, failed
+        /// Queued by an import that was undone before it was sent: never sent.
+        case cancelled
     }
 
     public var id: Int64

@@ -124,6 +124,51 @@ public final class OutboxQueue {
         }
     }
 
+    /// Whether the email is still to be sent (not cancelled by an undo since it was read).
+    public func isPending(id: Int64) throws -> Bool {
+        try connection.scalar("SELECT state = 'pending' FROM outbox WHERE id = ?", .int(id)) == 1
+    }
+
+    /// Cancels the still-pending emails an import queued for `lines` (an undo of it, inside the
+    /// undo's transaction); entries still in blocks are moved into rows first. Returns how many.
+    public func cancel(importID: Int64, lines: [(line: Int, kind: NotificationKind)]) throws -> Int {
+        guard !lines.isEmpty else { return 0 }
+        try expandAll(importID: importID)
+        let cancel = try connection.prepare(
+            "UPDATE outbox SET state = 'cancelled' WHERE import_id = ? AND line = ? AND kind = ? AND state = 'pending'")
+        var cancelled = 0
+        for entry in lines {
+            try cancel.run(.int(importID), .int(Int64(entry.line)), .text(entry.kind.rawValue))
+            cancelled += connection.changes
+        }
+        return cancelled
+    }
+
+    /// Moves every entry of one import's blocks into `outbox` rows, in the caller's transaction.
+    private func expandAll(importID: Int64) throws {
+        let blocks = try connection.prepare(
+            "SELECT \(OutboxBlock.columns) FROM outbox_blocks WHERE import_id = ? ORDER BY first_id")
+        let insert = try connection.prepare(
+            """
+            INSERT INTO outbox (id, import_id, line, kind, email, first_name, last_name, created_at, next_attempt_at)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)
+            """)
+        try blocks.bind(.int(importID))
+        var found: [OutboxBlock] = []
+        while try blocks.step() { found.append(try OutboxBlock(blocks)) }
+        blocks.reset()
+        for block in found {
+            let entries = try block.entries()
+            for index in block.expanded..<block.count {
+                let entry = entries[index]
+                try insert.run(
+                    .int(block.id(index)), .int(block.importID), .int(Int64(entry.line)), .text(entry.kind.rawValue),
+                    .text(entry.email), .text(entry.firstName), .text(entry.lastName), .int(block.createdAt))
+            }
+            try connection.prepare("DELETE FROM outbox_blocks WHERE first_id = ?").run(.int(block.firstID))
+        }
+    }
+
     /// A plain read, so that a delivery loop with nothing to expand never asks for the write lock.
     private func hasBlocks() throws -> Bool {
         try connection.scalar("SELECT EXISTS (SELECT 1 FROM outbox_blocks)") == 1

@@ -10,6 +10,7 @@ enum Migrations {
         (4, version4, RowChunkMigration.carryRowsIntoChunks),
         (5, version5, nil),
         (6, version6, nil),
+        (7, version7, nil),
     ]
 
     private static let version1 = """
@@ -250,5 +251,35 @@ enum Migrations {
             by_name TEXT,
             at INTEGER NOT NULL
         );
+        """
+
+    /// Undo: an undo is an import of its own that names the import it reverses (`undo_of`; the
+    /// unique index makes "undone once" the database's rule too), and a queued email of an undone
+    /// creation is `cancelled` (the outbox is rebuilt for that CHECK, columns and contents kept).
+    private static let version7 = """
+        ALTER TABLE imports ADD COLUMN undo_of INTEGER REFERENCES imports (id);
+        CREATE UNIQUE INDEX imports_undo_of ON imports (undo_of) WHERE undo_of IS NOT NULL;
+
+        CREATE TABLE outbox_v7 (
+            id INTEGER PRIMARY KEY,
+            import_id INTEGER NOT NULL REFERENCES imports (id),
+            line INTEGER NOT NULL,
+            kind TEXT NOT NULL CHECK (kind = 'invitation' OR kind = 'activation'),
+            email TEXT NOT NULL,
+            first_name TEXT NOT NULL,
+            last_name TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'pending'
+                CHECK (state = 'pending' OR state = 'sent' OR state = 'failed' OR state = 'cancelled'),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            created_at INTEGER NOT NULL,
+            next_attempt_at INTEGER,
+            sent_at INTEGER,
+            last_error TEXT,
+            UNIQUE (import_id, line)
+        );
+        INSERT INTO outbox_v7 SELECT * FROM outbox;
+        DROP TABLE outbox;
+        ALTER TABLE outbox_v7 RENAME TO outbox;
+        CREATE INDEX outbox_pending ON outbox (next_attempt_at) WHERE state = 'pending';
         """
 }
