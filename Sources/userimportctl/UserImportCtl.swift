@@ -16,7 +16,7 @@ struct UserImportCtl: ParsableCommand {
         subcommands: [
             StatusCommand.self, HistoryCommand.self, ReportCommand.self, UsersCommand.self, UserCommand.self,
             ValidateCommand.self, SubmitCommand.self, ExportCommand.self, OutboxCommand.self,
-            ReleaseCommand.self, RejectCommand.self,
+            ReleaseCommand.self, RejectCommand.self, UndoCommand.self,
         ])
 
     static func main() {
@@ -50,6 +50,7 @@ enum ToolError: Error, CustomStringConvertible {
     case noSuchUser(email: String, namedByRejectedRows: Bool)
     case notImportedInTime(name: String, seconds: Int)
     case notHeld(id: Int64, state: String)
+    case cannotUndo(String)
     case requestWaiting(name: String)
     case notAnsweredInTime(id: Int64, seconds: Int)
 
@@ -63,6 +64,7 @@ enum ToolError: Error, CustomStringConvertible {
                 "\(name) was not imported within \(seconds) s; is userimportd running? (userimportctl status)"
         case .notHeld(let id, let state):
             return "import \(id) is not waiting in held/ (it is \(state)); see userimportctl report \(id)"
+        case .cannotUndo(let why): return why
         case .requestWaiting(let name):
             return
                 "\(name) is already waiting in the inbox; the daemon has not taken it yet (userimportctl status)"

@@ -52,7 +52,8 @@ struct PreparedBatch: Sendable {
             case .invalid(let invalid):
                 result = invalid
             case .valid(let row):
-                let decision = RowRules.decide(row, current: users[slot[index]])
+                let before = users[slot[index]]
+                let decision = RowRules.decide(row, current: before)
                 if let user = decision.write {
                     users[slot[index]] = user
                     changed[slot[index]] = true
@@ -62,8 +63,10 @@ struct PreparedBatch: Sendable {
                 }
                 result = RowResult(
                     line: row.line, email: row.email, status: row.status.rawValue, outcome: decision.outcome,
-                    reason: decision.reason, cells: RejectedRowsText.holds(decision.outcome) ? row.cells : nil
-                )
+                    reason: decision.reason,
+                    cells: RejectedRowsText.holds(decision.outcome) ? row.cells : nil,
+                    // Only a write can be undone; a user new to the directory has nothing to go back to.
+                    previous: decision.write == nil ? nil : before)
             }
             counts[result.outcome] += 1
             try results.record(result)

@@ -32,6 +32,9 @@ public enum ReportText {
         if let held = record.releaseOf {
             field("Released:", "from import \(held), held by the mass-change guard" + decided(record))
         }
+        if let undone = record.undoOf {
+            field("Undo of:", "import \(undone)" + decided(record))
+        }
         if let release = record.releasedAs {
             field("Released as:", "import \(release)" + decided(record))
         }

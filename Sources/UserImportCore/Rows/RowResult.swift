@@ -14,9 +14,18 @@ public struct RowResult: Sendable, Equatable {
     /// The record's cells as they came, kept for a row that was not applied (rejected or ignored),
     /// for the file of rows to fix; nil for every other row.
     public var cells: [String]?
+    /// The user as stored just before this row changed it, for undoing the import: set on every
+    /// row that wrote a user who was stored already (updated, deleted, activated, and created when
+    /// the stored user was deleted), nil when the row wrote nothing or created a user from nothing.
+    ///
+    /// Each changing row keeps the state the rows before it left, so with several rows for one
+    /// email the first changing row's `previous` is the user as it was before the import, the
+    /// state an undo goes back to.
+    public var previous: StoredUser?
 
     public init(
-        line: Int, email: String, status: String, outcome: RowOutcome, reason: String, cells: [String]? = nil
+        line: Int, email: String, status: String, outcome: RowOutcome, reason: String, cells: [String]? = nil,
+        previous: StoredUser? = nil
     ) {
         self.line = line
         self.email = email
@@ -24,6 +33,7 @@ public struct RowResult: Sendable, Equatable {
         self.outcome = outcome
         self.reason = reason
         self.cells = cells
+        self.previous = previous
     }
 }
 

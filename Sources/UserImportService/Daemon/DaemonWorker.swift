@@ -39,6 +39,9 @@ final class DaemonWorker {
             status.importing(file, bytesRead: read, size: size)
         }
         pipeline.onBusy = { [control] in control.heartbeat() }
+        if let mailControl {
+            pipeline.exclusiveOfSending = { body in try mailControl.exclusiveOfSending(body) }
+        }
         // Watch before the first scan, so a file dropped in between is not missed.
         let watcher = try InboxWatcher(path: configuration.paths.inbox)
         if watcher.isNetworkFilesystem {

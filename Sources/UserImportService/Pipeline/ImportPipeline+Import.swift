@@ -9,6 +9,9 @@ extension ImportPipeline {
     func importClaimed(_ workName: FileName, receivedAt: Timestamp, readFailures: Int = 0) throws
         -> UnpublishedImport
     {
+        if case .request(.undo, let target) = workName.kind {
+            return try undoClaimed(workName, undoing: target, receivedAt: receivedAt)
+        }
         let info = try work.status(of: workName)
         var problem = FileFate.precheck(name: workName, info: info, maxFileSize: settings.maxFileSize)
         var fd: Int32 = -1

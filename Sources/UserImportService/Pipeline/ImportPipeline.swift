@@ -34,6 +34,9 @@ public final class ImportPipeline {
             database.connection.onProgress(every: 100_000) { busy() }
         }
     }
+    /// Runs an undo's commit while no email is being sent (the daemon's delivery worker takes the
+    /// same lock around each send); with no worker in the process, at once.
+    public var exclusiveOfSending: (_ body: () throws -> Void) throws -> Void = { try $0() }
     private var warnedLinks = Set<FileName>()
     /// Failed reads of a claimed file, so that a file the disk cannot deliver eventually fails.
     private var readFailures: [FileName: Int] = [:]

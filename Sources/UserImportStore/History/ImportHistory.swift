@@ -267,6 +267,10 @@ public final class RowResultCursor: Sequence, IteratorProtocol {
     private var position = 0
     private var ended = false
     public private(set) var failure: Error?
+    /// Set once a chunk read (not passed over) was written before row results kept their previous
+    /// user (formats 1 and 2): its rows cannot be undone, a re-creation looks like a creation there
+    /// and an update has nothing to go back to.
+    public private(set) var lacksPrevious = false
 
     /// Rows still to pass over before the first one returned: whole chunks are passed over
     /// undecoded, so a report's last page costs no more than its first.
@@ -312,7 +316,9 @@ public final class RowResultCursor: Sequence, IteratorProtocol {
             skipping -= Int(rowCount)
             return
         }
-        chunk = try RowChunk.decode(statement.blob(2), firstLine: firstLine, rowCount: rowCount)
+        let bytes = statement.blob(2)
+        chunk = try RowChunk.decode(bytes, firstLine: firstLine, rowCount: rowCount)
+        if let format = bytes.first, !RowChunk.holdsPrevious(format: format) { lacksPrevious = true }
         position = Swift.min(skipping, chunk.count)
         skipping -= position
     }

@@ -9,15 +9,24 @@ import UserImportCore
 ///   before (at least 1: lines only grow, each once);
 /// - outcome: one byte, see `code(of:)`;
 /// - email, status, reason: each a varint byte count, then that many bytes of UTF-8;
-/// - format 2 only: the cells of a row not applied (`RowResult.cells`): a varint, 0 for none, else
-///   the cell count plus one, then each cell as a text.
+/// - from format 2: the cells of a row not applied (`RowResult.cells`): a varint, 0 for none, else
+///   the cell count plus one, then each cell as a text;
+/// - from format 3: the user as it was before the row changed it (`RowResult.previous`), what an
+///   undo restores: one byte, 0 for none, else its state's code (`code(of:)`) plus one, then first
+///   name, last name, alternate ID, work phone, title and department, each as a text. The email
+///   is the row's own. Timestamps and the last import are not kept: an undo is a write of its
+///   own and stamps its own, and no import changes a stored user's `created_at`.
 ///
 /// A varint is LEB128: seven bits a byte, lowest group first, the top bit set on every byte but
 /// the last.
 enum RowChunk {
-    /// The format written. Format 1 (no cells) is still read: migration 4 wrote it, and chunks
-    /// stay as written.
-    static let format: UInt8 = 2
+    /// The format written. Formats 1 (no cells; migration 4 wrote it) and 2 (no previous users)
+    /// are still read: chunks stay as written. An import whose chunks lack previous users cannot
+    /// be undone (`holdsPrevious(format:)`).
+    static let format: UInt8 = 3
+
+    /// Whether chunks of `format` keep the previous user of every row that changed one.
+    static func holdsPrevious(format: UInt8) -> Bool { format >= 3 }
 
     /// The stored byte of each outcome. Stored data depends on these numbers: never renumber,
     /// only add (and `outcome(code:)` with it).
@@ -46,6 +55,36 @@ enum RowChunk {
         }
     }
 
+    /// The stored byte of each user state, as `code(of: RowOutcome)`: never renumber.
+    static func code(of state: UserState) -> UInt8 {
+        switch state {
+        case .invited: return 0
+        case .active: return 1
+        case .deleted: return 2
+        }
+    }
+
+    static func state(code: UInt8) -> UserState? {
+        switch code {
+        case 0: return .invited
+        case 1: return .active
+        case 2: return .deleted
+        default: return nil
+        }
+    }
+
+    /// Whether a row with `outcome` can have changed a user stored as `previous` (`RowRules`):
+    /// a re-creation replaces a deleted user, an activation an invited one, an update or a deletion
+    /// a live one, and nothing else writes. What no import can write is damage on decode.
+    static func fits(_ previous: UserState, _ outcome: RowOutcome) -> Bool {
+        switch outcome {
+        case .created: return previous == .deleted
+        case .updated, .deleted: return previous != .deleted
+        case .activated: return previous == .invited
+        case .unchanged, .ignored, .rejected: return false
+        }
+    }
+
     /// The rows of one stored chunk, every byte checked: the database is read as outside data.
     /// `firstLine` and `rowCount` are the chunk's columns, which the bytes must agree with.
     static func decode(_ bytes: [UInt8], firstLine: Int64, rowCount: Int64) throws -> [RowResult] {
@@ -57,7 +96,7 @@ enum RowChunk {
         return try bytes.withUnsafeBufferPointer { buffer in
             var reader = BlobReader(buffer, name: "row chunk at line \(firstLine)")
             let chunkFormat = try reader.byte()
-            guard chunkFormat == 1 || chunkFormat == 2 else { throw reader.corrupt("unknown format") }
+            guard chunkFormat >= 1 && chunkFormat <= 3 else { throw reader.corrupt("unknown format") }
             var rows: [RowResult] = []
             rows.reserveCapacity(Int(rowCount))
             var line = 0
@@ -80,7 +119,7 @@ enum RowChunk {
                 let status = try reader.text()
                 let reason = try reader.text()
                 var cells: [String]?
-                if chunkFormat == 2 {
+                if chunkFormat >= 2 {
                     let marker = try reader.varint()
                     if marker > 0 {
                         // Each cell takes at least its length byte: a corrupt count reserves nothing.
@@ -92,10 +131,35 @@ enum RowChunk {
                         cells = list
                     }
                 }
+                var previous: StoredUser?
+                if chunkFormat >= 3 {
+                    let marker = try reader.byte()
+                    if marker > 0 {
+                        guard let state = state(code: marker - 1) else {
+                            throw reader.corrupt("unknown previous state")
+                        }
+                        guard fits(state, outcome) else {
+                            throw reader.corrupt(
+                                "a previous \(state.rawValue) user on a row \(outcome.rawValue)")
+                        }
+                        let firstName = try reader.text()
+                        let lastName = try reader.text()
+                        let alternateID = try reader.text()
+                        let workPhone = try reader.text()
+                        let title = try reader.text()
+                        let department = try reader.text()
+                        previous = StoredUser(
+                            email: email,
+                            profile: UserProfile(
+                                firstName: firstName, lastName: lastName, alternateID: alternateID,
+                                workPhone: workPhone, title: title, department: department),
+                            state: state)
+                    }
+                }
                 rows.append(
                     RowResult(
                         line: line, email: email, status: status, outcome: outcome, reason: reason,
-                        cells: cells))
+                        cells: cells, previous: previous))
             }
             guard reader.isAtEnd else { throw reader.corrupt("bytes after row \(rowCount)") }
             return rows
@@ -118,10 +182,16 @@ struct RowChunkEncoder {
     }
 
     /// Throws when `result` does not come after every row appended before: one result per line,
-    /// in line order, is what the decoder (and the report) rely on.
+    /// in line order, is what the decoder (and the report) rely on. Throws as well for a previous
+    /// user the decoder would take for damage: written, it would make the import's rows unreadable.
     mutating func append(_ result: RowResult) throws {
         guard result.line > lastLine else {
             throw StoreError.rowOutOfOrder(line: result.line, after: lastLine)
+        }
+        if let previous = result.previous,
+            previous.email != result.email || !RowChunk.fits(previous.state, result.outcome)
+        {
+            throw StoreError.previousUserDoesNotFit(line: result.line)
         }
         if rowCount == 0 {
             firstLine = result.line
@@ -139,6 +209,18 @@ struct RowChunkEncoder {
             for cell in cells { bytes.appendText(cell) }
         } else {
             bytes.appendVarint(0)
+        }
+        if let previous = result.previous {
+            bytes.append(RowChunk.code(of: previous.state) + 1)
+            let profile = previous.profile
+            bytes.appendText(profile.firstName)
+            bytes.appendText(profile.lastName)
+            bytes.appendText(profile.alternateID)
+            bytes.appendText(profile.workPhone)
+            bytes.appendText(profile.title)
+            bytes.appendText(profile.department)
+        } else {
+            bytes.append(0)
         }
         rowCount += 1
     }

@@ -135,7 +135,8 @@ public final class OutboxQueue {
         guard !lines.isEmpty else { return 0 }
         try expandAll(importID: importID)
         let cancel = try connection.prepare(
-            "UPDATE outbox SET state = 'cancelled' WHERE import_id = ? AND line = ? AND kind = ? AND state = 'pending'")
+            "UPDATE outbox SET state = 'cancelled' WHERE import_id = ? AND line = ? AND kind = ? AND state = 'pending'"
+        )
         var cancelled = 0
         for entry in lines {
             try cancel.run(.int(importID), .int(Int64(entry.line)), .text(entry.kind.rawValue))
@@ -162,7 +163,8 @@ public final class OutboxQueue {
             for index in block.expanded..<block.count {
                 let entry = entries[index]
                 try insert.run(
-                    .int(block.id(index)), .int(block.importID), .int(Int64(entry.line)), .text(entry.kind.rawValue),
+                    .int(block.id(index)), .int(block.importID), .int(Int64(entry.line)),
+                    .text(entry.kind.rawValue),
                     .text(entry.email), .text(entry.firstName), .text(entry.lastName), .int(block.createdAt))
             }
             try connection.prepare("DELETE FROM outbox_blocks WHERE first_id = ?").run(.int(block.firstID))

@@ -67,6 +67,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     case rowOutOfOrder(line: Int, after: Int)
     /// An email queued for a line at or before the previous one of the same import.
     case notificationOutOfOrder(line: Int, after: Int)
+    /// A row result whose previous user is not one its outcome can have changed (a bug upstream).
+    case previousUserDoesNotFit(line: Int)
 
     public var description: String {
         switch self {
@@ -80,6 +82,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
                 "the result of line \(line) came after that of line \(after); results are kept in line order"
         case .notificationOutOfOrder(let line, let after):
             return "an email was queued for line \(line) after one for line \(after) of the same import"
+        case .previousUserDoesNotFit(let line):
+            return "the result of line \(line) keeps a previous user that its outcome cannot have changed"
         }
     }
 }

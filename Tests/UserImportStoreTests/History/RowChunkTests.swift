@@ -53,22 +53,42 @@ struct RowChunkTests {
         let rows = [
             RowResult(line: 300, email: "ab", status: "New", outcome: .created, reason: ""),
             RowResult(line: 302, email: "é", status: "", outcome: .rejected, reason: "r", cells: ["é", ""]),
+            RowResult(
+                line: 303, email: "ab", status: "Update", outcome: .updated, reason: "",
+                previous: StoredUser(
+                    email: "ab",
+                    profile: UserProfile(firstName: "A", lastName: "B", workPhone: "1", department: "é"),
+                    state: .active)),
         ]
         let bytes = try Self.encode(rows)
         #expect(
             bytes == [
-                2,
-                0xAC, 0x02, 0, 2, 0x61, 0x62, 3, 0x4E, 0x65, 0x77, 0, 0,
-                2, 6, 2, 0xC3, 0xA9, 0, 1, 0x72, 3, 2, 0xC3, 0xA9, 0,
+                3,
+                0xAC, 0x02, 0, 2, 0x61, 0x62, 3, 0x4E, 0x65, 0x77, 0, 0, 0,
+                2, 6, 2, 0xC3, 0xA9, 0, 1, 0x72, 3, 2, 0xC3, 0xA9, 0, 0,
+                1, 1, 2, 0x61, 0x62, 6, 0x55, 0x70, 0x64, 0x61, 0x74, 0x65, 0, 0,
+                2, 1, 0x41, 1, 0x42, 0, 1, 0x31, 0, 2, 0xC3, 0xA9,
             ])
-        #expect(try RowChunk.decode(bytes, firstLine: 300, rowCount: 2) == rows)
+        #expect(try RowChunk.decode(bytes, firstLine: 300, rowCount: 3) == rows)
+        // Format 2, as builds before previous users wrote it, reads as before, without them.
+        let format2: [UInt8] = [
+            2,
+            0xAC, 0x02, 0, 2, 0x61, 0x62, 3, 0x4E, 0x65, 0x77, 0, 0,
+            2, 6, 2, 0xC3, 0xA9, 0, 1, 0x72, 3, 2, 0xC3, 0xA9, 0,
+        ]
+        #expect(try RowChunk.decode(format2, firstLine: 300, rowCount: 2) == Array(rows[..<2]))
+        #expect(!RowChunk.holdsPrevious(format: 2))
+        #expect(RowChunk.holdsPrevious(format: RowChunk.format))
+        let states = [UserState.invited, .active, .deleted].map(RowChunk.code(of:))
+        #expect(states == [0, 1, 2])
+        #expect(RowChunk.state(code: 3) == nil)
         // Format 1, as migration 4 and earlier builds wrote it, reads as before, without cells.
         let format1: [UInt8] = [
             1,
             0xAC, 0x02, 0, 2, 0x61, 0x62, 3, 0x4E, 0x65, 0x77, 0,
             2, 6, 2, 0xC3, 0xA9, 0, 1, 0x72,
         ]
-        var withoutCells = rows
+        var withoutCells = Array(rows[..<2])
         withoutCells[1].cells = nil
         #expect(try RowChunk.decode(format1, firstLine: 300, rowCount: 2) == withoutCells)
         let codes = [RowOutcome.created, .updated, .unchanged, .deleted, .activated, .ignored, .rejected].map(
@@ -135,7 +155,9 @@ struct RowChunkTests {
 
     @Test func aBadByteAnywhereIsCorrupt() throws {
         var unknownFormat = Self.valid
-        unknownFormat[0] = 3
+        unknownFormat[0] = 4
+        Self.expectCorrupt(unknownFormat)
+        unknownFormat[0] = 0
         Self.expectCorrupt(unknownFormat)
         // Format 2: more cells than bytes left, and a cell cut short.
         var format2 = Self.valid

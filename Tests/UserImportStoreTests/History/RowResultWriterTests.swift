@@ -84,6 +84,25 @@ struct RowResultWriterTests {
         #expect(throws: StoreError.rowOutOfOrder(line: 4, after: 4)) { try writer.record(rows[2]) }
     }
 
+    /// Chunks written before row results kept their previous user say so, and only they: an undo
+    /// must not take a re-creation stored there for a creation from nothing.
+    @Test func theCursorTellsChunksWithoutPreviousUsers() throws {
+        let (_, database) = try Self.database()
+        var writer = try RowResultWriter(database: database, importID: 1)
+        for row in Self.rows(3) { try writer.record(row) }
+        try writer.finish()
+        let current = try ImportHistory(database: database).rows(importID: 1)
+        #expect(Array(current).count == 3)
+        #expect(!current.lacksPrevious)
+        // Line 10 in format 2: created, email "a", status "b", no reason, no cells.
+        try database.connection.execute(
+            "INSERT INTO import_row_chunks VALUES (1, 10, 1, x'020A00016101620000')")
+        let mixed = try ImportHistory(database: database).rows(importID: 1)
+        #expect(Array(mixed).map(\.line) == [2, 3, 4, 10])
+        #expect(mixed.failure == nil)
+        #expect(mixed.lacksPrevious)
+    }
+
     @Test func aCorruptChunkEndsTheCursorWithAFailure() throws {
         let (_, database) = try Self.database()
         var writer = try RowResultWriter(database: database, importID: 1)
