@@ -77,6 +77,13 @@ final class DeliveryWorker {
             var tally = DeliveryTally()
             var lastRecorded = MonotonicClock.nanoseconds()
             for mail in batch {
+                // What was sent is recorded before a wait for the rate limit (up to a minute), not
+                // after it: a crash meanwhile would send it again, and `outbox` would say pending.
+                if !outcomes.isEmpty && sentTimes.count >= settings.maxPerMinute {
+                    persist { try queue.record(outcomes) }
+                    outcomes = []
+                    lastRecorded = MonotonicClock.nanoseconds()
+                }
                 waitForRateLimit()
                 if control.stopRequested { break }
                 // Looked at again just before sending, under the lock an undo commits under: an
