@@ -23,6 +23,8 @@ export function setUpReport() {
         first: byId("report-first"), prev: byId("report-prev"), next: byId("report-next"), last: byId("report-last"),
     };
     const download = byId("report-download");
+    const undoButton = byId("report-undo");
+    const undoResult = byId("report-undo-result");
 
     let shown = null; // { id, file, offset, filter, matching }
     let request = 0;
@@ -35,6 +37,7 @@ export function setUpReport() {
     pager.next.addEventListener("click", () => load(shown.offset + PAGE_SIZE));
     pager.last.addEventListener("click", () => load(lastOffset(shown.matching)));
     download.addEventListener("click", () => downloadReport());
+    undoButton.addEventListener("click", () => undo());
 
     async function open(id) {
         shown = { id, file: null, offset: 0, filter: "", matching: 0 };
@@ -45,8 +48,39 @@ export function setUpReport() {
         fill(range, "");
         show(warningsBlock, false);
         show(errorBox, false);
+        show(undoButton, false);
+        show(undoResult, false);
         if (!dialog.open) dialog.showModal();
         await load(0);
+    }
+
+    /** `userimportctl undo ID`, as the logged-in user, after a confirmation; then the report again. */
+    async function undo() {
+        const { id, file } = shown;
+        if (!window.confirm(`Undo import ${id} (${file})? Its users go back to what they were before it; ` +
+            "users a later import changed are kept.")) return;
+        undoButton.disabled = true;
+        fill(undoResult, "Undoing import " + id + "…");
+        undoResult.dataset.state = "working";
+        show(undoResult, true);
+        try {
+            const { output, error } = await ctl.run(["undo", String(id)]);
+            fill(undoResult, error ? error.message : output.trim());
+            undoResult.dataset.state = error ? "failed" : "done";
+        } catch (error) {
+            fill(undoResult, "userimportctl could not run: " + error.message);
+            undoResult.dataset.state = "failed";
+        } finally {
+            undoButton.disabled = false;
+        }
+        if (shown && shown.id === id) {
+            const message = undoResult.textContent;
+            const state = undoResult.dataset.state;
+            await load(shown.offset);
+            fill(undoResult, message);
+            undoResult.dataset.state = state;
+            show(undoResult, true);
+        }
     }
 
     async function load(offset) {
@@ -70,6 +104,8 @@ export function setUpReport() {
         const matching = report.rows_matching ?? report.rows.length;
         shown = { id: shown.id, file: report.file, offset, filter: only, matching };
         renderFacts(report);
+        // Only a done import that is not an undo and was not undone can be undone.
+        show(undoButton, report.disposition === "done" && report.undo_of === null && report.undone_by === null);
         renderRows(report.rows, offset, matching);
         setBusy(false);
     }
@@ -104,6 +140,10 @@ export function setUpReport() {
         if (report.error) entries.push(["error", "Error", report.error]);
         // Where the rows not applied wait to be fixed and dropped again (relative to the state directory).
         if (report.rows_to_fix) entries.push(["rows_to_fix", "Rows to fix", report.rows_to_fix]);
+        if (report.undo_of) entries.push(["undo_of", "Undo of", "import " + report.undo_of]);
+        if (report.undone_by) entries.push(["undone_by", "Undone by", "import " + report.undone_by]);
+        if (report.released_as) entries.push(["released_as", "Released as", "import " + report.released_as]);
+        if (report.release_of) entries.push(["release_of", "Released from", "import " + report.release_of]);
         facts.replaceChildren(...entries.map(([key, label, value]) =>
             h("div", { class: key === "sha256" || key === "rows_to_fix" ? "fact wide" : "fact" },
                 h("dt", {}, label), h("dd", { dataset: { fact: key } }, value))));

@@ -569,6 +569,37 @@ def main():
             start_daemon()
             return "released once (6 deleted), rejected with nothing applied"
 
+        @check("8. Undo import in the report dialog reverses the import once")
+        def undo_import():
+            header = "Email ID, First Name, Last Name, User Status\n"
+            ctl("submit", "--wait", write_file("to-undo.csv", header + "undo.one@example.com, Undo, One, New\n"
+                                               + "undo.two@example.com, Undo, Two, New\n"))
+            record = ctl_json("history", "--limit", "1")[0]
+            assert record["file"] == "to-undo.csv" and record["counts"]["created"] == 2, record
+            link = wait_for("the history row", lambda: page.finds(
+                f"#history-table tr[data-import-id='{record['id']}'] .report-link"), timeout=5)[0]
+            page.js("arguments[0].scrollIntoView({block: 'center'});", link)
+            link.click()
+            wait_for("the report dialog", page.report_ready)
+            assert page.visible("report-undo"), "a done import offers Undo"
+            page.click("#report-undo")
+            wait_for("the confirmation", lambda: driver.switch_to.alert, timeout=5).accept()
+            wait_for("the dialog to say it was undone", lambda: page.js(
+                "return document.getElementById('report-undo-result').dataset.state;") == "done"
+                and f"import {record['id']} undone by import" in page.text("report-undo-result"), timeout=30)
+            wait_for("the report again, with Undone by", lambda: page.report_ready()
+                     and page.finds("#report-facts dd[data-fact='undone_by']"), timeout=10)
+            assert not page.visible("report-undo"), "an undone import offers no Undo"
+            page.screenshot("report-undone.png")
+            emails = {u["email"] for u in ctl_json("users", "--search", "undo.")}
+            assert not emails & {"undo.one@example.com", "undo.two@example.com"}, emails
+            undone = ctl_json("report", str(record["id"]))
+            assert undone["undone_by"] is not None
+            again = subprocess.run(["userimportctl", "undo", str(record["id"])], capture_output=True, text=True)
+            assert again.returncode == 1 and "was undone already" in again.stderr, again.stderr
+            page.close_report()
+            return f"import {record['id']} undone by import {undone['undone_by']}"
+
         page.js("window.scrollTo(0, 0);")
         page.screenshot("import-page-end-1280x800.png")
         errors = [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]

@@ -29,6 +29,8 @@ public struct ImportRecord: Sendable, Equatable {
     public var decision: HeldDecision?
     /// On an undo: the import it reversed.
     public var undoOf: Int64?
+    /// On an import that was undone: the undo (read from the history, never written).
+    public var undoneBy: Int64?
 
     public init(
         id: Int64, fileName: String, path: String?, sha256: String, size: Int, ownerUID: UInt32?,

@@ -19,6 +19,8 @@ public enum ReportJSON {
         object.string("error", record.error)
         object.number("release_of", record.releaseOf)
         object.number("released_as", record.releasedAs)
+        object.number("undo_of", record.undoOf)
+        object.number("undone_by", record.undoneBy)
         if let decision = record.decision {
             object.raw(
                 "decided_by",

@@ -32,6 +32,7 @@ public enum ReportText {
         if let held = record.releaseOf {
             field("Released:", "from import \(held), held by the mass-change guard" + decided(record))
         }
+        if let undo = record.undoneBy { field("Undone by:", "import \(undo)") }
         if let undone = record.undoOf {
             field("Undo of:", "import \(undone)" + decided(record))
         }

@@ -14,7 +14,8 @@ public final class ImportHistory {
         id, file_name, path, sha256, size, owner_uid, received_at, started_at, finished_at, disposition,
         duplicate_of, error, encoding, delimiter, headers, warnings, rows_total,
         created, updated, unchanged, deleted, activated, ignored, rejected, work_name, publish_attempt,
-        release_of, released_as, decided_by_uid, decided_by_name, decided_at, undo_of
+        release_of, released_as, decided_by_uid, decided_by_name, decided_at, undo_of,
+        (SELECT u.id FROM imports AS u WHERE u.undo_of = imports.id)
         """
 
     /// Inserts the import row at the start of the file's transaction (its id keys the row results).
@@ -227,6 +228,7 @@ public final class ImportHistory {
         record.releaseOf = s.optionalInt(26)
         record.releasedAs = s.optionalInt(27)
         record.undoOf = s.optionalInt(31)
+        record.undoneBy = s.optionalInt(32)
         if let uid = s.optionalInt(28), let at = s.optionalInt(30) {
             record.decision = HeldDecision(
                 byUID: UInt32(truncatingIfNeeded: uid), byName: s.optionalText(29),
