@@ -11,3 +11,14 @@ extension UndoPlan.Step {
         return RowResult(line: line, email: email, status: "Undo", outcome: outcome, reason: reason)
     }
 }
+
+extension UndoPlan {
+    /// The email a row queued, which the undo cancels when it puts the row's user back.
+    public static func queuedEmail(of row: RowResult) -> Cancellation? {
+        switch row.outcome {
+        case .created: return Cancellation(line: row.line, email: row.email, kind: .invitation)
+        case .activated: return Cancellation(line: row.line, email: row.email, kind: .activation)
+        default: return nil
+        }
+    }
+}

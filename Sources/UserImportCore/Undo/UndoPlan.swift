@@ -117,7 +117,7 @@ public struct UndoPlan: Sendable, Equatable {
     }
 
     /// Whether the row wrote its user: an updated row that found nothing new keeps no previous user.
-    static func wrote(_ row: RowResult) -> Bool {
+    public static func wrote(_ row: RowResult) -> Bool {
         switch row.outcome {
         case .created, .deleted, .activated: return true
         case .updated: return row.previous != nil

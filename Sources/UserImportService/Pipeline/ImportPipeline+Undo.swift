@@ -57,33 +57,82 @@ extension ImportPipeline {
         if undone.undoOf != nil { throw UndoRefusal.isAnUndo(target) }
         guard undone.disposition == .done else { throw UndoRefusal.notDone(target, undone.disposition) }
         if let earlier = try history.undo(of: target) { throw UndoRefusal.undoneAlready(target, by: earlier) }
-        let emailsCursor = try history.rows(importID: target)
-        let emails = UndoPlan.changedEmails(in: emailsCursor)
-        if let failure = emailsCursor.failure { throw failure }
-        if emailsCursor.lacksPrevious { throw UndoRefusal.storedWithoutPreviousValues(target) }
+        // A window of rows at a time, so memory stays flat whatever the import's size: each
+        // window plans the users it changes first, and `undo_seen` (a TEMP table) remembers across
+        // windows whom an earlier window put back, for the emails their later rows queued.
+        try database.connection.execute(
+            """
+            CREATE TEMP TABLE IF NOT EXISTS undo_seen (email TEXT PRIMARY KEY, put_back INTEGER NOT NULL)
+                WITHOUT ROWID;
+            DELETE FROM temp.undo_seen;
+            """)
+        let seen = try database.connection.prepare("SELECT put_back FROM temp.undo_seen WHERE email = ?")
+        let remember = try database.connection.prepare(
+            "INSERT INTO temp.undo_seen (email, put_back) VALUES (?, ?)")
         let writer = UndoWriter(database: database, undoID: undoID, now: now)
-        let rows = try history.rows(importID: target)
-        let plan: UndoPlan
-        do {
-            plan = try UndoPlan(undoing: target, rows: rows, current: try writer.current(emails: emails))
-        } catch {
-            throw UndoRefusal.storedWithoutPreviousValues(target)
-        }
-        if let failure = rows.failure { throw failure }
-        try writer.apply(plan.steps)
-        _ = try OutboxQueue(database: database).cancel(
-            importID: target, lines: plan.cancellations.map { ($0.line, $0.kind) })
+        let outbox = OutboxQueue(database: database)
         var results = try RowResultWriter(database: database, importID: undoID)
         var summary = ImportSummary()
-        for step in plan.steps {
-            let result = step.result
-            summary.counts[result.outcome] += 1
-            try results.record(result)
+        let rows = try history.rows(importID: target)
+        var window: [RowResult] = []
+
+        func plan(_ window: [RowResult]) throws {
+            var fresh: [RowResult] = []
+            var later: [UndoPlan.Cancellation] = []
+            var freshEmails = Set<String>()
+            for row in window where UndoPlan.wrote(row) {
+                if freshEmails.contains(row.email) {
+                    fresh.append(row)
+                    continue
+                }
+                try seen.bind(.text(row.email))
+                let earlier = try seen.step() ? seen.int(0) : nil
+                seen.reset()
+                if let earlier {
+                    if earlier == 1, let email = UndoPlan.queuedEmail(of: row) { later.append(email) }
+                } else {
+                    freshEmails.insert(row.email)
+                    fresh.append(row)
+                }
+            }
+            if rows.lacksPrevious { throw UndoRefusal.storedWithoutPreviousValues(target) }
+            let current = try writer.current(emails: UndoPlan.changedEmails(in: fresh))
+            let plan: UndoPlan
+            do {
+                plan = try UndoPlan(undoing: target, rows: fresh, current: current)
+            } catch {
+                throw UndoRefusal.storedWithoutPreviousValues(target)
+            }
+            try writer.apply(plan.steps)
+            for step in plan.steps {
+                let putBack: Int64
+                switch step.action {
+                case .delete, .restore: putBack = 1
+                case .kept, .absent: putBack = 0
+                }
+                try remember.run(.text(step.email), .int(putBack))
+                let result = step.result
+                summary.counts[result.outcome] += 1
+                try results.record(result)
+            }
+            let cancelled = (plan.cancellations + later).sorted { $0.line < $1.line }
+            _ = try outbox.cancel(importID: target, lines: cancelled.map { ($0.line, $0.kind) })
+            summary.rows += plan.steps.count
         }
+
+        for row in rows {
+            window.append(row)
+            if window.count == undoWindowRows {
+                try plan(window)
+                window.removeAll(keepingCapacity: true)
+            }
+        }
+        if let failure = rows.failure { throw failure }
+        try plan(window)
         try results.finish()
-        summary.rows = plan.steps.count
         return summary
     }
+
 }
 
 /// Why an undo request undid nothing: its report in failed/ says so.

@@ -37,6 +37,8 @@ public final class ImportPipeline {
     /// Runs an undo's commit while no email is being sent (the daemon's delivery worker takes the
     /// same lock around each send); with no worker in the process, at once.
     public var exclusiveOfSending: (_ body: () throws -> Void) throws -> Void = { try $0() }
+    /// Rows of the undone import an undo plans at a time (tests make it small, to cross windows).
+    public var undoWindowRows = 10_000
     private var warnedLinks = Set<FileName>()
     /// Failed reads of a claimed file, so that a file the disk cannot deliver eventually fails.
     private var readFailures: [FileName: Int] = [:]

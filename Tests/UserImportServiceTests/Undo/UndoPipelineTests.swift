@@ -113,6 +113,8 @@ struct UndoPipelineTests {
         var random = SplitMix(seed: seed)
         let state = try TestStateDirectory()
         let pipeline = try state.pipeline()
+        // Windows of a few rows: a user's rows fall in several, as in a large import.
+        pipeline.undoWindowRows = 1 + Int(seed % 4)
         let emails = (0..<12).map { "u\($0)@example.com" }
         var before: [Int64: [String: StoredUser]] = [:]
         var undoable: [Int64] = []
@@ -126,9 +128,17 @@ struct UndoPipelineTests {
                 for (email, writer) in stored.writers where writer == target {
                     expected[email] = before[target]?[email]
                 }
+                let putBack = Set(stored.writers.filter { $0.value == target }.keys)
+                let othersPending = try state.queuedEmails(.pending).filter {
+                    $0.importID == target && !putBack.contains($0.email)
+                }
                 let undo = try Self.undo(target, in: state, pipeline)
                 #expect(undo.disposition == .done, "seed \(seed) step \(step): \(undo.error ?? "")")
                 #expect(try state.users() == expected, "seed \(seed) step \(step): undo of \(target)")
+                let pending = try state.queuedEmails(.pending).filter { $0.importID == target }
+                #expect(
+                    pending.map(\.id) == othersPending.map(\.id),
+                    "seed \(seed) step \(step): the emails of users put back cancelled, the others pending")
                 continue
             }
             var rows = ""
