@@ -97,18 +97,27 @@ final class Bench {
             try data.writeFile(path: updates, count: large, status: { _ in "Update" })
             let more = root + "/more-new.csv"
             try data.writeFile(path: more, count: large / 10, status: { _ in "New" }, emailOffset: 10 * large)
+            // The undo of that re-import (import 2): every user gets its previous values back.
+            let undoRequest = root + "/undo-2.request"
+            close(open(undoRequest, O_WRONLY | O_CREAT | O_TRUNC, 0o644))
             var updateTimes: [Double] = []
             var moreTimes: [Double] = []
+            var undoRuns: [Measure.Run] = []
             for run in 0..<min(runs, 2) {
                 let state = root + "/reimport-\(run)"
                 try copyState(from: populated, to: state)
                 updateTimes.append(try importOnce(daemon, file: updates, state: state).seconds)
+                undoRuns.append(try importOnce(daemon, file: undoRequest, state: state))
                 let state2 = root + "/more-\(run)"
                 try copyState(from: populated, to: state2)
                 moreTimes.append(try importOnce(daemon, file: more, state: state2).seconds)
             }
             record("re-import \(large) Update into \(large) users", seconds(Measure.Summary(updateTimes)))
             record("import \(large / 10) New into \(large) users", seconds(Measure.Summary(moreTimes)))
+            record("undo of the \(large) Update", seconds(Measure.Summary(undoRuns.map(\.seconds))))
+            record(
+                "undo of the \(large) Update: peak RSS",
+                String(format: "%.1f MB", undoRuns.map(\.peakRSSMegabytes).max() ?? 0))
         }
 
         // 4: a running daemon: drop→report latency, and a burst of small files.

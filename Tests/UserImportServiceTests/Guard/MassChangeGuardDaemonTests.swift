@@ -84,6 +84,22 @@ struct MassChangeGuardDaemonTests {
         #expect(try state.list("inbox").isEmpty, "no request left")
     }
 
+    @Test func aDirectoryBelowMinUsersForPercentIsNotGuarded() throws {
+        let state = try TestStateDirectory()
+        let daemon = try RunningDaemon(state: state, config: Self.config)
+        try state.drop("staff.csv", GuardFiles.directory(49))
+        try waitFor("the directory", timeout: 20) {
+            try state.count("SELECT count(*) FROM imports WHERE published = 1") == 1
+        }
+        try state.drop("feed.csv", GuardFiles.feed(deleting: 40))
+        try waitFor("the feed", timeout: 20) {
+            try state.count("SELECT count(*) FROM imports WHERE published = 1") == 2
+        }
+        #expect(try state.list("held").isEmpty)
+        #expect(try state.users().values.filter { $0.state == .deleted }.count == 40)
+        #expect(try daemon.stop() == 0)
+    }
+
     static let steps = ["decided", "held-moved", "committed", "report-written", "moved"]
 
     @Test(arguments: [HeldAction.release, .reject], steps)
