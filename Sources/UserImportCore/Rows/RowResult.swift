@@ -21,7 +21,13 @@ public struct RowResult: Sendable, Equatable {
     /// Each changing row keeps the state the rows before it left, so with several rows for one
     /// email the first changing row's `previous` is the user as it was before the import, the
     /// state an undo goes back to.
-    public var previous: StoredUser?
+    public var previous: StoredUser? {
+        get { previousBox?.user }
+        set { previousBox = newValue.map(PreviousUser.init) }
+    }
+    /// Boxed: a StoredUser inline would make every result of a million-row import, New rows
+    /// included, over a hundred bytes larger to copy through the batches.
+    private var previousBox: PreviousUser?
 
     public init(
         line: Int, email: String, status: String, outcome: RowOutcome, reason: String, cells: [String]? = nil,
@@ -35,6 +41,17 @@ public struct RowResult: Sendable, Equatable {
         self.cells = cells
         self.previous = previous
     }
+}
+
+/// The previous user of a row result, behind one reference.
+final class PreviousUser: Sendable, Equatable {
+    let user: StoredUser
+
+    init(_ user: StoredUser) {
+        self.user = user
+    }
+
+    static func == (lhs: PreviousUser, rhs: PreviousUser) -> Bool { lhs.user == rhs.user }
 }
 
 /// Per-outcome totals for one import.
