@@ -54,13 +54,7 @@ struct HeldDecisionOptions: ParsableArguments {
             throw ToolError.notHeld(id: id, state: Self.state(of: record))
         }
         let request = FileName.request(RequestAction(rawValue: action.rawValue) ?? .reject, importID: id)
-        let inbox = try Folder(path: try state.configuration().paths.inbox)
-        do {
-            close(try inbox.create(request, mode: 0o640, exclusive: true))
-        } catch let error as SystemError where error.code == EEXIST {
-            throw ToolError.requestWaiting(name: request.display)
-        }
-        try inbox.sync()
+        try Self.leave(request, inInboxOf: state)
         if noWait {
             Output.write("left \(request.display) in the inbox for the daemon\n")
             return
@@ -100,6 +94,17 @@ struct HeldDecisionOptions: ParsableArguments {
             usleep(50_000)
         }
         throw ToolError.notAnsweredInTime(id: id, seconds: timeout)
+    }
+
+    /// Leaves an empty request file in the inbox (never replacing one that waits), fsynced.
+    static func leave(_ request: FileName, inInboxOf state: StateOptions) throws {
+        let inbox = try Folder(path: try state.configuration().paths.inbox)
+        do {
+            close(try inbox.create(request, mode: 0o640, exclusive: true))
+        } catch let error as SystemError where error.code == EEXIST {
+            throw ToolError.requestWaiting(name: request.display)
+        }
+        try inbox.sync()
     }
 
     static func state(of record: ImportRecord) -> String {

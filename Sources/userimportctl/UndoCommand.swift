@@ -42,13 +42,7 @@ struct UndoCommand: ParsableCommand {
         }
         let before = try history.lastID()
         let request = FileName.request(.undo, importID: id)
-        let inbox = try Folder(path: try state.configuration().paths.inbox)
-        do {
-            close(try inbox.create(request, mode: 0o640, exclusive: true))
-        } catch let error as SystemError where error.code == EEXIST {
-            throw ToolError.requestWaiting(name: request.display)
-        }
-        try inbox.sync()
+        try HeldDecisionOptions.leave(request, inInboxOf: state)
         if noWait {
             Output.write("left \(request.display) in the inbox for the daemon\n")
             return

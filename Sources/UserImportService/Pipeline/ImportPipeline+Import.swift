@@ -77,15 +77,22 @@ extension ImportPipeline {
             let release = try releaseCarriedOut(by: record, workName: workName)
             record.releaseOf = release?.importID
             record.decision = release?.decision
-            let destination = Destination(record.disposition, duplicates: settings.duplicatePolicy)
-            var committed = UnpublishedImport(
-                record: record, workName: workName, destination: destination,
-                attempt: firstFreeAttempt(for: workName, id: id, in: folder(for: destination)))
-            committed.record.path = committed.recordedPath
-            try history.finish(committed.record, publishAttempt: committed.attempt)
+            let committed = try finish(record, workName: workName)
             if let release { try heldImports.completeRelease(release, as: id, path: nil) }
             return committed
         }
+    }
+
+    /// Completes the history row inside the transaction, with the folder its fate chose and the
+    /// first free name there: what `publish` then carries out.
+    func finish(_ record: ImportRecord, workName: FileName) throws -> UnpublishedImport {
+        let destination = Destination(record.disposition, duplicates: settings.duplicatePolicy)
+        var committed = UnpublishedImport(
+            record: record, workName: workName, destination: destination,
+            attempt: firstFreeAttempt(for: workName, id: record.id, in: folder(for: destination)))
+        committed.record.path = committed.recordedPath
+        try history.finish(committed.record, publishAttempt: committed.attempt)
+        return committed
     }
 
     /// Reading the dropped file failed this often (EIO, …): it fails as unreadable.

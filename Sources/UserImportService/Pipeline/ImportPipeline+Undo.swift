@@ -38,13 +38,7 @@ extension ImportPipeline {
                     record.error = refusal.message
                 }
                 record.finishedAt = now()
-                let destination = Destination(record.disposition, duplicates: settings.duplicatePolicy)
-                var committed = UnpublishedImport(
-                    record: record, workName: workName, destination: destination,
-                    attempt: firstFreeAttempt(for: workName, id: id, in: folder(for: destination)))
-                committed.record.path = committed.recordedPath
-                try history.finish(committed.record, publishAttempt: committed.attempt)
-                return committed
+                return try finish(record, workName: workName)
             }
         }
         guard let result else { throw ImportInterrupted() }
