@@ -80,20 +80,14 @@ struct HeldDecisionOptions: ParsableArguments {
 
     /// Polls until the held import is answered and the answer's file published.
     private func waitForAnswer(deadline: Int) throws -> ImportRecord {
-        while time(nil) < deadline {
-            // Opened afresh each time, as the daemon writes it.
-            if let database = try? state.openDatabase() {
-                let history = ImportHistory(database: database)
-                if let record = try history.record(id: id) {
-                    if let releaseID = record.releasedAs, try history.isPublished(id: releaseID) {
-                        return record
-                    }
-                    if record.disposition != .held, try history.isPublished(id: id) { return record }
-                }
-            }
-            usleep(50_000)
+        let answered = try DaemonAnswer.poll(state, until: deadline) { history -> ImportRecord? in
+            guard let record = try history.record(id: id) else { return nil }
+            if let releaseID = record.releasedAs, try history.isPublished(id: releaseID) { return record }
+            if record.disposition != .held, try history.isPublished(id: id) { return record }
+            return nil
         }
-        throw ToolError.notAnsweredInTime(id: id, seconds: timeout)
+        guard let answered else { throw ToolError.notAnsweredInTime(id: id, seconds: timeout) }
+        return answered
     }
 
     /// Leaves an empty request file in the inbox (never replacing one that waits), fsynced.

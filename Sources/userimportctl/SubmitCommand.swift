@@ -77,16 +77,10 @@ struct SubmitCommand: ParsableCommand {
     private func waitForImport(of copy: Submission.Submitted, after id: Int64, deadline: Int) throws
         -> ImportRecord
     {
-        while time(nil) < deadline {
-            // Opened afresh each time: the daemon may create the database after we started.
-            if let database = try? state.openDatabase(),
-                let record = try ImportHistory(database: database).latest(
-                    fileName: copy.name, sha256: copy.sha256, after: id)
-            {
-                return record
-            }
-            usleep(50_000)
+        let record = try DaemonAnswer.poll(state, until: deadline) { history in
+            try history.latest(fileName: copy.name, sha256: copy.sha256, after: id)
         }
-        throw ToolError.notImportedInTime(name: copy.name, seconds: timeout)
+        guard let record else { throw ToolError.notImportedInTime(name: copy.name, seconds: timeout) }
+        return record
     }
 }

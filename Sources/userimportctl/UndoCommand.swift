@@ -30,14 +30,11 @@ struct UndoCommand: ParsableCommand {
     func run() throws {
         let database = try state.openDatabase()
         let history = ImportHistory(database: database)
-        guard let record = try history.record(id: id) else {
-            throw ToolError.noSuchImport(what: "with ID \(id)")
-        }
-        if let refusal = try Self.refusal(of: record, history: history) {
-            throw ToolError.cannotUndo(refusal)
+        if let refusal = UndoRefusal.of(try history.record(id: id), id: id) {
+            throw ToolError.cannotUndo(refusal.message)
         }
         if dryRun {
-            try printPlan(of: record, database: database)
+            try printPlan(database: database)
             return
         }
         let before = try history.lastID()
@@ -47,66 +44,47 @@ struct UndoCommand: ParsableCommand {
             Output.write("left \(request.display) in the inbox for the daemon\n")
             return
         }
-        let deadline = time(nil) + timeout
-        while time(nil) < deadline {
-            if let database = try? state.openDatabase(),
-                let undo = try ImportHistory(database: database).latest(
-                    fileName: request.display, after: before)
-            {
-                guard undo.disposition == .done else {
-                    Output.error("\(undo.error ?? "the undo failed"); see userimportctl report \(undo.id)")
-                    throw ExitCode(1)
-                }
-                let counts = RowOutcome.allCases.filter { undo.summary.counts[$0] > 0 }
-                    .map { "\(undo.summary.counts[$0]) \($0.rawValue)" }.joined(separator: ", ")
-                Output.write(
-                    "import \(id) undone by import \(undo.id) (\(counts.isEmpty ? "nothing to change" : counts)); "
-                        + "report: \(undo.path ?? "")\n")
-                return
-            }
-            usleep(50_000)
+        let undo = try DaemonAnswer.poll(state, until: time(nil) + timeout) { history in
+            try history.latest(fileName: request.display, after: before)
         }
-        throw ToolError.notAnsweredInTime(id: id, seconds: timeout)
+        guard let undo else { throw ToolError.notAnsweredInTime(id: id, seconds: timeout) }
+        guard undo.disposition == .done else {
+            Output.error("\(undo.error ?? "the undo failed"); see userimportctl report \(undo.id)")
+            throw ExitCode(1)
+        }
+        let counts = RowOutcome.allCases.filter { undo.summary.counts[$0] > 0 }
+            .map { "\(undo.summary.counts[$0]) \($0.rawValue)" }.joined(separator: ", ")
+        Output.write(
+            "import \(id) undone by import \(undo.id) (\(counts.isEmpty ? "nothing to change" : counts)); "
+                + "report: \(undo.path ?? "")\n")
     }
 
-    /// Why the daemon would refuse to undo `record`, as far as this read-only look can tell.
-    static func refusal(of record: ImportRecord, history: ImportHistory) throws -> String? {
-        if record.undoOf != nil {
-            return "import \(record.id) is an undo, which cannot be undone; import the file again instead"
-        }
-        guard record.disposition == .done else {
-            return
-                "import \(record.id) is \(record.disposition.rawValue): it applied nothing, there is nothing to undo"
-        }
-        if let undo = try history.undo(of: record.id) {
-            return "import \(record.id) was undone already, by import \(undo)"
-        }
-        return nil
-    }
-
-    /// The report the undo would write, from the same plan the daemon makes.
-    private func printPlan(of record: ImportRecord, database: ImportDatabase) throws {
-        let history = ImportHistory(database: database)
-        let emailsCursor = try history.rows(importID: record.id)
-        let emails = UndoPlan.changedEmails(in: emailsCursor)
-        if let failure = emailsCursor.failure { throw failure }
-        let rows = try history.rows(importID: record.id)
-        let current = try UndoWriter(database: database, undoID: 0, now: SystemClock.now()).current(
-            emails: emails)
-        let plan = try UndoPlan(undoing: record.id, rows: rows, current: current)
-        if let failure = rows.failure { throw failure }
+    /// The report the undo would write, from the same windows the daemon plans, twice: once for
+    /// the counts at its head, once for its rows, so memory stays flat on a million-row import.
+    private func printPlan(database: ImportDatabase) throws {
         let now = SystemClock.now()
         var undo = ImportRecord(
-            id: 0, fileName: FileName.request(.undo, importID: record.id).display, path: nil, sha256: "",
-            size: 0,
+            id: 0, fileName: FileName.request(.undo, importID: id).display, path: nil, sha256: "", size: 0,
             ownerUID: getuid(), receivedAt: now, startedAt: now, finishedAt: now, disposition: .done,
             duplicateOf: nil, error: nil, summary: ImportSummary())
-        undo.undoOf = record.id
-        let results = plan.steps.map(\.result)
-        for result in results { undo.summary.counts[result.outcome] += 1 }
-        undo.summary.rows = results.count
+        undo.undoOf = id
+        let counting = try UndoWindows(database: database, undoing: id, windowRows: Self.windowRows)
+        for window in counting {
+            for step in window.plan.steps { undo.summary.counts[step.result.outcome] += 1 }
+            undo.summary.rows += window.plan.steps.count
+        }
+        if let failure = counting.failure { throw Self.told(failure) }
+        let windows = try UndoWindows(database: database, undoing: id, windowRows: Self.windowRows)
         var out = StandardOutput()
-        ReportText.render(undo, rows: results, dryRun: true, to: &out)
+        ReportText.render(
+            undo, rows: windows.lazy.flatMap { $0.plan.steps.lazy.map(\.result) }, dryRun: true, to: &out)
         out.flush()
+        if let failure = windows.failure { throw Self.told(failure) }
+    }
+
+    private static let windowRows = 10_000
+
+    private static func told(_ error: Error) -> Error {
+        (error as? UndoRefusal).map { ToolError.cannotUndo($0.message) } ?? error
     }
 }

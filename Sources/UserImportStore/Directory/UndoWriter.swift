@@ -1,7 +1,6 @@
 import UserImportCore
 
-/// The directory side of an undo, inside the undo's transaction: the users the plan needs, as
-/// stored now, and the plan's changes written back.
+/// The directory side of an undo, inside the undo's transaction: the plan's changes written back.
 public struct UndoWriter {
     private let connection: SQLiteConnection
     private let undoID: Int64
@@ -11,21 +10,6 @@ public struct UndoWriter {
         connection = database.connection
         self.undoID = undoID
         self.now = now.millisecondsSinceEpoch
-    }
-
-    /// The stored user of each email that has one, with the import that wrote it last.
-    public func current(emails: [String]) throws -> [String: CurrentUser] {
-        let select = try connection.prepare(
-            "SELECT \(UserQueries.columns), last_import_id FROM users WHERE email = ?")
-        var result: [String: CurrentUser] = [:]
-        for email in emails {
-            try select.bind(.text(email))
-            if try select.step() {
-                result[email] = CurrentUser(user: try UserQueries.read(select), lastImportID: select.int(8))
-            }
-            select.reset()
-        }
-        return result
     }
 
     /// Writes each step: a user the import created goes, one it changed gets its previous values and

@@ -119,11 +119,6 @@ public final class ImportHistory {
         return try Self.placement(statement)
     }
 
-    /// The undo of an import, if it was undone.
-    public func undo(of id: Int64) throws -> Int64? {
-        try connection.scalar("SELECT id FROM imports WHERE undo_of = ?", .int(id))
-    }
-
     /// Whether an import's file has reached its folder.
     public func isPublished(id: Int64) throws -> Bool {
         try connection.scalar("SELECT published FROM imports WHERE id = ?", .int(id)) == 1

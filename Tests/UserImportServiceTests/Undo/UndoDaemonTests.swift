@@ -40,6 +40,10 @@ struct UndoDaemonTests {
         #expect(undo.stdout.hasPrefix("import 1 undone by import 2 (3 deleted); report: done/undo-1.request"))
         #expect(try state.users().isEmpty)
         #expect(try state.queuedEmails(.cancelled).count == 2)
+        // The dry run printed the rows and counts the undo then wrote: one plan for both.
+        let report = try ctl(["report", "2"], state)
+        #expect(Self.rowsAndCounts(of: report.stdout) == Self.rowsAndCounts(of: dry.stdout))
+        #expect(Self.rowsAndCounts(of: report.stdout).contains("deleted 3"))
         let again = try ctl(["undo", "1"], state)
         #expect(again.status == 1)
         #expect(again.stderr.contains("import 1 was undone already, by import 2"))
@@ -49,6 +53,12 @@ struct UndoDaemonTests {
         #expect(try state.queuedEmails(.pending).isEmpty)
         let delivered = try FileManager.default.contentsOfDirectory(atPath: state.root + "/mail/new")
         #expect(delivered.count == 1, "\(delivered)")
+    }
+
+    /// A report from its counts on: what an undo does, without the times and IDs of one run.
+    static func rowsAndCounts(of report: String) -> String {
+        guard let counts = report.range(of: "\nCounts") else { return "" }
+        return String(report[counts.lowerBound...])
     }
 
     @Test(arguments: ["claimed", "committed", "report-written", "moved"])
