@@ -10,21 +10,44 @@ import UserImportCore
 final class ThreadBatchLane: BatchLane, Sendable {
     private let queue = DispatchQueue(label: "userimport.batch-writer")
     private let finished = DispatchSemaphore(value: 0)
-    private let state = Mutex<(inFlight: Bool, failure: (any Error)?)>((false, nil))
+    private let state = Mutex<State>(State())
+
+    private struct State {
+        var inFlight = false
+        var failure: (any Error)?
+        /// The job waiting for the queue. The block the queue runs captures only the lane and
+        /// takes the job from here: the blocks themselves were kept past their run (a 1M-row
+        /// Update re-import kept every batch's rows, 531 MB), a job taken and dropped is not.
+        var job: (@Sendable () throws -> Void)?
+    }
 
     func start(_ job: @escaping @Sendable () throws -> Void) {
-        state.withLock { $0.inFlight = true }
+        state.withLock { state in
+            state.inFlight = true
+            state.job = job
+        }
         queue.async { [self] in
-            do { try job() } catch { state.withLock { $0.failure = error } }
+            runWaitingJob()
             finished.signal()
         }
+    }
+
+    private func runWaitingJob() {
+        let job = state.withLock { state in
+            defer { state.job = nil }
+            return state.job
+        }
+        do { try job?() } catch { state.withLock { $0.failure = error } }
     }
 
     func wait() throws {
         guard state.withLock({ $0.inFlight }) else { return }
         finished.wait()
         let failure = state.withLock { state in
-            defer { state = (false, nil) }
+            defer {
+                state.inFlight = false
+                state.failure = nil
+            }
             return state.failure
         }
         if let failure { throw failure }
