@@ -38,14 +38,24 @@ public struct FileFate: Sendable, Equatable {
             listsRowsNotApplied: false, summary: ImportSummary())
     }
 
+    /// The fate of a file whose bytes an earlier `done` import had: known from its hash before a
+    /// row is read, and reported with what the earlier import read (headers, encoding, rows), as
+    /// the same bytes read the same way.
+    public static func duplicate(of earlierImport: Int64, read earlier: ImportSummary) -> FileFate {
+        var summary = earlier
+        summary.counts = OutcomeCounts()
+        summary.error = nil
+        return FileFate(
+            disposition: .duplicate, error: nil, duplicateOf: earlierImport, appliesChanges: false,
+            listsRowsNotApplied: false, summary: summary)
+    }
+
+    /// The fate of a file read (it was not a duplicate).
     /// - Parameters:
-    ///   - earlierImport: the earlier `done` import of the same bytes, looked up only for a file
-    ///     that was read without a file-level error.
     ///   - held: the mass-change guard's reason to hold the file, looked up only for a file that
-    ///     is neither failed nor a duplicate (`needsGuardCheck`).
+    ///     is not failed (`needsGuardCheck`).
     public static func decide(
-        _ read: ImportSummary, earlierImport: Int64?, held: MassChangeGuard.Trip? = nil,
-        importID: Int64? = nil
+        _ read: ImportSummary, held: MassChangeGuard.Trip? = nil, importID: Int64? = nil
     ) -> FileFate {
         var summary = read
         if let error = read.error {
@@ -55,12 +65,6 @@ public struct FileFate: Sendable, Equatable {
             return FileFate(
                 disposition: .failed, error: error.message, duplicateOf: nil, appliesChanges: false,
                 listsRowsNotApplied: strict, summary: summary)
-        }
-        if let earlierImport {
-            summary.counts = OutcomeCounts()
-            return FileFate(
-                disposition: .duplicate, error: nil, duplicateOf: earlierImport, appliesChanges: false,
-                listsRowsNotApplied: false, summary: summary)
         }
         if let held {
             // What it would have done is the report's point: the rows are listed, none applied.
@@ -76,8 +80,8 @@ public struct FileFate: Sendable, Equatable {
 
     /// Whether the guard is asked about a file read like this: one that would apply its rows and
     /// delete some users.
-    public static func needsGuardCheck(_ read: ImportSummary, earlierImport: Int64?) -> Bool {
-        read.error == nil && earlierImport == nil && read.counts.deleted > 0
+    public static func needsGuardCheck(_ read: ImportSummary) -> Bool {
+        read.error == nil && read.counts.deleted > 0
     }
 
     /// The encoding to read the file again with: the configured fallback, when the file turned out

@@ -2,11 +2,11 @@
 /// import and its dry run (`userimportctl validate`) go through, so that a dry run says exactly what
 /// an import would do.
 ///
-/// The steps: a problem found before reading fails the file unread; otherwise the file is read,
-/// read again with the fallback encoding when it turned out not to be UTF-8, fingerprinted, checked
-/// against earlier imports of the same bytes, and given its fate (`FileFate.decide`). A fate that
-/// applies nothing discards what the reads changed; a strict-mode failure then lists what each row
-/// would have done.
+/// The steps: a problem found before reading fails the file unread; a file whose size an earlier
+/// import had is hashed first, and is a duplicate without a row read when its bytes were imported
+/// before; otherwise the file is read, read again with the fallback encoding when it turned out not
+/// to be UTF-8, fingerprinted, and given its fate (`FileFate.decide`). A fate that applies nothing
+/// discards what the reads changed; a strict-mode failure then lists what each row would have done.
 public enum ImportRun {
     public struct Outcome: Sendable, Equatable {
         public var fate: FileFate
@@ -21,7 +21,8 @@ public enum ImportRun {
     public enum Input<Source: RereadableSource> {
         /// Failed by `FileFate.precheck`, or by the caller's own look at the opened file.
         case failedBefore(FileError)
-        case opened(Source)
+        /// The file opened, with its size when opened.
+        case opened(Source, size: Int)
     }
 
     public static func run<Source: RereadableSource, Attempt: ImportAttempt>(
@@ -30,7 +31,18 @@ public enum ImportRun {
         var file: Source
         switch input {
         case .failedBefore(let problem): return Outcome(fate: .failed(before: problem), sha256: nil)
-        case .opened(let source): file = source
+        case .opened(let source, let size):
+            file = source
+            // No other file can have the bytes of an earlier import: only one of a size seen
+            // before pays for a hash first, and a duplicate costs that hash, not an import.
+            if try attempt.hasDoneImport(size: size) {
+                let sha256 = try file.finishHash()
+                if let earlier = try attempt.earlierImport(sha256: sha256) {
+                    let read = try attempt.summary(ofImport: earlier)
+                    return Outcome(fate: .duplicate(of: earlier, read: read), sha256: sha256)
+                }
+                try file.rewind()
+            }
         }
         var summary = try attempt.read(&file, with: importer, encoding: nil)
         if let fallback = FileFate.retryEncoding(after: summary, fallback: importer.options.fallbackEncoding)
@@ -40,10 +52,9 @@ public enum ImportRun {
             summary = try attempt.read(&file, with: importer, encoding: fallback)
         }
         let sha256 = try file.finishHash()
-        let earlier = summary.error == nil ? try attempt.earlierImport(sha256: sha256) : nil
         var held: MassChangeGuard.Trip?
         var released: Int64?
-        if FileFate.needsGuardCheck(summary, earlierImport: earlier) {
+        if FileFate.needsGuardCheck(summary) {
             // A file released from held/ is applied against the directory as it is now, unguarded.
             released = try attempt.releasedHold(sha256: sha256)
             if released == nil {
@@ -52,7 +63,7 @@ public enum ImportRun {
                 )
             }
         }
-        let fate = FileFate.decide(summary, earlierImport: earlier, held: held, importID: attempt.importID)
+        let fate = FileFate.decide(summary, held: held, importID: attempt.importID)
         if !fate.appliesChanges { try attempt.discard() }
         if fate.listsRowsNotApplied {
             try file.rewind()
@@ -75,8 +86,12 @@ public protocol ImportAttempt {
     /// Records what each row would have done, applying and queueing nothing.
     mutating func listRows<Source: ByteSource>(
         _ source: inout Source, with importer: Importer, encoding: InputEncoding?) throws
+    /// Whether an earlier `done` import had a file of `size` bytes.
+    func hasDoneImport(size: Int) throws -> Bool
     /// The earlier `done` import of the same bytes, if any.
     func earlierImport(sha256: String) throws -> Int64?
+    /// What import `id` read: its headers, encoding, delimiter, rows and warnings.
+    func summary(ofImport id: Int64) throws -> ImportSummary
     /// The users that existed (invited or active) before the file, given what its read did.
     func existingUsersBefore(_ read: ImportSummary) throws -> Int
     /// The held import of these bytes a person released, whose guard this run lifts; nil if none.

@@ -43,7 +43,8 @@ extension ImportPipeline {
             sha256 = try source.finishHash()
         }
         let input: ImportRun.Input<FileSource> =
-            problem.map { .failedBefore($0) } ?? .opened(makeSource(fd: fd, name: workName, size: info.size))
+            problem.map { .failedBefore($0) }
+            ?? .opened(makeSource(fd: fd, name: workName, size: info.size), size: info.size)
 
         let startedAt = now()
         return try database.connection.transaction {
@@ -189,8 +190,16 @@ struct PipelineAttempt: ImportAttempt {
         try directory.discard()
     }
 
+    func hasDoneImport(size: Int) throws -> Bool {
+        try ImportHistory(database: database).doneImportExists(size: size, excluding: id)
+    }
+
     func earlierImport(sha256: String) throws -> Int64? {
         try ImportHistory(database: database).doneImport(sha256: sha256, excluding: id)
+    }
+
+    func summary(ofImport id: Int64) throws -> ImportSummary {
+        try ImportHistory(database: database).record(id: id)?.summary ?? ImportSummary()
     }
 
     /// Counted after the read, inside its savepoint: those it created were not there before, those

@@ -76,10 +76,22 @@ public final class ImportHistory {
 
     /// The earlier successful import of the same bytes, if any.
     public func doneImport(sha256: String, excluding id: Int64? = nil) throws -> Int64? {
+        // An undone import no longer counts: its file may be imported again (the way to redo it).
         try connection.scalar(
-            "SELECT min(id) FROM imports WHERE disposition = 'done' AND sha256 = ? AND id != ?",
+            """
+            SELECT min(id) FROM imports AS i WHERE disposition = 'done' AND sha256 = ? AND id != ?
+                AND NOT EXISTS (SELECT 1 FROM imports AS u WHERE u.undo_of = i.id)
+            """,
             .text(sha256),
             .int(id ?? -1))
+    }
+
+    /// Whether an earlier done import had `size` bytes: only then can a file be a duplicate, and
+    /// only then is it hashed before it is read.
+    public func doneImportExists(size: Int, excluding id: Int64? = nil) throws -> Bool {
+        try connection.scalar(
+            "SELECT EXISTS (SELECT 1 FROM imports WHERE disposition = 'done' AND size = ? AND id != ?)",
+            .int(Int64(size)), .int(id ?? -1)) == 1
     }
 
     /// Marks an import published. Not fsynced (synchronous=NORMAL for this one commit): if a power

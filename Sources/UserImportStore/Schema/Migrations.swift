@@ -11,6 +11,7 @@ enum Migrations {
         (5, version5, nil),
         (6, version6, nil),
         (7, version7, nil),
+        (8, version8, nil),
     ]
 
     private static let version1 = """
@@ -281,5 +282,11 @@ enum Migrations {
         DROP TABLE outbox;
         ALTER TABLE outbox_v7 RENAME TO outbox;
         CREATE INDEX outbox_pending ON outbox (next_attempt_at) WHERE state = 'pending';
+        """
+
+    /// Duplicates are found by hash before a row is read, whenever an earlier done import has the
+    /// file's size: this answers that question without a scan of years of history.
+    private static let version8 = """
+        CREATE INDEX imports_done_size ON imports (size) WHERE disposition = 'done';
         """
 }

@@ -43,7 +43,7 @@ enum DryRun {
             guard fd >= 0 else { throw SystemError("cannot open", name: path) }
         }
         let input: ImportRun.Input<FileSource> =
-            problem.map { .failedBefore($0) } ?? .opened(FileSource(fd: fd, name: path))
+            problem.map { .failedBefore($0) } ?? .opened(FileSource(fd: fd, name: path), size: info.size)
         var attempt = try DryRunAttempt(database: database)
         let outcome = try ImportRun.run(input, importer: .overlapping(settings.options), attempt: &attempt)
         record.sha256 = outcome.sha256 ?? ""
@@ -81,8 +81,16 @@ struct DryRunAttempt: ImportAttempt {
         _ = try read(&source, with: importer, encoding: encoding)
     }
 
+    func hasDoneImport(size: Int) throws -> Bool {
+        try ImportHistory(database: database).doneImportExists(size: size)
+    }
+
     func earlierImport(sha256: String) throws -> Int64? {
         try ImportHistory(database: database).doneImport(sha256: sha256)
+    }
+
+    func summary(ofImport id: Int64) throws -> ImportSummary {
+        try ImportHistory(database: database).record(id: id)?.summary ?? ImportSummary()
     }
 
     /// The overlay leaves the stored users as they were: they are the ones before the file.

@@ -12,27 +12,27 @@ struct FileFateTests {
     }
 
     @Test func aCleanReadIsDoneAndApplied() {
-        let fate = FileFate.decide(summary(), earlierImport: nil)
+        let fate = FileFate.decide(summary())
         #expect(fate.disposition == .done && fate.appliesChanges && fate.keepsRows)
         #expect(fate.summary.counts.created == 2)
     }
 
     @Test func theSameBytesAgainAreADuplicateThatAppliesNothing() {
-        let fate = FileFate.decide(summary(), earlierImport: 7)
+        let fate = FileFate.duplicate(of: 7, read: summary())
         #expect(fate.disposition == .duplicate && fate.duplicateOf == 7)
         #expect(!fate.appliesChanges && !fate.keepsRows)
         #expect(fate.summary.counts.total == 0)
     }
 
     @Test func aFileLevelErrorFailsWithNoCounts() {
-        let fate = FileFate.decide(summary(error: .unterminatedQuote(line: 3)), earlierImport: nil)
+        let fate = FileFate.decide(summary(error: .unterminatedQuote(line: 3)))
         #expect(fate.disposition == .failed && !fate.appliesChanges && !fate.keepsRows)
         #expect(fate.error == FileError.unterminatedQuote(line: 3).message)
         #expect(fate.summary.counts.total == 0)
     }
 
     @Test func strictModeFailsButListsWhatTheRowsWouldHaveDone() {
-        let fate = FileFate.decide(summary(error: .strictModeRejected(count: 1)), earlierImport: nil)
+        let fate = FileFate.decide(summary(error: .strictModeRejected(count: 1)))
         #expect(
             fate.disposition == .failed && !fate.appliesChanges && fate.listsRowsNotApplied && fate.keepsRows)
         #expect(fate.summary.counts.created == 2)

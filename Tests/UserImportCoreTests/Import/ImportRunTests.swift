@@ -26,7 +26,18 @@ struct ImportRunTests {
             steps.append("list \(encoding?.rawValue ?? "detected")")
         }
 
+        /// An earlier import had the file's size; by default when it had its bytes.
+        var sameSize: Bool?
+
+        func hasDoneImport(size: Int) throws -> Bool { sameSize ?? (earlier != nil) }
         func earlierImport(sha256: String) throws -> Int64? { earlier }
+        func summary(ofImport id: Int64) throws -> ImportSummary {
+            var read = ImportSummary()
+            read.rows = 5
+            read.encoding = .utf16LittleEndian
+            read.counts.created = 5
+            return read
+        }
         func existingUsersBefore(_ read: ImportSummary) throws -> Int { existing }
         func releasedHold(sha256: String) throws -> Int64? { released }
         var importID: Int64? { 7 }
@@ -71,7 +82,8 @@ struct ImportRunTests {
         _ attempt: inout ScriptedAttempt, options: ImportOptions = ImportOptions()
     ) throws -> ImportRun.Outcome {
         try ImportRun.run(
-            .opened(CountingSource("a,b\n")), importer: Importer(options: options), attempt: &attempt)
+            .opened(CountingSource("a,b\n"), size: 4), importer: Importer(options: options), attempt: &attempt
+        )
     }
 
     @Test func aProblemBeforeReadingFailsTheFileWithoutAStep() throws {
@@ -110,18 +122,25 @@ struct ImportRunTests {
         #expect(outcome.fate.disposition == .failed)
     }
 
-    @Test func theSameBytesAgainAreDiscardedAsADuplicate() throws {
+    /// Found by the hash before a row is read; reported with what the earlier import read.
+    @Test func theSameBytesAgainAreADuplicateWithoutARowRead() throws {
         var attempt = ScriptedAttempt(summaries: [summary()], earlier: 41)
         let outcome = try run(&attempt)
-        #expect(attempt.steps == ["read detected", "discard"])
+        #expect(attempt.steps.isEmpty)
         #expect(outcome.fate.disposition == .duplicate && outcome.fate.duplicateOf == 41)
+        #expect(outcome.fate.summary.rows == 5 && outcome.fate.summary.encoding == .utf16LittleEndian)
+        #expect(outcome.fate.summary.counts.total == 0, "a duplicate applies nothing")
+        var hasher = SHA256()
+        hasher.update(Array("a,b\n".utf8))
+        #expect(outcome.sha256 == hasher.finalizeHex())
     }
 
-    /// A failed file is never a duplicate: the earlier import is not even asked for.
-    @Test func aFailedFileIsNotADuplicate() throws {
-        var attempt = ScriptedAttempt(summaries: [summary(.unterminatedQuote(line: 2))], earlier: 41)
+    /// A size seen before with other bytes: hashed, then read from the start once.
+    @Test func aFileOfASizeSeenBeforeIsHashedThenReadFromTheStart() throws {
+        var attempt = ScriptedAttempt(summaries: [summary()], earlier: nil, sameSize: true)
         let outcome = try run(&attempt)
-        #expect(outcome.fate.disposition == .failed && outcome.fate.duplicateOf == nil)
+        #expect(attempt.steps == ["read detected"])
+        #expect(outcome.fate.disposition == .done)
     }
 
     func deleting(_ count: Int) -> ImportSummary {
@@ -146,10 +165,11 @@ struct ImportRunTests {
         #expect(outcome.fate.disposition == .done && outcome.releaseOf == 5)
     }
 
-    /// A duplicate applies nothing anyway: it is not held.
+    /// A duplicate applies nothing anyway: it is not held, nor even read.
     @Test func aDuplicateIsNotHeld() throws {
         var attempt = ScriptedAttempt(summaries: [deleting(30)], earlier: 3, existing: 100)
         #expect(try run(&attempt).fate.disposition == .duplicate)
+        #expect(attempt.steps.isEmpty)
     }
 
     @Test func strictModeDiscardsThenListsEachRowInTheEncodingRead() throws {

@@ -105,6 +105,21 @@ struct UndoPipelineTests {
         #expect(try state.count("SELECT count(*) FROM imports WHERE undo_of IS NOT NULL") == 1)
     }
 
+    /// "Import the file again instead": the same bytes after an undo are an import, not a duplicate.
+    @Test func theFileOfAnUndoneImportImportsAgain() throws {
+        let state = try TestStateDirectory()
+        let pipeline = try state.pipeline()
+        let rows = "ann@example.com,Ann,Lee,Dev,New\n"
+        let first = try Self.importRows(rows, as: "a.csv", into: state, pipeline)
+        let duplicate = try Self.importRows(rows, as: "a.csv", into: state, pipeline)
+        #expect(duplicate.disposition == .duplicate && duplicate.duplicateOf == first.id)
+        _ = try Self.undo(first.id, in: state, pipeline)
+        #expect(try state.users().isEmpty)
+        let again = try Self.importRows(rows, as: "a.csv", into: state, pipeline)
+        #expect(again.disposition == .done && again.summary.counts.created == 1)
+        #expect(try state.users()["ann@example.com"] != nil)
+    }
+
     /// Random sequences of imports (New, Update, Delete, Activate over a few addresses, repeats
     /// and impossible rows included) and undos of random imports, against a model: undoing import
     /// k puts back, as it was before k, every user k wrote last, and leaves every other user alone.

@@ -40,6 +40,9 @@ struct ImportHistoryTests {
         let done = try finishedRecord(history, name: "d.csv", sha: "same", disposition: .done)
         #expect(try history.doneImport(sha256: "same") == done.id)
         #expect(try history.doneImport(sha256: "same", excluding: done.id) == nil)
+        #expect(try history.doneImportExists(size: 42))
+        #expect(try !history.doneImportExists(size: 42, excluding: done.id), "the failed one does not count")
+        #expect(try !history.doneImportExists(size: 43))
     }
 
     @Test func unpublishedUntilMarked() throws {
