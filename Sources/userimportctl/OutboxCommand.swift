@@ -17,19 +17,29 @@ struct OutboxCommand: ParsableCommand {
 
     func run() throws {
         let listing = OutboxListing(database: try state.openDatabase())
-        let entries = try listing.entries(
-            state: mailState, offset: paging.offset, limit: paging.limit(json: json) ?? .max)
         if json {
-            let objects = entries.map { entry in
-                "{\"id\":\(entry.id),\"kind\":\(JSON.quoted(entry.kind.rawValue)),\"email\":\(JSON.quoted(entry.email)),"
-                    + "\"state\":\(JSON.quoted(entry.state.rawValue)),\"attempts\":\(entry.attempts),"
-                    + "\"import_id\":\(entry.importID),\"line\":\(entry.line),"
-                    + "\"created_at\":\(JSON.quoted(entry.createdAt.rfc3339)),"
-                    + "\"last_error\":\(entry.lastError.map(JSON.quoted) ?? "null")}"
+            // Streamed: without --limit every entry, however many.
+            var out = StandardOutput()
+            var first = true
+            out.write("[")
+            try listing.forEachEntry(state: mailState, offset: paging.offset, limit: paging.limit(json: true))
+            {
+                entry in
+                out.write(first ? "\n" : ",\n")
+                first = false
+                out.write(
+                    "{\"id\":\(entry.id),\"kind\":\(JSON.quoted(entry.kind.rawValue)),\"email\":\(JSON.quoted(entry.email)),"
+                        + "\"state\":\(JSON.quoted(entry.state.rawValue)),\"attempts\":\(entry.attempts),"
+                        + "\"import_id\":\(entry.importID),\"line\":\(entry.line),"
+                        + "\"created_at\":\(JSON.quoted(entry.createdAt.rfc3339)),"
+                        + "\"last_error\":\(entry.lastError.map(JSON.quoted) ?? "null")}")
             }
-            Output.write("[" + objects.joined(separator: ",\n") + "]\n")
+            out.write("]\n")
+            out.flush()
             return
         }
+        let entries = try listing.entries(
+            state: mailState, offset: paging.offset, limit: paging.limit(json: false) ?? .max)
         var table = TextTable(columns: [
             .init("ID", alignRight: true), .init("KIND"), .init("EMAIL", flexible: true), .init("STATE"),
             .init("ATTEMPTS", alignRight: true), .init("IMPORT", alignRight: true), .init("QUEUED"),

@@ -34,21 +34,36 @@ public final class OutboxListing {
     public func entries(state: OutboxEntry.State? = nil, offset: Int = 0, limit: Int = 1000) throws
         -> [OutboxEntry]
     {
-        guard offset > 0 else { return try newest(state: state, limit: limit) }
-        let (wanted, overflow) = offset.addingReportingOverflow(limit)
-        return Array(try newest(state: state, limit: overflow ? .max : wanted).dropFirst(offset))
+        var result: [OutboxEntry] = []
+        try forEachEntry(state: state, offset: offset, limit: limit) { result.append($0) }
+        return result
     }
 
-    private func newest(state: OutboxEntry.State?, limit: Int) throws -> [OutboxEntry] {
+    /// The same entries, handed to `body` one at a time: a listing of a million emails (`outbox
+    /// --json` without a limit) never sits in memory. nil `limit`: every entry.
+    public func forEachEntry(
+        state: OutboxEntry.State? = nil, offset: Int = 0, limit: Int?, _ body: (OutboxEntry) throws -> Void
+    ) throws {
+        var page = Page(skip: offset, left: limit ?? .max)
         try connection.reading {
-            var result: [OutboxEntry] = []
-            if state == nil || state == .pending {
-                try appendBlockEntries(to: &result, limit: limit)
+            if state == nil || state == .pending { try visitBlockEntries(&page, body) }
+            if page.left > 0 { try visitRows(&page, state: state, body) }
+        }
+    }
+
+    /// What is left to skip and to hand out.
+    private struct Page {
+        var skip: Int
+        var left: Int
+
+        /// Whether the next entry is handed out (else it is skipped).
+        mutating func admits() -> Bool {
+            if skip > 0 {
+                skip -= 1
+                return false
             }
-            if result.count < limit {
-                try appendRows(to: &result, state: state, limit: limit - result.count)
-            }
-            return result
+            left -= 1
+            return true
         }
     }
 
@@ -75,17 +90,24 @@ public final class OutboxListing {
                 """) ?? 0)
     }
 
-    private func appendBlockEntries(to result: inout [OutboxEntry], limit: Int) throws {
+    private func visitBlockEntries(_ page: inout Page, _ body: (OutboxEntry) throws -> Void) throws {
         let blocks = try connection.prepare(
             "SELECT \(OutboxBlock.columns) FROM outbox_blocks ORDER BY first_id DESC")
         defer { blocks.reset() }
-        while result.count < limit, try blocks.step() {
+        while page.left > 0, try blocks.step() {
             let block = try OutboxBlock(blocks)
+            let pending = block.count - block.expanded
+            // A block wholly skipped is not decoded.
+            if page.skip >= pending {
+                page.skip -= pending
+                continue
+            }
             let entries = try block.entries()
             for index in stride(from: block.count - 1, through: block.expanded, by: -1) {
-                guard result.count < limit else { break }
+                guard page.left > 0 else { break }
+                guard page.admits() else { continue }
                 let entry = entries[index]
-                result.append(
+                try body(
                     OutboxEntry(
                         id: block.id(index), importID: block.importID, line: entry.line, kind: entry.kind,
                         email: entry.email, state: .pending, attempts: 0,
@@ -94,19 +116,26 @@ public final class OutboxListing {
         }
     }
 
-    private func appendRows(to result: inout [OutboxEntry], state: OutboxEntry.State?, limit: Int) throws {
+    private func visitRows(
+        _ page: inout Page, state: OutboxEntry.State?, _ body: (OutboxEntry) throws -> Void
+    ) throws {
         let statement = try connection.prepare(
             """
             SELECT id, import_id, line, kind, email, state, attempts, created_at, last_error FROM outbox
-            WHERE ?1 IS NULL OR state = ?1 ORDER BY id DESC LIMIT ?2
+            WHERE ?1 IS NULL OR state = ?1 ORDER BY id DESC LIMIT ?2 OFFSET ?3
             """)
         defer { statement.reset() }
-        try statement.bind(.optionalText(state?.rawValue), .int(Int64(limit)))
-        while try statement.step() {
+        // LIMIT -1 is no limit.
+        try statement.bind(
+            .optionalText(state?.rawValue), .int(page.left == .max ? -1 : Int64(page.left)),
+            .int(Int64(page.skip)))
+        page.skip = 0
+        while page.left > 0, try statement.step() {
             guard let kind = NotificationKind(rawValue: statement.text(3)),
                 let state = OutboxEntry.State(rawValue: statement.text(5))
             else { throw StoreError.corruptRecord("outbox row \(statement.int(0))") }
-            result.append(
+            page.left -= 1
+            try body(
                 OutboxEntry(
                     id: statement.int(0), importID: statement.int(1), line: Int(statement.int(2)), kind: kind,
                     email: statement.text(4), state: state, attempts: Int(statement.int(6)),

@@ -49,4 +49,34 @@ struct OutboxListingTests {
         #expect(all.map(\.id) == Array(1...2_500).reversed())
         #expect(Set(all.map(\.line)).count == 2_500)
     }
+
+    /// A page anywhere, across the blocks, from the blocks into the rows, and in the rows, is
+    /// that slice of the whole listing; a block wholly skipped is not decoded.
+    @Test func pagesAreSlicesOfTheWholeListing() throws {
+        let outbox = try OutboxTestQueue()
+        let capacity = OutboxBlockWriter.capacity
+        try outbox.importQueueing(3 * capacity)
+        #expect(try outbox.queue.expand(atMost: capacity) == capacity)
+        let all = try outbox.listing.entries(limit: .max).map(\.id)
+        #expect(all.count == 3 * capacity)
+        for (offset, limit) in [
+            (0, 7), (capacity - 3, 10), (2 * capacity - 3, 10), (2 * capacity + 5, 20),
+            (3 * capacity - 2, 10),
+            (3 * capacity + 1, 5),
+        ] {
+            var streamed: [Int64] = []
+            try outbox.listing.forEachEntry(offset: offset, limit: limit) { streamed.append($0.id) }
+            #expect(streamed == Array(all.dropFirst(offset).prefix(limit)), "offset \(offset)")
+        }
+        var every = 0
+        try outbox.listing.forEachEntry(limit: nil) { _ in every += 1 }
+        #expect(every == 3 * capacity)
+        // The newest block unreadable: a page past it never decodes it.
+        try outbox.connection.execute(
+            "UPDATE outbox_blocks SET entries = x'01' WHERE first_id = (SELECT max(first_id) FROM outbox_blocks)"
+        )
+        var past: [Int64] = []
+        try outbox.listing.forEachEntry(offset: capacity, limit: 3) { past.append($0.id) }
+        #expect(past == Array(all.dropFirst(capacity).prefix(3)))
+    }
 }
