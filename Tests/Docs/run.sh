@@ -246,6 +246,24 @@ options_documented() { # every option of each command's usage is in that command
 }
 check "each command's options (from userimportctl help COMMAND) are in its item" options_documented
 
+values_documented() { # every value a command's help lists for an option, "(values: …)", is in its item
+    local command value entry ok=0 count=0
+    while read -r command; do
+        [ "$command" = help ] && continue
+        entry=$(roff command-entry "$ctl_page" "$command" | tr '\n' ' ')
+        for value in $("$ctl" help "$command" | tr '\n' ' ' | tr -s ' ' | grep -oE '\(values: [^)]*\)' |
+            sed -E 's/^\(values: //; s/\)$//' | tr -d ','); do
+            count=$((count + 1))
+            grep -qE "(^|[^a-z])$value([^a-z]|$)" <<<"$entry" && continue
+            echo "    $command: the value $value is not in its item" >&2
+            ok=1
+        done
+    done <"$tmp/commands"
+    echo "    $count listed values checked"
+    [ "$count" -gt 0 ] && return $ok
+}
+check "each value an option's help lists is in its command's item" values_documented
+
 # --- userimportd(8) against the built daemon and the code -----------------------------------
 
 daemon_options_documented() {
