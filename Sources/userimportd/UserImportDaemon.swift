@@ -67,7 +67,8 @@ struct UserImportDaemon: AsyncParsableCommand {
         ) {
             try ConfigLoader.load(path: config, stateDirectory: stateDir)
         }
-        let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
+        // One level for every logger, which a reload changes.
+        let level = LogLevelSetting(Logger.Level(rawValue: configuration.logLevel) ?? .info)
         let journal = JournalLogHandler.stderrIsJournal
         LoggingSystem.bootstrap { _ -> any LogHandler in
             journal
@@ -98,16 +99,17 @@ struct UserImportDaemon: AsyncParsableCommand {
         let notifier = SystemdNotifier()
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                // The watchdog without systemd and delivery with transport none have nothing to do
-                // and return at once, which must not end the group; the import service's end does.
+                // The watchdog without systemd has nothing to do and returns at once, which must not
+                // end the group; the import service's end does.
                 services: [
                     .init(
                         service: WatchdogService(control: control, status: status, notifier: notifier),
                         successTerminationBehavior: .ignore),
                     .init(
                         service: ReloadService(
-                            signals: hangups, configPath: config, stateDirectory: stateDir, control: control,
-                            status: status, notifier: notifier, logger: logger)),
+                            signals: hangups, configPath: config, stateDirectory: stateDir,
+                            running: configuration, control: control, mailControl: mailControl,
+                            logLevel: level, status: status, notifier: notifier, logger: logger)),
                     .init(
                         service: DeliveryService(
                             configuration: configuration, control: mailControl, logger: logger),

@@ -160,18 +160,13 @@ final class DaemonWorker {
     }
 
     private func applyReload(_ pipeline: ImportPipeline) {
-        guard let new = control.takeNewConfiguration() else { return }
-        if new.paths != configuration.paths {
-            logger.warning("paths changed in the configuration; they take effect at the next restart")
-        }
-        var applied = new
-        applied.paths = configuration.paths
-        configuration = applied
+        // The paths stay as they were (the reload logged any change as needing a restart).
+        guard var new = control.takeNewConfiguration() else { return }
+        new.paths = configuration.paths
+        configuration = new
         pipeline.update(
-            options: applied.options, maxFileSize: applied.maxFileSize,
-            duplicatePolicy: applied.duplicatePolicy)
-        scheduler.reloaded(applied.schedulerSettings)
-        logger.info("configuration reloaded")
+            options: new.options, maxFileSize: new.maxFileSize, duplicatePolicy: new.duplicatePolicy)
+        scheduler.reloaded(new.schedulerSettings)
         notifier.ready(status: status.text)
     }
 }

@@ -2,7 +2,7 @@ import Logging
 import ServiceLifecycle
 
 /// Delivers the outbox through the configured transport, beside (never in the way of) imports.
-/// With transport `none` it returns at once: run it with `successTerminationBehavior: .ignore`.
+/// With transport `none` it waits for a reload that names one, or for the stop.
 public struct DeliveryService: Service {
     let configuration: Configuration
     let control: DeliveryControl
@@ -17,14 +17,11 @@ public struct DeliveryService: Service {
     public func run() async throws {
         let mail = configuration.mail
         let database = configuration.paths.database
-        let maildir = mail.maildir ?? ImportPipeline.parent(database) + "/mail"
-        guard mail.transport != .none else {
-            logger.notice("mail transport is none: emails stay pending in the outbox")
-            return
-        }
+        let maildir = ImportPipeline.parent(database) + "/mail"
         try await runOnOwnThread(control.signal) { [control, logger] in
             try DeliveryWorker(
-                settings: mail, databasePath: database, maildirPath: maildir, control: control, logger: logger
+                settings: mail, databasePath: database, defaultMaildirPath: maildir, control: control,
+                logger: logger
             ).run()
         }
     }

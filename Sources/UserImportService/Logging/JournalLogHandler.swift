@@ -6,12 +6,20 @@ import Logging
 /// into fields (`import_id` → `IMPORT_ID`), with PRIORITY and CODE_* set.
 public struct JournalLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
-    public var logLevel: Logger.Level
+    private var handlerLevel: HandlerLevel
+    public var logLevel: Logger.Level {
+        get { handlerLevel.level }
+        set { handlerLevel.level = newValue }
+    }
     private let identifier: String
 
     public init(identifier: String, level: Logger.Level) {
+        self.init(identifier: identifier, level: LogLevelSetting(level))
+    }
+
+    public init(identifier: String, level: LogLevelSetting) {
         self.identifier = identifier
-        self.logLevel = level
+        handlerLevel = HandlerLevel(setting: level)
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {

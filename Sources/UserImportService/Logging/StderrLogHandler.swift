@@ -4,10 +4,18 @@ import Logging
 /// Readable lines on stderr when not under systemd: `level message key=value …`.
 public struct StderrLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
-    public var logLevel: Logger.Level
+    private var handlerLevel: HandlerLevel
+    public var logLevel: Logger.Level {
+        get { handlerLevel.level }
+        set { handlerLevel.level = newValue }
+    }
 
     public init(level: Logger.Level) {
-        self.logLevel = level
+        self.init(level: LogLevelSetting(level))
+    }
+
+    public init(level: LogLevelSetting) {
+        handlerLevel = HandlerLevel(setting: level)
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {

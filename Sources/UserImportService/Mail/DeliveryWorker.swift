@@ -11,20 +11,23 @@ import UserImportStore
 /// handing a message over and recording it sends it once more, with the same Message-ID (Maildir
 /// delivery detects even that and delivers once).
 final class DeliveryWorker {
-    private let settings: MailSettings
+    private var settings: MailSettings
     private let databasePath: String
-    private let maildirPath: String
+    private var maildirPath: String
+    /// Where mail goes when `[Mail] Maildir` is unset: `<state dir>/mail`.
+    private let defaultMaildirPath: String
     private let control: DeliveryControl
     private let logger: Logger
     private var sentTimes: [UInt64] = []
 
     init(
-        settings: MailSettings, databasePath: String, maildirPath: String, control: DeliveryControl,
+        settings: MailSettings, databasePath: String, defaultMaildirPath: String, control: DeliveryControl,
         logger: Logger
     ) {
         self.settings = settings
         self.databasePath = databasePath
-        self.maildirPath = maildirPath
+        self.maildirPath = settings.maildir ?? defaultMaildirPath
+        self.defaultMaildirPath = defaultMaildirPath
         self.control = control
         self.logger = logger
     }
@@ -45,20 +48,36 @@ final class DeliveryWorker {
         return result
     }
 
-    func run() throws {
+    /// The transport and templates the settings name; nil for transport `none`.
+    private struct Means {
         let transport: MailTransport
-        switch settings.transport {
-        case .none: return
-        case .maildir: transport = try MaildirTransport(path: maildirPath)
-        case .sendmail: transport = SendmailTransport(path: settings.sendmail)
+        let templates: [NotificationKind: MailTemplate]
+
+        init?(_ settings: MailSettings, maildirPath: String) throws {
+            switch settings.transport {
+            case .none: return nil
+            case .maildir: transport = try MaildirTransport(path: maildirPath)
+            case .sendmail: transport = SendmailTransport(path: settings.sendmail)
+            }
+            templates = try DeliveryWorker.templates(from: settings.templates)
         }
-        let templates = try Self.templates(from: settings.templates)
+    }
+
+    func run() throws {
+        var means = try Means(settings, maildirPath: maildirPath)
+        if means == nil { logger.notice("mail transport is none: emails stay pending in the outbox") }
         // Its own connection: delivery must never wait for the import thread, and WAL lets this
         // reader run while an import writes; its small updates wait out the import's commit.
         guard let database = openDatabase() else { return }
         let queue = OutboxQueue(database: database)
         var readRetry = Backoff(initialMilliseconds: 50, capMilliseconds: 30_000)
         while !control.stopRequested {
+            if let new = control.takeNewSettings() { means = reload(new, keeping: means) }
+            guard let means else {
+                // Transport none: nothing to do until a reload names a transport, or a stop.
+                control.sleep(milliseconds: 60_000)
+                continue
+            }
             let batch: [PendingMail]
             do {
                 batch = try queue.due(now: SystemClock.now(), limit: 100)
@@ -85,12 +104,13 @@ final class DeliveryWorker {
                     lastRecorded = MonotonicClock.nanoseconds()
                 }
                 waitForRateLimit()
-                if control.stopRequested { break }
+                // A reload takes effect before the next email, not after the batch.
+                if control.stopRequested || control.reloadPending { break }
                 // Looked at again just before sending, under the lock an undo commits under: an
                 // email cancelled since the batch was read is skipped.
                 let sent = try? control.exclusiveOfSending { () -> OutboxQueue.Outcome? in
                     guard try queue.isPending(id: mail.id) else { return nil }
-                    return send(mail, through: transport, templates: templates)
+                    return send(mail, through: means.transport, templates: means.templates)
                 }
                 guard let outcome = sent ?? nil else { continue }
                 tally.count(outcome)
@@ -105,6 +125,23 @@ final class DeliveryWorker {
             persist { try queue.record(outcomes) }
             tally.log(to: logger, transport: settings.transport.rawValue)
             if batch.isEmpty { sleepUntilDue(queue) }
+        }
+    }
+
+    /// New settings from a reload, with the templates read again; settings that cannot be used
+    /// (a template that does not parse, a maildir that cannot be made) leave the old ones in force.
+    private func reload(_ new: MailSettings, keeping old: Means?) -> Means? {
+        do {
+            let means = try Means(new, maildirPath: new.maildir ?? defaultMaildirPath)
+            settings = new
+            maildirPath = new.maildir ?? defaultMaildirPath
+            if means == nil { logger.notice("mail transport is none: emails stay pending in the outbox") }
+            return means
+        } catch {
+            logger.error(
+                "mail settings not reloaded; the previous ones stay in force", metadata: ["error": "\(error)"]
+            )
+            return old
         }
     }
 

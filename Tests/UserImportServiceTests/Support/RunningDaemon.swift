@@ -8,13 +8,14 @@ final class RunningDaemon {
 
     init(
         state: TestStateDirectory, config: String? = nil, arguments: [String] = [],
-        environment: [String: String] = [:]
+        environment: [String: String] = [:], stateDirOption: Bool = true
     ) throws {
         logPath = state.root + "/daemon-\(UUID().uuidString).log"
         guard FileManager.default.createFile(atPath: logPath, contents: nil) else {
             throw TestFailure("cannot create \(logPath)")
         }
-        var args = ["--state-dir", state.root] + arguments
+        // Without --state-dir the configuration's [Paths] hold (a test of their reload).
+        var args = (stateDirOption ? ["--state-dir", state.root] : []) + arguments
         if let config {
             let path = state.root + "/test-\(UUID().uuidString).conf"
             try config.write(toFile: path, atomically: true, encoding: .utf8)
