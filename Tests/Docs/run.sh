@@ -165,6 +165,33 @@ says_when_it_applies() { # every key's item, or its section, says Reload: SIGHUP
 }
 check "every key says whether SIGHUP applies it or it needs a restart" says_when_it_applies
 
+# ConfigurationChange.swift lists every key with live: true (a reload applies it) or false (it
+# waits for a restart); [Paths] StateDirectory, a shorthand for the paths, is not in it.
+change=$repo/Sources/UserImportService/Configuration/ConfigurationChange.swift
+reload_matches_code() {
+    local section key name live said ok=0 count=0
+    while read -r section key; do
+        live=$(grep -oE "name: \"\[$section\] $key\", live: (true|false)" "$change" | grep -oE '(true|false)$')
+        if [ -z "$live" ]; then
+            [ "$section $key" = "Paths StateDirectory" ] && live=false || {
+                echo "    [$section] $key is not in ConfigurationChange.swift" >&2
+                ok=1
+                continue
+            }
+        fi
+        count=$((count + 1))
+        said=$({ roff conf-entry "$conf_page" "$section" "$key"; roff conf-section "$conf_page" "$section"; } |
+            tr '\n' ' ' | grep -oE 'Reload: (SIGHUP|restart)' | head -1)
+        if [ "$live" = true ] && [ "$said" = "Reload: SIGHUP" ]; then continue; fi
+        if [ "$live" = false ] && [ "$said" = "Reload: restart" ]; then continue; fi
+        echo "    [$section] $key: the page says '$said', the code live: $live" >&2
+        ok=1
+    done <"$tmp/documented"
+    echo "    $count keys' reload held to ConfigurationChange.swift"
+    [ "$count" -gt 0 ] && return $ok
+}
+check "each key's Reload: SIGHUP or restart is what ConfigurationChange.swift does" reload_matches_code
+
 # The example with every line uncommented must load (the tool reads the configuration as the
 # daemon does, and a bad one is exit status 2); the probe itself must see an unknown key.
 loads() { # CONFIG
