@@ -16,7 +16,8 @@ struct HistoryCommand: ParsableCommand {
     @OptionGroup var state: StateOptions
     @OptionGroup var paging: PagingOptions
     @Option(help: "Only imports received on or after this day (YYYY-MM-DD, UTC).") var since: String?
-    @Option(help: "Only imports that ended so: done, failed or duplicate.") var disposition: Disposition?
+    @Option(help: "Only imports that ended so: done, failed, duplicate or held.") var disposition:
+        Disposition?
     @Option(help: "Only imports of a file of this name (exactly).") var file: String?
     @Option(help: "Only imports of these bytes (SHA-256 in hex).") var sha256: String?
     @Option(help: "Only imports with a higher ID than this.") var after: Int64 = 0

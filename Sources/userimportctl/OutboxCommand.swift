@@ -10,8 +10,9 @@ struct OutboxCommand: ParsableCommand {
         discussion: "Example: userimportctl outbox --state failed")
 
     @OptionGroup var state: StateOptions
-    @Option(name: .customLong("state"), help: "Only pending, sent or failed.") var mailState:
-        OutboxEntry.State?
+    @Option(
+        name: .customLong("state"), help: "Only emails in this state: pending, sent, failed or cancelled.")
+    var mailState: OutboxEntry.State?
     @OptionGroup var paging: PagingOptions
     @Flag(help: "Print a JSON array, newest first (see userimportctl(1)).") var json = false
 

@@ -3,7 +3,8 @@
 # DESTDIR, then, in a private mount namespace, an empty tmpfs over the toolchain's runtime
 # libraries, and the programs checked (no Swift library needed, no RUNPATH into the toolchain,
 # stripped with their debug files installed apart) and run: --help, an import with --once, the
-# history. Every command runs under a deadline (timeout); nothing sleeps.
+# history. Outside it, the manual pages (rendered by man) and the shell completions (the bash one
+# loaded and asked to complete). Every command runs under a deadline (timeout); nothing sleeps.
 #   CONFIGURATION=debug Tests/Install/run.sh   installs .build/debug instead: it must fail.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -140,6 +141,43 @@ fi
 
 # --- outside: install, then enter the namespace ---------------------------------------------
 
+renders() { # PAGE OUTPUT: man renders it (with its NAME section) and groff warns of nothing
+    local warnings
+    warnings=$(MANWIDTH=80 timeout 60 man --warnings -l "$1" 2>&1 >"$2") || return 1
+    [ -z "$warnings" ] || { sed 's/^/    /' <<<"$warnings" >&2; return 1; }
+    grep -q '^NAME' "$2" || { echo "    no NAME in the rendering of $1" >&2; return 1; }
+}
+
+found_by_man() { # MANDIR SECTION NAME
+    local found
+    found=$(MANPATH=$1 timeout 60 man -w "$2" "$3" 2>&1)
+    [ "$found" = "$1/man$2/$3.$2" ] || { echo "    man -w: $found" >&2; return 1; }
+}
+
+bash_registers() { # COMPLETION
+    local registered
+    registered=$(timeout 60 bash -c 'source "$1" && complete -p userimportctl' _ "$1" 2>&1)
+    echo "    $registered"
+    grep -q -- '-F _userimportctl userimportctl$' <<<"$registered"
+}
+
+bash_completes() { # COMPLETION EXPECTED WORD…: the completion function, called as bash calls it
+    local completion=$1 expected=$2
+    shift 2
+    local replies
+    replies=$(timeout 60 bash -c '
+        source "$1" || exit 1
+        shift
+        COMP_WORDS=("$@")
+        COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+        COMP_LINE="${COMP_WORDS[*]}"
+        COMP_POINT=${#COMP_LINE}
+        _userimportctl userimportctl "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"
+        printf "%s\n" "${COMPREPLY[@]}"' _ "$completion" "$@" 2>&1)
+    echo "    COMPREPLY:" $replies
+    grep -qx -- "$expected" <<<"$replies"
+}
+
 if [ "$(id -u)" != 0 ] || ! unshare --mount --propagation private true 2>/dev/null; then
     echo "SKIP: the install test needs root and a private mount namespace (unshare --mount failed)"
     echo "0 passed, 0 failed"
@@ -169,6 +207,25 @@ fi
 echo "make install (${CONFIGURATION:-release}): $((SECONDS - started))s"
 check "sendmail-transport.conf is installed in the docs folder" \
     cmp -s "$repo/systemd/sendmail-transport.conf" "$tmp/root$prefix/share/doc/userimportd/sendmail-transport.conf"
+mandir=$tmp/root$prefix/share/man
+for page in man8/userimportd.8 man1/userimportctl.1 man5/userimportd.conf.5; do
+    check "$(basename "$page") is installed in share/man/$(dirname "$page")" \
+        cmp -s "$repo/Sources/man/$(basename "$page")" "$mandir/$page"
+    check "man -l renders the installed $(basename "$page") without a warning" renders "$mandir/$page" "$tmp/page.txt"
+done
+check "man finds userimportd.conf(5) by name in the installed tree" found_by_man "$mandir" 5 userimportd.conf
+bash_completion=$tmp/root$prefix/share/bash-completion/completions/userimportctl
+zsh_completion=$tmp/root$prefix/share/zsh/vendor-completions/_userimportctl
+fish_completion=$tmp/root$prefix/share/fish/vendor_completions.d/userimportctl.fish
+check "the bash completion loads and registers userimportctl" bash_registers "$bash_completion"
+check "the bash completion completes 'userimportctl hi' to history" \
+    bash_completes "$bash_completion" history userimportctl hi
+check "the bash completion completes 'userimportctl history --disp' to --disposition" \
+    bash_completes "$bash_completion" --disposition userimportctl history --disp
+check "the zsh completion is installed as _userimportctl, a #compdef for userimportctl" \
+    grep -qx '#compdef userimportctl' "$zsh_completion"
+check "the fish completion is installed and offers the subcommands" \
+    grep -q "complete -c 'userimportctl' .*-fa 'history'" "$fish_completion"
 unshare --mount --propagation private "$0" --inside "$tmp" "$swiftlib" "$toolchain"
 status=$?
 if read -r inside_passed inside_failed <"$tmp/inside.counts" 2>/dev/null; then
