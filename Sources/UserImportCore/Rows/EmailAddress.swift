@@ -49,9 +49,19 @@ public enum EmailAddress {
         return !previousWasDot
     }
 
-    private static func isHostName(_ domain: ArraySlice<UInt8>) -> Bool {
+    /// Whether `address` can be the sender of our emails: a user's address, or one on this host
+    /// (`userimportd@localhost`, the default), whose domain is a single label.
+    public static func isValidSender(_ address: String) -> Bool {
+        let bytes = Array(address.utf8)
+        guard bytes.count <= 254, let at = bytes.lastIndex(of: UInt8(ascii: "@")) else { return false }
+        let local = bytes[..<at]
+        guard isDotAtom(local), local.count <= 64 else { return false }
+        return isHostName(bytes[(at + 1)...], minimumLabels: 1)
+    }
+
+    private static func isHostName(_ domain: ArraySlice<UInt8>, minimumLabels: Int = 2) -> Bool {
         let labels = domain.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
-        guard labels.count >= 2 else { return false }
+        guard labels.count >= minimumLabels else { return false }
         for label in labels {
             guard let first = label.first, let last = label.last, label.count <= 63 else { return false }
             guard isAlphanumeric(first), isAlphanumeric(last) else { return false }

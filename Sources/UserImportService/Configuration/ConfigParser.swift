@@ -82,8 +82,8 @@ public enum ConfigParser {
             c.options.massChange.maxDeleteRows = value.isEmpty ? nil : try count(value)
         case ("Mail", "Transport"): c.mail.transport = try choice(value, MailSettings.Transport.allCases)
         case ("Mail", "From"):
-            guard EmailAddress.key(for: value) != nil else {
-                throw ValueProblem(message: "not a valid address")
+            guard EmailAddress.isValidSender(value) else {
+                throw ValueProblem(message: "not a valid address (such as userimportd@example.com)")
             }
             c.mail.from = value
         case ("Mail", "Sendmail"): c.mail.sendmail = try path(value)

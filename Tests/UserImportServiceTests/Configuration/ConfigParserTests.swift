@@ -107,6 +107,14 @@ struct ConfigParserTests {
         }
     }
 
+    /// The built-in sender, written out, loads: an address on this host needs no dotted domain.
+    @Test func aSenderOnThisHostIsAValidFrom() throws {
+        #expect(try parse("[Mail]\nFrom=userimportd@localhost\n").mail.from == "userimportd@localhost")
+        #expect(try parse("[Mail]\nFrom=\(Configuration().mail.from)\n").mail == MailSettings())
+        #expect(throws: (any Error).self) { try parse("[Mail]\nFrom=userimportd@\n") }
+        #expect(throws: (any Error).self) { try parse("[Mail]\nFrom=@localhost\n") }
+    }
+
     @Test func dropInsApplyInNameOrderAndStateDirOverridesPaths() throws {
         let state = try TestStateDirectory()
         let file = state.root + "/userimportd.conf"
