@@ -16,7 +16,7 @@ struct UserImportCtl: ParsableCommand {
         subcommands: [
             StatusCommand.self, HistoryCommand.self, ReportCommand.self, UsersCommand.self, UserCommand.self,
             ValidateCommand.self, SubmitCommand.self, ExportCommand.self, OutboxCommand.self,
-            ReleaseCommand.self, RejectCommand.self, UndoCommand.self,
+            ReleaseCommand.self, RejectCommand.self, UndoCommand.self, BackupCommand.self,
         ])
 
     static func main() {
@@ -53,6 +53,8 @@ enum ToolError: Error, CustomStringConvertible {
     case cannotUndo(String)
     case requestWaiting(name: String)
     case notAnsweredInTime(id: Int64, seconds: Int)
+    case backupExists(String)
+    case backupDamaged(String)
 
     var description: String {
         switch self {
@@ -71,6 +73,9 @@ enum ToolError: Error, CustomStringConvertible {
         case .notAnsweredInTime(let id, let seconds):
             return "the daemon did not answer the request on import \(id) within \(seconds) s; "
                 + "the request stays in the inbox; is userimportd running? (userimportctl status)"
+        case .backupExists(let file): return "\(file) exists; give a new name, or remove it first"
+        case .backupDamaged(let check):
+            return "the copy failed its integrity check (\(check)); nothing was written; try again"
         }
     }
 }
