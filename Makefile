@@ -128,6 +128,44 @@ static: deps
 			$(STATIC_BUILD)/release/$$program $(STATIC_BUILD)/stripped/$$program || exit 1; \
 	done
 
+# Debian packages userimportd, userimportd-dbg and cockpit-userimport in .build-deb/, built with
+# debhelper from Sources/debian (copied into .build-deb/userimportd-VERSION/debian, with a
+# changelog for the product's version) around `make install` of the static build above; then
+# lintian, failing on any error or warning not overridden. DEB_VERSION overrides the version.
+# `make -o static deb` packages .build-static/stripped as it is, without running swift build.
+DEB_DIR := .build-deb
+PRODUCT_VERSION := $(shell sed -n 's/.*static let string = "\(.*\)".*/\1/p' \
+	Sources/UserImportService/Support/ProductVersion.swift)
+DEB_VERSION ?= $(PRODUCT_VERSION)
+DEB_TREE := $(DEB_DIR)/userimportd-$(DEB_VERSION)
+DEB_TOOLS := debhelper lintian dpkg-dev fakeroot
+
+.PHONY: deb deb-deps test-deb
+deb-deps:
+	@missing=""; \
+	for package in $(DEB_TOOLS); do \
+		dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$package"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" != 0 ]; then echo "missing:$$missing — run: sudo apt-get install -y$$missing" >&2; exit 1; fi; \
+		echo "installing$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+deb: static deb-deps
+	@test -n "$(DEB_VERSION)" || { echo "no ProductVersion found in Sources" >&2; exit 1; }
+	rm -rf $(DEB_TREE) $(DEB_DIR)/*_$(DEB_VERSION)_*
+	mkdir -p $(DEB_TREE)
+	cp -a Sources/debian $(DEB_TREE)/debian
+	{ printf 'userimportd (%s) unstable; urgency=medium\n\n' '$(DEB_VERSION)'; \
+	  printf '  * Built by make deb from git commit %s.\n\n' "$$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"; \
+	  printf ' -- %s  %s\n' "$$(sed -n 's/^Maintainer: //p' Sources/debian/control)" \
+		"$$(git log -1 --format=%aD 2>/dev/null || date -R)"; } > $(DEB_TREE)/debian/changelog
+	cd $(DEB_TREE) && USERIMPORT_SOURCE=$(CURDIR) dpkg-buildpackage -b -us -uc
+	lintian --fail-on error,warning --display-info \
+		$(DEB_DIR)/userimportd_$(DEB_VERSION)_$$(dpkg-architecture -qDEB_HOST_ARCH).changes
+	@ls -l $(DEB_DIR)/*_$(DEB_VERSION)_*.deb
+
 # FHS install; DESTDIR for packaging. The configuration example is installed only when none exists.
 install: $(if $(filter debug,$(CONFIGURATION)),,static)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
@@ -169,4 +207,4 @@ uninstall:
 	-rmdir $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DEBUGDIR)$(SBINDIR) $(DESTDIR)$(DEBUGDIR)$(BINDIR) 2>/dev/null
 
 clean:
-	rm -rf .build .build-log.txt .build-asan .build-fuzz $(STATIC_BUILD)
+	rm -rf .build .build-log.txt .build-asan .build-fuzz $(STATIC_BUILD) $(DEB_DIR)
