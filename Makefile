@@ -67,7 +67,7 @@ lint:
 
 # Everything: lint, unit and integration tests (swift test), the end-to-end suite under a
 # private systemd, then the installed programs run with the toolchain's libraries hidden.
-test: test-unit test-systemd test-install test-browser
+test: test-unit test-systemd test-install test-deb test-browser
 
 test-unit: deps lint
 	$(SWIFT) build --build-tests 2>&1 | tee .build-log.txt; test $${PIPESTATUS[0]} -eq 0
@@ -165,6 +165,10 @@ deb: static deb-deps
 	lintian --fail-on error,warning --display-info \
 		$(DEB_DIR)/userimportd_$(DEB_VERSION)_$$(dpkg-architecture -qDEB_HOST_ARCH).changes
 	@ls -l $(DEB_DIR)/*_$(DEB_VERSION)_*.deb
+
+# The packages installed, upgraded, removed and purged under a private systemd (Tests/Debian/run.sh).
+test-deb: deb
+	DEB_VERSION=$(DEB_VERSION) Tests/Debian/run.sh
 
 # FHS install; DESTDIR for packaging. The configuration example is installed only when none exists.
 install: $(if $(filter debug,$(CONFIGURATION)),,static)
