@@ -212,6 +212,12 @@ chmod 0644 "$E2E_ROOT/share/sample.csv"
 # --- install --------------------------------------------------------------------------------
 t0=$SECONDS
 cockpit_packages=()
+# cockpit-userimport depends on cockpit-bridge: installed on the host when missing (as the browser
+# suite does), else cockpit-userimport is left out and the suite says so.
+if ! dpkg-query -W -f='${Status}' cockpit-bridge 2>/dev/null | grep -q "install ok installed"; then
+    DEBIAN_FRONTEND=noninteractive timeout 300 apt-get install -y -qq cockpit-bridge >/dev/null 2>&1 ||
+        { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive timeout 300 apt-get install -y -qq cockpit-bridge >/dev/null 2>&1; }
+fi
 if dpkg-query -W -f='${Status}' cockpit-bridge 2>/dev/null | grep -q "install ok installed"; then
     cockpit_packages=("$cockpit_deb")
 else
