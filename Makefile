@@ -147,8 +147,9 @@ static: deps
 .PHONY: completions
 completions: $(if $(filter debug,$(CONFIGURATION)),,static)
 	install -d $(INSTALL_FROM)/completions
+	@# A completion file is sourced, never run: no #! line (lintian bash-completion-with-hashbang).
 	for shell in bash zsh fish; do \
-		$(INSTALL_FROM)/userimportctl --generate-completion-script $$shell \
+		$(INSTALL_FROM)/userimportctl --generate-completion-script $$shell | sed '1{/^#!/d}' \
 			>$(INSTALL_FROM)/completions/userimportctl.$$shell.tmp && \
 		mv $(INSTALL_FROM)/completions/userimportctl.$$shell.tmp $(INSTALL_FROM)/completions/userimportctl.$$shell || exit 1; \
 	done
