@@ -244,9 +244,10 @@ check "userimportctl history shows it" history_has_sample
 ns sh -c "printf '\n# edited by the package test\n[Log]\nLevel=debug\n' >>$conf"
 ns mkdir -p /etc/userimportd/userimportd.conf.d
 ns sh -c "printf '[Import]\nStrict=no\n' >/etc/userimportd/userimportd.conf.d/50-local.conf"
-# The database as the previous schema left it: version 8 added only the index imports_done_size,
-# so without it and with user_version 7 it is what a version-7 daemon wrote. The upgrade's
-# restart must migrate it. (When a migration is added, undo the newest one here instead.)
+# The database as the previous schema left it: version 9 added only the column rows_pruned_at
+# and the index imports_rows_kept, so without them and with user_version 8 it is what a version-8
+# daemon wrote. The upgrade's restart must migrate it. (When a migration is added, undo the
+# newest one here instead.)
 schema() { # schema SQL…: runs SQL on the installed database, prints the last result
     ns python3 - "$state/userimportd.sqlite" "$@" <<'PY'
 import sqlite3, sys
@@ -259,9 +260,9 @@ print(result[0][0] if result else "")
 PY
 }
 schema_version_now=$(schema "PRAGMA user_version")
-check "the installed daemon is at schema version 8" [ "$schema_version_now" = 8 ]
+check "the installed daemon is at schema version 9" [ "$schema_version_now" = 9 ]
 ns systemctl stop userimportd
-check "the database set back to schema version 7" [ "$(schema "DROP INDEX imports_done_size" "PRAGMA user_version = 7" "PRAGMA user_version")" = 7 ]
+check "the database set back to schema version 8" [ "$(schema "DROP INDEX imports_rows_kept" "ALTER TABLE imports DROP COLUMN rows_pruned_at" "PRAGMA user_version = 8" "PRAGMA user_version")" = 8 ]
 pid_before=$(main_pid)
 t0=$SECONDS
 check "repack userimportd as $upgrade_version" repack "$deb" "$upgrade_version" "$E2E_ROOT/upgrade.deb"
@@ -273,8 +274,8 @@ check "the daemon was restarted (new PID; it migrates its database on start)" \
 check "the edited conffile is kept" ns grep -q '^# edited by the package test$' $conf
 check "no .dpkg-dist or .dpkg-new beside it" bash -c "[ -z \"\$(nsenter -t $E2E_PID -m -p -u find /etc/userimportd -name '*.dpkg-*')\" ]"
 check "the database still holds the import" history_has_sample
-check "the upgrade's restart migrated it to version 8" wait_for 20 "schema 8" bash -c "[ \"\$(nsenter -t $E2E_PID -m -p -u python3 -c 'import sqlite3; print(sqlite3.connect(\"$state/userimportd.sqlite\").execute(\"PRAGMA user_version\").fetchone()[0])')\" = 8 ]"
-check "with the index migration 8 adds" [ "$(schema "SELECT count(*) FROM sqlite_master WHERE name = 'imports_done_size'")" = 1 ]
+check "the upgrade's restart migrated it to version 9" wait_for 20 "schema 9" bash -c "[ \"\$(nsenter -t $E2E_PID -m -p -u python3 -c 'import sqlite3; print(sqlite3.connect(\"$state/userimportd.sqlite\").execute(\"PRAGMA user_version\").fetchone()[0])')\" = 9 ]"
+check "with the column and index migration 9 adds" [ "$(schema "SELECT (SELECT count(*) FROM pragma_table_info('imports') WHERE name = 'rows_pruned_at') + (SELECT count(*) FROM sqlite_master WHERE name = 'imports_rows_kept')")" = 2 ]
 check "the unit is still enabled" [ "$(ns systemctl is-enabled userimportd 2>&1)" = enabled ]
 
 # --- remove ---------------------------------------------------------------------------------

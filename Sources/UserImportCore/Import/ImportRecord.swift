@@ -31,6 +31,9 @@ public struct ImportRecord: Sendable, Equatable {
     public var undoOf: Int64?
     /// On an import that was undone: the undo (read from the history, never written).
     public var undoneBy: Int64?
+    /// When its row results (and the previous values kept with them) were pruned, past
+    /// [History] KeepRowResults; the import's own row stays.
+    public var rowsPrunedAt: Timestamp?
 
     public init(
         id: Int64, fileName: String, path: String?, sha256: String, size: Int, ownerUID: UInt32?,

@@ -21,6 +21,7 @@ public enum ReportJSON {
         object.number("released_as", record.releasedAs)
         object.number("undo_of", record.undoOf)
         object.number("undone_by", record.undoneBy)
+        object.string("rows_pruned_at", record.rowsPrunedAt?.rfc3339)
         if let decision = record.decision {
             object.raw(
                 "decided_by",

@@ -94,6 +94,10 @@ public enum ReportText {
             }
         }
         if !block.isEmpty { out.write(String(decoding: block, as: UTF8.self)) }
+        if let pruned = record.rowsPrunedAt {
+            out.write(
+                "\nRows\n  pruned on \(pruned.rfc3339): row results are kept for [History] KeepRowResults\n")
+        }
     }
 
     static let rowBlockBytes = 32 * 1024

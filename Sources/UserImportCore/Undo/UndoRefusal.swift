@@ -5,6 +5,7 @@ public enum UndoRefusal: Error, Equatable {
     case notDone(Int64, Disposition)
     case undoneAlready(Int64, by: Int64)
     case storedWithoutPreviousValues(Int64)
+    case rowsPruned(Int64)
 
     /// The one rule for whether import `id` (`record`, nil when there is none) can be undone,
     /// as far as its history row tells; the rows themselves may still refuse (stored without
@@ -14,6 +15,7 @@ public enum UndoRefusal: Error, Equatable {
         if record.undoOf != nil { return .isAnUndo(id) }
         guard record.disposition == .done else { return .notDone(id, record.disposition) }
         if let undo = record.undoneBy { return .undoneAlready(id, by: undo) }
+        if record.rowsPrunedAt != nil { return .rowsPruned(id) }
         return nil
     }
 
@@ -28,6 +30,9 @@ public enum UndoRefusal: Error, Equatable {
         case .storedWithoutPreviousValues(let id):
             return
                 "import \(id) was stored by an older version that kept no previous values; it cannot be undone"
+        case .rowsPruned(let id):
+            return "import \(id) is older than [History] KeepRowResults: its row results and previous values "
+                + "were pruned, so it cannot be undone"
         }
     }
 }

@@ -41,7 +41,7 @@ public enum ConfigParser {
         }
     }
 
-    static let sections = ["Paths", "Import", "Guard", "Report", "Mail", "Log"]
+    static let sections = ["Paths", "Import", "Guard", "Report", "Mail", "Log", "History"]
 
     struct ValueProblem: Error {
         let message: String
@@ -93,6 +93,10 @@ public enum ConfigParser {
         case ("Mail", "MaxAttempts"): c.mail.maxAttempts = try count(value)
         case ("Mail", "RetryInterval"):
             c.mail.retryIntervalMilliseconds = try milliseconds(value, at: 1...3_600_000)
+        case ("History", "KeepRowResults"):
+            c.keepRowResultsMilliseconds =
+                value.lowercased() == "infinity"
+                ? nil : try milliseconds(value, at: 1...(100 * 365 * 86_400_000))
         case ("Log", "Level"):
             let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
             guard levels.contains(value.lowercased()) else {
@@ -163,11 +167,11 @@ public enum ConfigParser {
         return total
     }
 
-    /// `1s`, `200ms`, `2min`, `1h`, `1.5s`, or a bare number of seconds (systemd's time spans),
+    /// `1s`, `200ms`, `2min`, `1h`, `400d`, `1.5s`, or a bare number of seconds (systemd's time spans),
     /// within `range` milliseconds.
     static func milliseconds(_ value: String, at range: ClosedRange<Int>) throws -> Int {
         let units: [(String, Double)] = [
-            ("ms", 1), ("min", 60_000), ("s", 1000), ("m", 60_000), ("h", 3_600_000),
+            ("ms", 1), ("min", 60_000), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000),
         ]
         let text = value.lowercased().trimmingWhitespace()
         var result: Double?

@@ -13,6 +13,8 @@ public struct Configuration: Sendable, Equatable {
     public var duplicatePolicy = DuplicatePolicy.done
     public var mail = MailSettings()
     public var logLevel = "info"
+    /// Row results older than this are pruned while the daemon is idle; nil keeps them for ever.
+    public var keepRowResultsMilliseconds: Int? = 400 * 86_400_000
 
     public init() {}
 

@@ -72,6 +72,9 @@ public struct ConfigurationChange: Sendable, Equatable {
         Setting(name: "[Mail] MaxAttempts", live: true) { "\($0.mail.maxAttempts)" },
         Setting(name: "[Mail] RetryInterval", live: true) { "\($0.mail.retryIntervalMilliseconds)ms" },
         Setting(name: "[Log] Level", live: true) { $0.logLevel },
+        Setting(name: "[History] KeepRowResults", live: true) {
+            $0.keepRowResultsMilliseconds.map { "\($0)ms" } ?? "infinity"
+        },
     ]
 
     /// The names of every key, for the tests that hold this list to the parser's.

@@ -16,6 +16,7 @@ final class DaemonWorker {
     private let mailControl: DeliveryControl?
 
     private var scheduler: InboxScheduler
+    private var prune = PruneSchedule()
 
     init(
         configuration: Configuration, control: ImportControl, status: StatusBoard, notifier: SystemdNotifier,
@@ -101,7 +102,8 @@ final class DaemonWorker {
             case .idle:
                 status.idle()
             case .sleep(let milliseconds):
-                let events = try watcher.wait(timeoutMilliseconds: milliseconds, wakeFD: control.wakeFD)
+                let timeout = min(milliseconds, pruneWhileIdle(pipeline))
+                let events = try watcher.wait(timeoutMilliseconds: timeout, wakeFD: control.wakeFD)
                 control.drainWake()
                 for event in events {
                     switch event {
@@ -114,6 +116,23 @@ final class DaemonWorker {
                 return
             }
         }
+    }
+
+    /// One step of pruning old row results when one is due; returns how long the sleep may last
+    /// before the next.
+    private func pruneWhileIdle(_ pipeline: ImportPipeline) -> Int {
+        guard let keep = configuration.keepRowResultsMilliseconds else { return Int.max }
+        if prune.isDue(now: now) {
+            do {
+                let found = try pipeline.pruneRowResults(keepMilliseconds: keep)
+                prune.stepped(foundWork: found, now: now, keepMilliseconds: keep)
+            } catch {
+                // Busy or full: the next idle hour tries again; imports are not held up for it.
+                logger.notice("old row results not pruned now", metadata: ["error": "\(error)"])
+                prune.stepped(foundWork: false, now: now, keepMilliseconds: keep)
+            }
+        }
+        return prune.millisecondsUntilDue(now: now)
     }
 
     /// Read afresh for every answer to the scheduler: an import may have taken a while.
@@ -167,6 +186,7 @@ final class DaemonWorker {
         pipeline.update(
             options: new.options, maxFileSize: new.maxFileSize, duplicatePolicy: new.duplicatePolicy)
         scheduler.reloaded(new.schedulerSettings)
+        prune.reset()
         notifier.ready(status: status.text)
     }
 }

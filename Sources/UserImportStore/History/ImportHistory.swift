@@ -15,7 +15,7 @@ public final class ImportHistory {
         duplicate_of, error, encoding, delimiter, headers, warnings, rows_total,
         created, updated, unchanged, deleted, activated, ignored, rejected, work_name, publish_attempt,
         release_of, released_as, decided_by_uid, decided_by_name, decided_at, undo_of,
-        (SELECT u.id FROM imports AS u WHERE u.undo_of = imports.id)
+        (SELECT u.id FROM imports AS u WHERE u.undo_of = imports.id), rows_pruned_at
         """
 
     /// Inserts the import row at the start of the file's transaction (its id keys the row results).
@@ -236,6 +236,7 @@ public final class ImportHistory {
         record.releasedAs = s.optionalInt(27)
         record.undoOf = s.optionalInt(31)
         record.undoneBy = s.optionalInt(32)
+        record.rowsPrunedAt = s.optionalInt(33).map(Timestamp.init(millisecondsSinceEpoch:))
         if let uid = s.optionalInt(28), let at = s.optionalInt(30) {
             record.decision = HeldDecision(
                 byUID: UInt32(truncatingIfNeeded: uid), byName: s.optionalText(29),

@@ -12,6 +12,7 @@ enum Migrations {
         (6, version6, nil),
         (7, version7, nil),
         (8, version8, nil),
+        (9, version9, nil),
     ]
 
     private static let version1 = """
@@ -288,5 +289,13 @@ enum Migrations {
     /// file's size: this answers that question without a scan of years of history.
     private static let version8 = """
         CREATE INDEX imports_done_size ON imports (size) WHERE disposition = 'done';
+        """
+
+    /// Retention: an import whose row results ([History] KeepRowResults) were pruned keeps its
+    /// row and says when they went; the partial index finds the next import to prune without a
+    /// scan of years of history.
+    private static let version9 = """
+        ALTER TABLE imports ADD COLUMN rows_pruned_at INTEGER;
+        CREATE INDEX imports_rows_kept ON imports (finished_at) WHERE rows_pruned_at IS NULL;
         """
 }
