@@ -42,12 +42,10 @@ endif
 .PHONY: deps build run once test test-unit test-systemd test-install lint static install uninstall bench \
 	clean soak soak-fuzz soak-asan soak-kill
 
-# The two C libraries we link, msmtp (the mail tests' sendmail-compatible client), mandoc and
-# man-db (the manual pages' lint and rendering in test-docs and test-install); installed when
-# missing (CI and a fresh Debian 12 run as root).
-deps:
+# Installs the Debian packages named in $(1) that are missing (as root; otherwise says how).
+define install-missing
 	@missing=""; \
-	for package in libsqlite3-dev libsystemd-dev msmtp mandoc man-db; do \
+	for package in $(1); do \
 		dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$package"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -55,6 +53,13 @@ deps:
 		echo "installing$$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
+endef
+
+# The two C libraries we link, msmtp (the mail tests' sendmail-compatible client), mandoc and
+# man-db (the manual pages' lint and rendering in test-docs and test-install); installed when
+# missing (CI and a fresh Debian 12 run as root).
+deps:
+	$(call install-missing,libsqlite3-dev libsystemd-dev msmtp mandoc man-db)
 
 build: deps
 	$(SWIFT) build 2>&1 | tee .build-log.txt; test $${PIPESTATUS[0]} -eq 0
@@ -168,15 +173,7 @@ DEB_TOOLS := debhelper lintian dpkg-dev fakeroot
 
 .PHONY: deb deb-deps test-deb
 deb-deps:
-	@missing=""; \
-	for package in $(DEB_TOOLS); do \
-		dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$package"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-		if [ "$$(id -u)" != 0 ]; then echo "missing:$$missing — run: sudo apt-get install -y$$missing" >&2; exit 1; fi; \
-		echo "installing$$missing"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
-	fi
+	$(call install-missing,$(DEB_TOOLS))
 
 deb: static deb-deps
 	@test -n "$(DEB_VERSION)" || { echo "no ProductVersion found in Sources" >&2; exit 1; }

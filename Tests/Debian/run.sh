@@ -17,6 +17,7 @@
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
+source "$repo/Tests/Support/checks.sh" # check, summary
 source "$repo/Tests/SystemdEndToEnd/namespace.sh" # ns, e2e_shutdown
 
 if [ "$(id -u)" != 0 ] || ! unshare --pid --fork --mount --uts true 2>/dev/null; then
@@ -39,9 +40,6 @@ for file in "$deb" "$cockpit_deb"; do
     fi
 done
 
-passed=0
-failed=0
-failures=()
 started=$SECONDS
 trap e2e_shutdown EXIT
 
@@ -63,18 +61,6 @@ wait_for() { # wait_for SECONDS DESCRIPTION COMMAND…: polls COMMAND until it s
     return 1
 }
 
-check() { # check DESCRIPTION COMMAND…: one counted check
-    local what=$1
-    shift
-    if "$@"; then
-        passed=$((passed + 1))
-        echo "ok - $what"
-    else
-        failed=$((failed + 1))
-        failures+=("$what")
-        echo "not ok - $what"
-    fi
-}
 
 # dpkg inside the namespace, under a deadline, stdin closed (a conffile prompt fails, not hangs).
 ns_dpkg() {

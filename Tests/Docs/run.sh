@@ -9,6 +9,7 @@
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
+source "$repo/Tests/Support/checks.sh" # check, summary
 bin=${BIN:-$repo/.build/debug}
 ctl=$bin/userimportctl
 daemon=$bin/userimportd
@@ -22,28 +23,8 @@ example=$repo/etc/userimportd.conf
 message_ids=$repo/Sources/UserImportService/Logging/LogMessageID.swift
 roff() { python3 "$here/roff.py" "$@"; }
 
-passed=0
-failed=0
-failures=()
 
-check() { # check DESCRIPTION COMMAND…
-    local what=$1
-    shift
-    if "$@"; then
-        passed=$((passed + 1))
-        echo "ok - $what"
-    else
-        failed=$((failed + 1))
-        failures+=("$what")
-        echo "not ok - $what"
-    fi
-}
 
-summary() {
-    for name in "${failures[@]}"; do echo "FAILED: $name"; done
-    echo "$passed passed, $failed failed"
-    [ "$failed" -eq 0 ]
-}
 
 for program in "$ctl" "$daemon"; do
     if [ ! -x "$program" ]; then

@@ -9,31 +9,12 @@
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
+source "$repo/Tests/Support/checks.sh" # check, summary
 prefix=/usr/local
 debugdir=$prefix/lib/debug
 
-passed=0
-failed=0
-failures=()
 
-check() { # check DESCRIPTION COMMAND…
-    local what=$1
-    shift
-    if "$@"; then
-        passed=$((passed + 1))
-        echo "ok - $what"
-    else
-        failed=$((failed + 1))
-        failures+=("$what")
-        echo "not ok - $what"
-    fi
-}
 
-summary() {
-    for name in "${failures[@]}"; do echo "FAILED: $name"; done
-    echo "$passed passed, $failed failed"
-    [ "$failed" -eq 0 ]
-}
 
 # --- inside the private mount namespace -----------------------------------------------------
 
