@@ -46,4 +46,33 @@ struct ReloadTests {
         #expect(!FileManager.default.fileExists(atPath: state.root + "/elsewhere"))
         #expect(try daemon.stop() == 0)
     }
+
+    /// A duplicate is known by its hash before a row is read: the same bytes are a duplicate
+    /// even after a reload lowered MaxRows below their rows, which a read would have failed.
+    @Test func aDuplicateIsRecognisedBeforeARowIsRead() throws {
+        let state = try TestStateDirectory()
+        let configPath = state.root + "/rows.conf"
+        try "[Import]\nSettleTime=50ms\n".write(toFile: configPath, atomically: true, encoding: .utf8)
+        let daemon = try RunningDaemon(state: state, arguments: ["--config", configPath])
+        try state.drop("a.csv", Self.three)
+        try waitFor("imported", timeout: 20) { state.exists("done/a.csv.report.txt") }
+        try "[Import]\nSettleTime=50ms\nMaxRows=2\n".write(
+            toFile: configPath, atomically: true, encoding: .utf8)
+        kill(daemon.pid, SIGHUP)
+        try daemon.waitForLog("configuration reloaded")
+        try state.drop("a.csv", Self.three)
+        try waitFor("the copy decided", timeout: 20) {
+            try state.count("SELECT count(*) FROM imports WHERE published = 1") == 2
+        }
+        #expect(
+            try state.count("SELECT disposition = 'duplicate' AND duplicate_of = 1 FROM imports WHERE id = 2")
+                == 1)
+        // Other bytes of the same size are read, and MaxRows now fails them.
+        try state.drop("b.csv", Self.three.replacingOccurrences(of: "a@", with: "z@"))
+        try waitFor("the other file decided", timeout: 20) {
+            try state.count("SELECT count(*) FROM imports WHERE published = 1") == 3
+        }
+        #expect(try state.count("SELECT disposition = 'failed' FROM imports WHERE id = 3") == 1)
+        #expect(try daemon.stop() == 0)
+    }
 }
