@@ -34,7 +34,9 @@ struct UndoCommand: ParsableCommand {
             throw ToolError.cannotUndo(refusal.message)
         }
         if dryRun {
-            try printPlan(database: database)
+            // One snapshot for both passes: an import committed meanwhile cannot make the counts
+            // and the rows disagree.
+            try database.connection.reading { try printPlan(database: database) }
             return
         }
         let before = try history.lastID()

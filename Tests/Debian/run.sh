@@ -230,10 +230,10 @@ check "userimportctl history shows it" history_has_sample
 ns sh -c "printf '\n# edited by the package test\n[Log]\nLevel=debug\n' >>$conf"
 ns mkdir -p /etc/userimportd/userimportd.conf.d
 ns sh -c "printf '[Import]\nStrict=no\n' >/etc/userimportd/userimportd.conf.d/50-local.conf"
-# The database as the previous schema left it: version 9 added only the column rows_pruned_at
-# and the index imports_rows_kept, so without them and with user_version 8 it is what a version-8
-# daemon wrote. The upgrade's restart must migrate it. (When a migration is added, undo the
-# newest one here instead.)
+# The database as the previous schema left it: version 10 added only the index
+# imports_rows_pruned, so without it and with user_version 9 it is what a version-9 daemon wrote.
+# The upgrade must start the daemon (stopped here for the change), which migrates it. (When a
+# migration is added, undo the newest one here instead.)
 schema() { # schema SQL…: runs SQL on the installed database, prints the last result
     ns python3 - "$state/userimportd.sqlite" "$@" <<'PY'
 import sqlite3, sys
@@ -246,22 +246,36 @@ print(result[0][0] if result else "")
 PY
 }
 schema_version_now=$(schema "PRAGMA user_version")
-check "the installed daemon is at schema version 9" [ "$schema_version_now" = 9 ]
+check "the installed daemon is at schema version 10" [ "$schema_version_now" = 10 ]
 ns systemctl stop userimportd
-check "the database set back to schema version 8" [ "$(schema "DROP INDEX imports_rows_kept" "ALTER TABLE imports DROP COLUMN rows_pruned_at" "PRAGMA user_version = 8" "PRAGMA user_version")" = 8 ]
+check "the database set back to schema version 9" [ "$(schema "DROP INDEX imports_rows_pruned" "PRAGMA user_version = 9" "PRAGMA user_version")" = 9 ]
 pid_before=$(main_pid)
 t0=$SECONDS
 check "repack userimportd as $upgrade_version" repack "$deb" "$upgrade_version" "$E2E_ROOT/upgrade.deb"
 check "dpkg -i $upgrade_version (upgrade)" ns_dpkg -i "$E2E_ROOT/upgrade.deb"
 echo "    repack + upgrade: $((SECONDS - t0))s"
 check "installed: $(installed_version)" [ "$(installed_version)" = "install ok installed $upgrade_version" ]
-check "the daemon was restarted (new PID; it migrates its database on start)" \
+check "the upgrade started the daemon again (new PID; it migrates its database on start)" \
     wait_for 20 "a new active daemon" bash -c "[ \"\$(nsenter -t $E2E_PID -m -p -u systemctl show -P ActiveState userimportd)\" = active ] && p=\$(nsenter -t $E2E_PID -m -p -u systemctl show -P MainPID userimportd) && [ \"\$p\" != 0 ] && [ \"\$p\" != $pid_before ]"
 check "the edited conffile is kept" ns grep -q '^# edited by the package test$' $conf
 check "no .dpkg-dist or .dpkg-new beside it" bash -c "[ -z \"\$(nsenter -t $E2E_PID -m -p -u find /etc/userimportd -name '*.dpkg-*')\" ]"
 check "the database still holds the import" history_has_sample
-check "the upgrade's restart migrated it to version 9" wait_for 20 "schema 9" bash -c "[ \"\$(nsenter -t $E2E_PID -m -p -u python3 -c 'import sqlite3; print(sqlite3.connect(\"$state/userimportd.sqlite\").execute(\"PRAGMA user_version\").fetchone()[0])')\" = 9 ]"
-check "with the column and index migration 9 adds" [ "$(schema "SELECT (SELECT count(*) FROM pragma_table_info('imports') WHERE name = 'rows_pruned_at') + (SELECT count(*) FROM sqlite_master WHERE name = 'imports_rows_kept')")" = 2 ]
+check "the upgraded daemon migrated it to version 10" wait_for 20 "schema 10" bash -c "[ \"\$(nsenter -t $E2E_PID -m -p -u python3 -c 'import sqlite3; print(sqlite3.connect(\"$state/userimportd.sqlite\").execute(\"PRAGMA user_version\").fetchone()[0])')\" = 10 ]"
+check "with the index migration 10 adds" [ "$(schema "SELECT count(*) FROM sqlite_master WHERE name = 'imports_rows_pruned'")" = 1 ]
+
+# --- backup and restore, as userimportctl(1) says ---------------------------------------------
+check "userimportctl backup while the daemon runs" ns timeout 60 userimportctl backup /root/userimportd-backup.sqlite
+ns sh -c "printf 'Email ID,First Name,Last Name,User Status\nlater@example.com,L,L,New\n' >$state/inbox/later.csv"
+check "a later import, not in the backup" wait_for 20 "later.csv imported" ns test -f $state/done/later.csv.report.txt
+restore() {
+    ns systemctl stop userimportd &&
+        ns install -o userimport -g userimport -m 0640 /root/userimportd-backup.sqlite $state/userimportd.sqlite &&
+        ns rm -f $state/userimportd.sqlite-wal $state/userimportd.sqlite-shm &&
+        ns systemctl start userimportd
+}
+check "the documented restore (stop, install -o userimport -g userimport, start)" restore
+check "active on the restored database" wait_for 20 "userimportd active" active active
+check "the restored history holds the sample, not the later import" bash -c "nsenter -t $E2E_PID -m -p -u timeout 30 userimportctl history --json | python3 -c 'import json,sys; files=[e[\"file\"] for e in json.load(sys.stdin)]; assert \"sample.csv\" in files and \"later.csv\" not in files, files'"
 check "the unit is still enabled" [ "$(ns systemctl is-enabled userimportd 2>&1)" = enabled ]
 
 # --- remove ---------------------------------------------------------------------------------

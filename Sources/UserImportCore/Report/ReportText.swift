@@ -94,7 +94,11 @@ public enum ReportText {
             }
         }
         if !block.isEmpty { out.write(String(decoding: block, as: UTF8.self)) }
-        if let pruned = record.rowsPrunedAt {
+        // Only an import that stored rows had rows to prune (not a duplicate, nor a file failed
+        // before its rows meant anything).
+        if let pruned = record.rowsPrunedAt, record.disposition != .duplicate,
+            record.disposition != .failed || summary.counts.total > 0
+        {
             out.write(
                 "\nRows\n  pruned on \(pruned.rfc3339): row results are kept for [History] KeepRowResults\n")
         }

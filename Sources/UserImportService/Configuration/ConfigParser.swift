@@ -94,9 +94,15 @@ public enum ConfigParser {
         case ("Mail", "RetryInterval"):
             c.mail.retryIntervalMilliseconds = try milliseconds(value, at: 1...3_600_000)
         case ("History", "KeepRowResults"):
-            c.keepRowResultsMilliseconds =
-                value.lowercased() == "infinity"
-                ? nil : try milliseconds(value, at: 1...(100 * 365 * 86_400_000))
+            // A unit is required: a bare 400 would be seconds here, and pruning cannot be taken back.
+            if value.lowercased() == "infinity" {
+                c.keepRowResultsMilliseconds = nil
+            } else {
+                guard value.last?.isLetter == true else {
+                    throw ValueProblem(message: "give a unit, such as 400d (days), or infinity")
+                }
+                c.keepRowResultsMilliseconds = try milliseconds(value, at: 1...(100 * 365 * 86_400_000))
+            }
         case ("Log", "Level"):
             let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
             guard levels.contains(value.lowercased()) else {

@@ -40,15 +40,25 @@ public struct ReloadService: Service {
             var inForce = running
             for await _ in signals {
                 notifier.reloading()
-                let read: Configuration
+                let loaded: Configuration
                 do {
-                    read = try ConfigLoader.load(path: configPath, stateDirectory: stateDirectory)
+                    loaded = try ConfigLoader.load(path: configPath, stateDirectory: stateDirectory)
                 } catch {
                     logger.error(
                         "configuration not reloaded; the previous one stays in force",
                         metadata: ["error": "\(error)"])
                     notifier.ready(status: status.text)
                     continue
+                }
+                var read = loaded
+                do {
+                    // Checked here, so what the log calls applied is what delivery will use.
+                    _ = try DeliveryWorker.templates(from: read.mail.templates)
+                } catch {
+                    logger.error(
+                        "mail settings not reloaded; the previous ones stay in force",
+                        metadata: ["error": "\(error)"])
+                    read.mail = inForce.mail
                 }
                 let change = ConfigurationChange(from: inForce, to: read)
                 inForce = change.inForce

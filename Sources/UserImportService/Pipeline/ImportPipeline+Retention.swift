@@ -7,10 +7,11 @@ extension ImportPipeline {
     public static let pruneChunksPerStep = 64
 
     /// One step of pruning; false when nothing is older than `keepMilliseconds`.
-    public func pruneRowResults(keepMilliseconds: Int) throws -> Bool {
+    public func pruneRowResults(keepMilliseconds: Int, chunksPerStep: Int = pruneChunksPerStep) throws -> Bool
+    {
         let now = now()
         let cutoff = Timestamp(millisecondsSinceEpoch: now.millisecondsSinceEpoch - Int64(keepMilliseconds))
         return try RowResultPruning(database: database).step(
-            finishedBefore: cutoff, chunks: Self.pruneChunksPerStep, now: now)
+            finishedBefore: cutoff, chunks: chunksPerStep, now: now)
     }
 }

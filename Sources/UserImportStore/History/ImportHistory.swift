@@ -77,10 +77,11 @@ public final class ImportHistory {
     /// The earlier successful import of the same bytes, if any.
     public func doneImport(sha256: String, excluding id: Int64? = nil) throws -> Int64? {
         // An undone import no longer counts: its file may be imported again (the way to redo it).
+        // Nor does an undo: its request file's bytes (none) are no file's.
         try connection.scalar(
             """
             SELECT min(id) FROM imports AS i WHERE disposition = 'done' AND sha256 = ? AND id != ?
-                AND NOT EXISTS (SELECT 1 FROM imports AS u WHERE u.undo_of = i.id)
+                AND undo_of IS NULL AND NOT EXISTS (SELECT 1 FROM imports AS u WHERE u.undo_of = i.id)
             """,
             .text(sha256),
             .int(id ?? -1))
@@ -90,7 +91,10 @@ public final class ImportHistory {
     /// only then is it hashed before it is read.
     public func doneImportExists(size: Int, excluding id: Int64? = nil) throws -> Bool {
         try connection.scalar(
-            "SELECT EXISTS (SELECT 1 FROM imports WHERE disposition = 'done' AND size = ? AND id != ?)",
+            """
+            SELECT EXISTS (SELECT 1 FROM imports WHERE disposition = 'done' AND size = ? AND id != ?
+                AND undo_of IS NULL)
+            """,
             .int(Int64(size)), .int(id ?? -1)) == 1
     }
 

@@ -11,11 +11,17 @@ public struct RowResultPruning {
         connection = database.connection
     }
 
-    /// One step: removes up to `chunks` stored chunks of the oldest published import finished
-    /// before `cutoff` whose rows are still kept, and marks it pruned once none is left. Returns
-    /// false when there was nothing to prune.
+    /// One step: removes up to `chunks` stored chunks of one import, and returns false when there
+    /// was nothing to prune. An import is marked pruned in the step that removes its first chunk,
+    /// so from then on an undo is refused and its report says so, never working from part of its
+    /// rows; the import marked last is finished before the next published import finished before
+    /// `cutoff` is marked.
     public func step(finishedBefore cutoff: Timestamp, chunks: Int, now: Timestamp) throws -> Bool {
         try connection.transaction {
+            if let id = try unfinished() {
+                try delete(chunks, of: id)
+                return true
+            }
             // Published only: a report or rows file still to be written reads these rows.
             guard
                 let id = try connection.scalar(
@@ -24,19 +30,31 @@ public struct RowResultPruning {
                     ORDER BY finished_at LIMIT 1
                     """, .int(cutoff.millisecondsSinceEpoch))
             else { return false }
-            try connection.prepare(
-                """
-                DELETE FROM import_row_chunks WHERE import_id = ?1 AND first_line IN
-                    (SELECT first_line FROM import_row_chunks WHERE import_id = ?1 ORDER BY first_line LIMIT ?2)
-                """
-            ).run(.int(id), .int(Int64(chunks)))
-            let left = try connection.scalar(
-                "SELECT EXISTS (SELECT 1 FROM import_row_chunks WHERE import_id = ?)", .int(id))
-            if left == 0 {
-                try connection.prepare("UPDATE imports SET rows_pruned_at = ? WHERE id = ?").run(
-                    .int(now.millisecondsSinceEpoch), .int(id))
-            }
+            try connection.prepare("UPDATE imports SET rows_pruned_at = ? WHERE id = ?").run(
+                .int(now.millisecondsSinceEpoch), .int(id))
+            try delete(chunks, of: id)
             return true
         }
+    }
+
+    /// The import marked last, while some of its chunks are left (several may share the mark's
+    /// millisecond).
+    private func unfinished() throws -> Int64? {
+        try connection.scalar(
+            """
+            SELECT id FROM imports AS i
+            WHERE rows_pruned_at = (SELECT max(rows_pruned_at) FROM imports WHERE rows_pruned_at IS NOT NULL)
+                AND EXISTS (SELECT 1 FROM import_row_chunks WHERE import_id = i.id)
+            LIMIT 1
+            """)
+    }
+
+    private func delete(_ chunks: Int, of id: Int64) throws {
+        try connection.prepare(
+            """
+            DELETE FROM import_row_chunks WHERE import_id = ?1 AND first_line IN
+                (SELECT first_line FROM import_row_chunks WHERE import_id = ?1 ORDER BY first_line LIMIT ?2)
+            """
+        ).run(.int(id), .int(Int64(chunks)))
     }
 }

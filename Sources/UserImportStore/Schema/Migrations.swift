@@ -13,6 +13,7 @@ enum Migrations {
         (7, version7, nil),
         (8, version8, nil),
         (9, version9, nil),
+        (10, version10, nil),
     ]
 
     private static let version1 = """
@@ -297,5 +298,11 @@ enum Migrations {
     private static let version9 = """
         ALTER TABLE imports ADD COLUMN rows_pruned_at INTEGER;
         CREATE INDEX imports_rows_kept ON imports (finished_at) WHERE rows_pruned_at IS NULL;
+        """
+
+    /// Pruning marks an import before its first chunk goes (an undo is refused from then on) and
+    /// finishes the import it marked last before it starts another: this finds that one.
+    private static let version10 = """
+        CREATE INDEX imports_rows_pruned ON imports (rows_pruned_at) WHERE rows_pruned_at IS NOT NULL;
         """
 }

@@ -10,11 +10,16 @@ struct ImportRunTests {
         var existing = 0
         var released: Int64?
         var steps: [String] = []
+        /// The first bytes each read got from the source.
+        var seen: [String] = []
 
         mutating func read<Source: ByteSource>(
             _ source: inout Source, with importer: Importer, encoding: InputEncoding?
         ) throws -> ImportSummary {
             steps.append("read \(encoding?.rawValue ?? "detected")")
+            var bytes = [UInt8](repeating: 0, count: 64)
+            let count = try bytes.withUnsafeMutableBytes { try source.read(into: $0) }
+            seen.append(String(decoding: bytes[..<count], as: UTF8.self))
             return summaries.removeFirst()
         }
 
@@ -140,6 +145,7 @@ struct ImportRunTests {
         var attempt = ScriptedAttempt(summaries: [summary()], earlier: nil, sameSize: true)
         let outcome = try run(&attempt)
         #expect(attempt.steps == ["read detected"])
+        #expect(attempt.seen == ["a,b\n"], "the read starts from the first byte again")
         #expect(outcome.fate.disposition == .done)
     }
 

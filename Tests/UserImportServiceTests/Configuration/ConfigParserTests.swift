@@ -96,6 +96,7 @@ struct ConfigParserTests {
         ("[Import]\nMaxFileSize=99999999999T\n", "test.conf:2: [Import] MaxFileSize: must be a size from 1"),
         ("[Import]\nMaxRows=99999999999999999999\n", "test.conf:2: [Import] MaxRows: must be a whole number"),
         ("[Mail]\nFrom=not an address\n", "test.conf:2: [Mail] From: not a valid address"),
+        ("[History]\nKeepRowResults=400\n", "test.conf:2: [History] KeepRowResults: give a unit"),
         ("[Log]\nLevel=loud\n", "test.conf:2: [Log] Level: use one of"),
     ])
     func badValuesNameFileLineAndKey(_ text: String, _ message: String) {

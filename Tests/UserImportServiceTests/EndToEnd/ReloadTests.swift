@@ -72,7 +72,10 @@ struct ReloadTests {
         try waitFor("the other file decided", timeout: 20) {
             try state.count("SELECT count(*) FROM imports WHERE published = 1") == 3
         }
-        #expect(try state.count("SELECT disposition = 'failed' FROM imports WHERE id = 3") == 1)
+        #expect(
+            try state.count(
+                "SELECT disposition = 'failed' AND instr(error, '(MaxRows)') > 0 FROM imports WHERE id = 3")
+                == 1, "read from its first byte, and failed for its rows")
         #expect(try daemon.stop() == 0)
     }
 }

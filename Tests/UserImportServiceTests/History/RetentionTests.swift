@@ -53,6 +53,38 @@ struct RetentionTests {
         #expect(try state.users() == users)
     }
 
+    /// An import is marked before its first chunk goes: part-way, an undo is already refused.
+    @Test func anImportPartlyPrunedIsAlreadyMarkedAndCannotBeUndone() throws {
+        let state = try TestStateDirectory()
+        let clock = Mutex(Self.start)
+        let pipeline = try state.pipeline(now: { Timestamp(millisecondsSinceEpoch: clock.withLock { $0 }) })
+        try state.drop("old.csv", Self.rows(3_000, from: 0))
+        try state.drop("older.csv", Self.rows(2_000, from: 3_000))
+        #expect(try pipeline.processInbox().count == 2)
+        clock.withLock { $0 += 10 * Self.day }
+        let keep = Int(5 * Self.day)
+        #expect(try pipeline.pruneRowResults(keepMilliseconds: keep, chunksPerStep: 1))
+        let chunks = "SELECT count(*) FROM import_row_chunks WHERE import_id = "
+        #expect(try state.count(chunks + "1") + state.count(chunks + "2") == 4, "one chunk of five gone")
+        let partly = try #require(
+            try ImportHistory(database: state.database()).recent().first { $0.rowsPrunedAt != nil })
+        #expect(UndoRefusal.of(partly, id: partly.id) == .rowsPruned(partly.id))
+        try state.drop("undo-\(partly.id).request", "")
+        let undo = try #require(try pipeline.processInbox().first)
+        #expect(undo.disposition == .failed && undo.error?.contains("KeepRowResults") == true)
+        // The marked import is finished before the next one starts.
+        #expect(try pipeline.pruneRowResults(keepMilliseconds: keep, chunksPerStep: 1))
+        let left = try state.count(chunks + "\(partly.id)")
+        #expect(left == (partly.summary.rows > 2_048 ? 1 : 0))
+        var steps = 0
+        while try pipeline.pruneRowResults(keepMilliseconds: keep, chunksPerStep: 1) { steps += 1 }
+        #expect(try state.count("SELECT count(*) FROM import_row_chunks WHERE import_id IN (1, 2)") == 0)
+        #expect(
+            try state.count("SELECT count(*) FROM imports WHERE rows_pruned_at IS NOT NULL AND id IN (1, 2)")
+                == 2)
+        #expect(steps >= 3)
+    }
+
     /// Through the built daemon: it prunes by itself while idle.
     @Test func theDaemonPrunesWhileIdle() throws {
         let state = try TestStateDirectory()

@@ -118,6 +118,11 @@ struct UndoPipelineTests {
         let again = try Self.importRows(rows, as: "a.csv", into: state, pipeline)
         #expect(again.disposition == .done && again.summary.counts.created == 1)
         #expect(try state.users()["ann@example.com"] != nil)
+        // The undo's own (empty) request bytes are no file's: an empty file still fails as empty.
+        try state.drop("empty.csv", "")
+        let empty = try #require(try pipeline.processInbox().first)
+        #expect(empty.disposition == .failed && empty.duplicateOf == nil)
+        #expect(empty.error?.contains("empty") == true, "\(empty.error ?? "")")
     }
 
     /// Random sequences of imports (New, Update, Delete, Activate over a few addresses, repeats
