@@ -264,12 +264,13 @@ check "the upgraded daemon migrated it to version 10" wait_for 20 "schema 10" ba
 check "with the index migration 10 adds" [ "$(schema "SELECT count(*) FROM sqlite_master WHERE name = 'imports_rows_pruned'")" = 1 ]
 
 # --- backup and restore, as userimportctl(1) says ---------------------------------------------
-check "userimportctl backup while the daemon runs" ns timeout 60 userimportctl backup /root/userimportd-backup.sqlite
+ns mkdir -p /var/backups # an overlay, like all of /var here: the backup stays in the namespace
+check "userimportctl backup while the daemon runs" ns timeout 60 userimportctl backup /var/backups/userimportd.sqlite
 ns sh -c "printf 'Email ID,First Name,Last Name,User Status\nlater@example.com,L,L,New\n' >$state/inbox/later.csv"
 check "a later import, not in the backup" wait_for 20 "later.csv imported" ns test -f $state/done/later.csv.report.txt
 restore() {
     ns systemctl stop userimportd &&
-        ns install -o userimport -g userimport -m 0640 /root/userimportd-backup.sqlite $state/userimportd.sqlite &&
+        ns install -o userimport -g userimport -m 0640 /var/backups/userimportd.sqlite $state/userimportd.sqlite &&
         ns rm -f $state/userimportd.sqlite-wal $state/userimportd.sqlite-shm &&
         ns systemctl start userimportd
 }
