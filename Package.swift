@@ -83,7 +83,7 @@ let package = Package(
         ),
         .testTarget(
             name: "UserImportStoreTests",
-            dependencies: ["UserImportStore", "UserImportCore"],
+            dependencies: ["UserImportStore", "UserImportCore", "SeededRandom"],
             path: "Tests/UserImportStoreTests"
         ),
         .testTarget(

@@ -53,16 +53,13 @@ public final class UserListing {
     public func lineage(email: String) throws -> [(
         importID: Int64, fileName: String, received: Timestamp, row: RowResult
     )] {
-        // Only a chunk holding the address's bytes somewhere can name it (instr of two BLOBs
-        // compares bytes); each such chunk is decoded and its rows compared exactly. An empty
-        // address binds as NULL, and every chunk may hold an empty email.
-        let statement = try connection.prepare(
-            """
-            SELECT c.import_id, i.file_name, i.received_at, c.first_line, c.row_count, c.rows
-            FROM import_row_chunks c JOIN imports i ON i.id = c.import_id
-            WHERE coalesce(instr(c.rows, ?), 1) > 0 ORDER BY c.import_id, c.first_line
-            """)
-        try statement.bind(.blob(Array(email.utf8)))
+        // The chunks the idle indexing has keys for are found by the address's key; the chunks
+        // it has not reached yet (imports since the daemon was last idle) by a scan of theirs
+        // only, where a chunk holding the address's bytes somewhere may name it (instr of two
+        // BLOBs compares bytes; an empty address binds as NULL, and every chunk may hold an
+        // empty email). Either way each chunk is decoded and its rows compared exactly.
+        let statement = try connection.prepare(Self.lineageSQL)
+        try statement.bind(.blob(Array(email.utf8)), .int(LineageKey.of(email: email)))
         var result: [(Int64, String, Timestamp, RowResult)] = []
         while try statement.step() {
             let rows = try RowChunk.decode(
@@ -78,4 +75,23 @@ public final class UserListing {
         }
         return result
     }
+
+    /// ?1: the address's bytes, ?2: its key. CROSS JOIN keeps SQLite from reading every chunk to
+    /// find those of the few imports not indexed (the partial index lists those).
+    static let lineageSQL = """
+        SELECT c.import_id, i.file_name, i.received_at, c.first_line, c.row_count, c.rows
+        FROM lineage_keys k
+            JOIN import_row_chunks c ON c.import_id = k.import_id AND c.first_line = k.first_line
+            JOIN imports i ON i.id = c.import_id
+        WHERE k.email_key = ?2
+            AND (i.lineage_indexed_at IS NOT NULL
+                 OR k.first_line <= (SELECT after_line FROM lineage_progress WHERE import_id = i.id))
+        UNION ALL
+        SELECT c.import_id, i.file_name, i.received_at, c.first_line, c.row_count, c.rows
+        FROM imports i CROSS JOIN import_row_chunks c ON c.import_id = i.id
+        WHERE i.lineage_indexed_at IS NULL
+            AND c.first_line > coalesce((SELECT after_line FROM lineage_progress WHERE import_id = i.id), 0)
+            AND coalesce(instr(c.rows, ?1), 1) > 0
+        ORDER BY 1, 4
+        """
 }

@@ -50,11 +50,29 @@ public struct RowResultPruning {
     }
 
     private func delete(_ chunks: Int, of id: Int64) throws {
+        if try hasLineageKeys(id) {
+            let select = try connection.prepare(
+                "SELECT first_line, row_count, rows FROM import_row_chunks WHERE import_id = ? ORDER BY first_line LIMIT ?"
+            )
+            try select.bind(.int(id), .int(Int64(chunks)))
+            var going: [(firstLine: Int64, rowCount: Int64, rows: [UInt8])] = []
+            while try select.step() { going.append((select.int(0), select.int(1), select.blob(2))) }
+            try LineageIndexing.removeKeys(ofChunks: going, import: id, connection: connection)
+        }
         try connection.prepare(
             """
             DELETE FROM import_row_chunks WHERE import_id = ?1 AND first_line IN
                 (SELECT first_line FROM import_row_chunks WHERE import_id = ?1 ORDER BY first_line LIMIT ?2)
             """
         ).run(.int(id), .int(Int64(chunks)))
+    }
+
+    /// Whether the idle indexing has reached import `id` (see `LineageIndexing`).
+    private func hasLineageKeys(_ id: Int64) throws -> Bool {
+        try connection.scalar(
+            """
+            SELECT EXISTS (SELECT 1 FROM imports WHERE id = ?1 AND lineage_indexed_at IS NOT NULL)
+                OR EXISTS (SELECT 1 FROM lineage_progress WHERE import_id = ?1)
+            """, .int(id)) == 1
     }
 }

@@ -14,6 +14,7 @@ enum Migrations {
         (8, version8, nil),
         (9, version9, nil),
         (10, version10, nil),
+        (11, version11, nil),
     ]
 
     private static let version1 = """
@@ -304,5 +305,24 @@ enum Migrations {
     /// finishes the import it marked last before it starts another: this finds that one.
     private static let version10 = """
         CREATE INDEX imports_rows_pruned ON imports (rows_pruned_at) WHERE rows_pruned_at IS NOT NULL;
+        """
+
+    /// `user EMAIL` without a scan of years of row results: which chunks hold rows naming an
+    /// address, by a key of the address (`LineageKey`), filled while the daemon is idle
+    /// (`LineageIndexing`). Every import already here is indexed by the first idle moments after
+    /// the upgrade; until then its chunks are scanned as before.
+    private static let version11 = """
+        ALTER TABLE imports ADD COLUMN lineage_indexed_at INTEGER;
+        CREATE INDEX imports_lineage_pending ON imports (id) WHERE lineage_indexed_at IS NULL;
+        CREATE TABLE lineage_keys (
+            email_key INTEGER NOT NULL,
+            import_id INTEGER NOT NULL,
+            first_line INTEGER NOT NULL,
+            PRIMARY KEY (email_key, import_id, first_line)
+        ) WITHOUT ROWID;
+        CREATE TABLE lineage_progress (
+            import_id INTEGER PRIMARY KEY REFERENCES imports (id),
+            after_line INTEGER NOT NULL
+        );
         """
 }

@@ -16,7 +16,10 @@ struct ImportDatabaseTests {
         let tables = try database.connection.texts(
             "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
         #expect(
-            tables == ["held_actions", "import_row_chunks", "imports", "outbox", "outbox_blocks", "users"])
+            tables == [
+                "held_actions", "import_row_chunks", "imports", "lineage_keys", "lineage_progress", "outbox",
+                "outbox_blocks", "users",
+            ])
         #expect(try database.connection.texts("PRAGMA journal_mode") == ["wal"])
     }
 

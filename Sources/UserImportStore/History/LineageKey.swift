@@ -1,0 +1,17 @@
+/// The key `user EMAIL` finds an address's rows by (table `lineage_keys`): 31 bits of the FNV-1a
+/// hash of the address's UTF-8 bytes. SQLite stores such a number in 4 bytes where the address
+/// itself took 20 to 40; two addresses that share a key only cost decoding one more chunk, since
+/// every row found is compared byte for byte. The function is part of the stored data: never
+/// change it (a new one is a new table, filled again).
+enum LineageKey {
+    static func of(email: String) -> Int64 { of(bytes: email.utf8) }
+
+    static func of<Bytes: Sequence<UInt8>>(bytes: Bytes) -> Int64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes {
+            hash ^= UInt64(byte)
+            hash &*= 0x0000_0100_0000_01b3
+        }
+        return Int64((hash ^ (hash >> 32)) & 0x7fff_ffff)
+    }
+}
