@@ -230,8 +230,8 @@ check "userimportctl history shows it" history_has_sample
 ns sh -c "printf '\n# edited by the package test\n[Log]\nLevel=debug\n' >>$conf"
 ns mkdir -p /etc/userimportd/userimportd.conf.d
 ns sh -c "printf '[Import]\nStrict=no\n' >/etc/userimportd/userimportd.conf.d/50-local.conf"
-# The database as the previous schema left it: version 10 added only the index
-# imports_rows_pruned, so without it and with user_version 9 it is what a version-9 daemon wrote.
+# The database as the previous schema left it: version 11 added the lineage tables, an index and
+# a column, so without them and with user_version 10 it is what a version-10 daemon wrote.
 # The upgrade must start the daemon (stopped here for the change), which migrates it. (When a
 # migration is added, undo the newest one here instead.)
 schema() { # schema SQL…: runs SQL on the installed database, prints the last result
@@ -246,9 +246,9 @@ print(result[0][0] if result else "")
 PY
 }
 schema_version_now=$(schema "PRAGMA user_version")
-check "the installed daemon is at schema version 10" [ "$schema_version_now" = 10 ]
+check "the installed daemon is at schema version 11" [ "$schema_version_now" = 11 ]
 ns systemctl stop userimportd
-check "the database set back to schema version 9" [ "$(schema "DROP INDEX imports_rows_pruned" "PRAGMA user_version = 9" "PRAGMA user_version")" = 9 ]
+check "the database set back to schema version 10" [ "$(schema "DROP TABLE lineage_keys" "DROP TABLE lineage_progress" "DROP INDEX imports_lineage_pending" "ALTER TABLE imports DROP COLUMN lineage_indexed_at" "PRAGMA user_version = 10" "PRAGMA user_version")" = 10 ]
 pid_before=$(main_pid)
 t0=$SECONDS
 check "repack userimportd as $upgrade_version" repack "$deb" "$upgrade_version" "$E2E_ROOT/upgrade.deb"
@@ -260,8 +260,9 @@ check "the upgrade started the daemon again (new PID; it migrates its database o
 check "the edited conffile is kept" ns grep -q '^# edited by the package test$' $conf
 check "no .dpkg-dist or .dpkg-new beside it" bash -c "[ -z \"\$(nsenter -t $E2E_PID -m -p -u find /etc/userimportd -name '*.dpkg-*')\" ]"
 check "the database still holds the import" history_has_sample
-check "the upgraded daemon migrated it to version 10" wait_for 20 "schema 10" bash -c "[ \"\$(nsenter -t $E2E_PID -m -p -u python3 -c 'import sqlite3; print(sqlite3.connect(\"$state/userimportd.sqlite\").execute(\"PRAGMA user_version\").fetchone()[0])')\" = 10 ]"
-check "with the index migration 10 adds" [ "$(schema "SELECT count(*) FROM sqlite_master WHERE name = 'imports_rows_pruned'")" = 1 ]
+check "the upgraded daemon migrated it to version 11" wait_for 20 "schema 11" bash -c "[ \"\$(nsenter -t $E2E_PID -m -p -u python3 -c 'import sqlite3; print(sqlite3.connect(\"$state/userimportd.sqlite\").execute(\"PRAGMA user_version\").fetchone()[0])')\" = 11 ]"
+check "with the tables migration 11 adds" [ "$(schema "SELECT count(*) FROM sqlite_master WHERE name IN ('lineage_keys', 'lineage_progress')")" = 2 ]
+check "and the daemon indexed the import while idle" wait_for 20 "lineage indexed" bash -c "[ \"\$(nsenter -t $E2E_PID -m -p -u python3 -c 'import sqlite3; print(sqlite3.connect(\"$state/userimportd.sqlite\").execute(\"SELECT count(*) FROM imports WHERE lineage_indexed_at IS NULL\").fetchone()[0])')\" = 0 ]"
 
 # --- backup and restore, as userimportctl(1) says ---------------------------------------------
 ns mkdir -p /var/backups # an overlay, like all of /var here: the backup stays in the namespace

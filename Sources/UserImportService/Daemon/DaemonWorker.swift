@@ -17,6 +17,7 @@ final class DaemonWorker {
 
     private var scheduler: InboxScheduler
     private var prune = PruneSchedule()
+    private var lineage = LineageSchedule()
 
     init(
         configuration: Configuration, control: ImportControl, status: StatusBoard, notifier: SystemdNotifier,
@@ -102,7 +103,7 @@ final class DaemonWorker {
             case .idle:
                 status.idle()
             case .sleep(let milliseconds):
-                let timeout = min(milliseconds, pruneWhileIdle(pipeline))
+                let timeout = min(milliseconds, pruneWhileIdle(pipeline), indexWhileIdle(pipeline))
                 let events = try watcher.wait(timeoutMilliseconds: timeout, wakeFD: control.wakeFD)
                 control.drainWake()
                 for event in events {
@@ -135,6 +136,21 @@ final class DaemonWorker {
         return prune.millisecondsUntilDue(now: now)
     }
 
+    /// One step of adding `user EMAIL`'s keys when one is due; returns how long the sleep may last
+    /// before the next.
+    private func indexWhileIdle(_ pipeline: ImportPipeline) -> Int {
+        if lineage.isDue(now: now) {
+            do {
+                lineage.stepped(foundWork: try pipeline.indexLineage(), now: now)
+            } catch {
+                // `user EMAIL` scans what is not indexed meanwhile: slower, never wrong.
+                logger.notice("row results not indexed now", metadata: ["error": "\(error)"])
+                lineage.failed(now: now)
+            }
+        }
+        return lineage.millisecondsUntilDue(now: now)
+    }
+
     /// Read afresh for every answer to the scheduler: an import may have taken a while.
     private var now: UInt64 { MonotonicClock.nanoseconds() }
 
@@ -142,6 +158,7 @@ final class DaemonWorker {
     /// in the reconcile).
     private func finished(_ record: ImportRecord) {
         status.finished(record)
+        lineage.imported()
         if record.summary.counts.created + record.summary.counts.activated > 0 {
             mailControl?.nudge()
         }
