@@ -4,11 +4,9 @@
 /// every row found is compared byte for byte. The function is part of the stored data: never
 /// change it (a new one is a new table, filled again).
 enum LineageKey {
-    static func of(email: String) -> Int64 { of(bytes: email.utf8) }
-
-    static func of<Bytes: Sequence<UInt8>>(bytes: Bytes) -> Int64 {
+    static func of(email: String) -> Int64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes {
+        for byte in email.utf8 {
             hash ^= UInt64(byte)
             hash &*= 0x0000_0100_0000_01b3
         }
