@@ -16,8 +16,8 @@ final class DaemonWorker {
     private let mailControl: DeliveryControl?
 
     private var scheduler: InboxScheduler
-    private var prune = PruneSchedule()
-    private var lineage = LineageSchedule()
+    private var prune = IdleStepSchedule()
+    private var lineage = IdleStepSchedule()
 
     init(
         configuration: Configuration, control: ImportControl, status: StatusBoard, notifier: SystemdNotifier,
@@ -123,14 +123,17 @@ final class DaemonWorker {
     /// before the next.
     private func pruneWhileIdle(_ pipeline: ImportPipeline) -> Int {
         guard let keep = configuration.keepRowResultsMilliseconds else { return Int.max }
+        // Rows come of age with time, not with imports: look again an hour later, or a quarter
+        // of the retention when that is shorter (a test keeping rows for seconds).
+        let recheck = min(Self.hourNanoseconds, UInt64(max(keep, 1000)) * 250_000)
         if prune.isDue(now: now) {
             do {
                 let found = try pipeline.pruneRowResults(keepMilliseconds: keep)
-                prune.stepped(foundWork: found, now: now, keepMilliseconds: keep)
+                prune.stepped(foundWork: found, now: now, otherwiseAfter: recheck)
             } catch {
                 // Busy or full: the next idle hour tries again; imports are not held up for it.
                 logger.notice("old row results not pruned now", metadata: ["error": "\(error)"])
-                prune.stepped(foundWork: false, now: now, keepMilliseconds: keep)
+                prune.stepped(foundWork: false, now: now, otherwiseAfter: recheck)
             }
         }
         return prune.millisecondsUntilDue(now: now)
@@ -141,15 +144,19 @@ final class DaemonWorker {
     private func indexWhileIdle(_ pipeline: ImportPipeline) -> Int {
         if lineage.isDue(now: now) {
             do {
-                lineage.stepped(foundWork: try pipeline.indexLineage(), now: now)
+                // Only an import brings rows to index: after a step that found none, nothing is
+                // due until the next import ends (`finished`).
+                lineage.stepped(foundWork: try pipeline.indexLineage(), now: now, otherwiseAfter: nil)
             } catch {
                 // `user EMAIL` scans what is not indexed meanwhile: slower, never wrong.
                 logger.notice("row results not indexed now", metadata: ["error": "\(error)"])
-                lineage.failed(now: now)
+                lineage.stepped(foundWork: false, now: now, otherwiseAfter: Self.hourNanoseconds)
             }
         }
         return lineage.millisecondsUntilDue(now: now)
     }
+
+    private static let hourNanoseconds: UInt64 = 3_600_000_000_000
 
     /// Read afresh for every answer to the scheduler: an import may have taken a while.
     private var now: UInt64 { MonotonicClock.nanoseconds() }
@@ -158,7 +165,7 @@ final class DaemonWorker {
     /// in the reconcile).
     private func finished(_ record: ImportRecord) {
         status.finished(record)
-        lineage.imported()
+        lineage.reset()
         if record.summary.counts.created + record.summary.counts.activated > 0 {
             mailControl?.nudge()
         }
