@@ -27,4 +27,12 @@ struct PagingOptions: ParsableArguments {
         guard limit == nil, !all, offset + shown < total else { return nil }
         return "\(Format.count(shown)) of \(Format.count(total)) shown; --limit N or --all\n"
     }
+
+    /// The same for a count that stopped at `counted` (more there may be).
+    func cutNotice(shown: Int, countedUpTo counted: Int, limit countLimit: Int) -> String? {
+        guard counted > countLimit else { return cutNotice(shown: shown, total: counted) }
+        guard limit == nil, !all else { return nil }
+        return
+            "\(Format.count(shown)) of more than \(Format.count(countLimit)) shown; a longer search, --limit N or --all\n"
+    }
 }

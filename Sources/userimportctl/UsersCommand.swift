@@ -18,6 +18,9 @@ struct UsersCommand: ParsableCommand {
     @OptionGroup var paging: PagingOptions
     @Flag(help: "Print a JSON array of user objects (see userimportctl(1)).") var json = false
 
+    /// How far a search's matches are counted for the table's last line.
+    static let searchCountLimit = 10_000
+
     func run() throws {
         let listing = UserListing(database: try state.openDatabase())
         var out = StandardOutput()
@@ -47,11 +50,16 @@ struct UsersCommand: ParsableCommand {
         let filtered = !states.isEmpty || search != nil
         let none = filtered ? "No users match.\n" : "No users.\n"
         out.write(table.rows.isEmpty ? none : table.render(width: Terminal.width))
-        if let notice = paging.cutNotice(
-            shown: table.rows.count, total: try listing.count(states: states, search: search))
-        {
-            out.write(notice)
-        }
+        // A search is counted up to a limit: a term most users match would otherwise read them all.
+        let notice =
+            search == nil
+            ? paging.cutNotice(shown: table.rows.count, total: try listing.count(states: states))
+            : paging.cutNotice(
+                shown: table.rows.count,
+                countedUpTo: try listing.count(
+                    states: states, search: search, atMost: Self.searchCountLimit + 1),
+                limit: Self.searchCountLimit)
+        if let notice { out.write(notice) }
         out.flush()
     }
 }

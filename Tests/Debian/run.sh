@@ -230,8 +230,8 @@ check "userimportctl history shows it" history_has_sample
 ns sh -c "printf '\n# edited by the package test\n[Log]\nLevel=debug\n' >>$conf"
 ns mkdir -p /etc/userimportd/userimportd.conf.d
 ns sh -c "printf '[Import]\nStrict=no\n' >/etc/userimportd/userimportd.conf.d/50-local.conf"
-# The database as the previous schema left it: version 11 added the lineage tables, an index and
-# a column, so without them and with user_version 10 it is what a version-10 daemon wrote.
+# The database as the previous schema left it: version 12 added the search index's tables, so
+# without them and with user_version 11 it is what a version-11 daemon wrote.
 # The upgrade must start the daemon (stopped here for the change), which migrates it. (When a
 # migration is added, undo the newest one here instead.)
 schema() { # schema SQL…: runs SQL on the installed database, prints the last result
@@ -246,9 +246,9 @@ print(result[0][0] if result else "")
 PY
 }
 schema_version_now=$(schema "PRAGMA user_version")
-check "the installed daemon is at schema version 11" [ "$schema_version_now" = 11 ]
+check "the installed daemon is at schema version 12" [ "$schema_version_now" = 12 ]
 ns systemctl stop userimportd
-check "the database set back to schema version 10" [ "$(schema "DROP TABLE lineage_keys" "DROP TABLE lineage_progress" "DROP INDEX imports_lineage_pending" "ALTER TABLE imports DROP COLUMN lineage_indexed_at" "PRAGMA user_version = 10" "PRAGMA user_version")" = 10 ]
+check "the database set back to schema version 11" [ "$(schema "DROP TABLE user_search" "DROP TABLE user_search_progress" "PRAGMA user_version = 11" "PRAGMA user_version")" = 11 ]
 pid_before=$(main_pid)
 t0=$SECONDS
 check "repack userimportd as $upgrade_version" repack "$deb" "$upgrade_version" "$E2E_ROOT/upgrade.deb"
@@ -260,9 +260,10 @@ check "the upgrade started the daemon again (new PID; it migrates its database o
 check "the edited conffile is kept" ns grep -q '^# edited by the package test$' $conf
 check "no .dpkg-dist or .dpkg-new beside it" bash -c "[ -z \"\$(nsenter -t $E2E_PID -m -p -u find /etc/userimportd -name '*.dpkg-*')\" ]"
 check "the database still holds the import" history_has_sample
-check "the upgraded daemon migrated it to version 11" wait_for 20 "schema 11" bash -c "[ \"\$(nsenter -t $E2E_PID -m -p -u python3 -c 'import sqlite3; print(sqlite3.connect(\"$state/userimportd.sqlite\").execute(\"PRAGMA user_version\").fetchone()[0])')\" = 11 ]"
-check "with the tables migration 11 adds" [ "$(schema "SELECT count(*) FROM sqlite_master WHERE name IN ('lineage_keys', 'lineage_progress')")" = 2 ]
-check "and the daemon indexed the import while idle" wait_for 20 "lineage indexed" bash -c "[ \"\$(nsenter -t $E2E_PID -m -p -u python3 -c 'import sqlite3; print(sqlite3.connect(\"$state/userimportd.sqlite\").execute(\"SELECT count(*) FROM imports WHERE lineage_indexed_at IS NULL\").fetchone()[0])')\" = 0 ]"
+check "the upgraded daemon migrated it to version 12" wait_for 20 "schema 12" bash -c "[ \"\$(nsenter -t $E2E_PID -m -p -u python3 -c 'import sqlite3; print(sqlite3.connect(\"$state/userimportd.sqlite\").execute(\"PRAGMA user_version\").fetchone()[0])')\" = 12 ]"
+check "with the tables migration 12 adds" [ "$(schema "SELECT count(*) FROM sqlite_master WHERE name IN ('user_search', 'user_search_progress')")" = 2 ]
+check "and the daemon indexed the users for search while idle" wait_for 20 "users indexed" bash -c "[ \"\$(nsenter -t $E2E_PID -m -p -u python3 -c 'import sqlite3; print(sqlite3.connect(\"$state/userimportd.sqlite\").execute(\"SELECT users_after IS NULL AND (SELECT count(*) FROM user_search) = (SELECT count(*) FROM users) FROM user_search_progress\").fetchone()[0])')\" = 1 ]"
+check "userimportctl users --search finds the sample's users through it" bash -c "nsenter -t $E2E_PID -m -p -u timeout 30 userimportctl users --search doe@example --json | python3 -c 'import json,sys; assert len(json.load(sys.stdin)) == 2'"
 
 # --- backup and restore, as userimportctl(1) says ---------------------------------------------
 ns mkdir -p /var/backups # an overlay, like all of /var here: the backup stays in the namespace

@@ -17,7 +17,7 @@ final class DaemonWorker {
 
     private var scheduler: InboxScheduler
     private var prune = IdleStepSchedule()
-    private var lineage = IdleStepSchedule()
+    private var indexing = IdleStepSchedule()
 
     init(
         configuration: Configuration, control: ImportControl, status: StatusBoard, notifier: SystemdNotifier,
@@ -139,21 +139,22 @@ final class DaemonWorker {
         return prune.millisecondsUntilDue(now: now)
     }
 
-    /// One step of adding `user EMAIL`'s keys when one is due; returns how long the sleep may last
-    /// before the next.
+    /// One step of adding `user EMAIL`'s keys and `users --search`'s index when one is due;
+    /// returns how long the sleep may last before the next.
     private func indexWhileIdle(_ pipeline: ImportPipeline) -> Int {
-        if lineage.isDue(now: now) {
+        if indexing.isDue(now: now) {
             do {
                 // Only an import brings rows to index: after a step that found none, nothing is
                 // due until the next import ends (`finished`).
-                lineage.stepped(foundWork: try pipeline.indexLineage(), now: now, otherwiseAfter: nil)
+                indexing.stepped(foundWork: try pipeline.indexStep(), now: now, otherwiseAfter: nil)
             } catch {
-                // `user EMAIL` scans what is not indexed meanwhile: slower, never wrong.
+                // `user EMAIL` and `users --search` scan what is not indexed meanwhile: slower,
+                // never wrong.
                 logger.notice("row results not indexed now", metadata: ["error": "\(error)"])
-                lineage.stepped(foundWork: false, now: now, otherwiseAfter: Self.hourNanoseconds)
+                indexing.stepped(foundWork: false, now: now, otherwiseAfter: Self.hourNanoseconds)
             }
         }
-        return lineage.millisecondsUntilDue(now: now)
+        return indexing.millisecondsUntilDue(now: now)
     }
 
     private static let hourNanoseconds: UInt64 = 3_600_000_000_000
@@ -165,7 +166,7 @@ final class DaemonWorker {
     /// in the reconcile).
     private func finished(_ record: ImportRecord) {
         status.finished(record)
-        lineage.reset()
+        indexing.reset()
         if record.summary.counts.created + record.summary.counts.activated > 0 {
             mailControl?.nudge()
         }

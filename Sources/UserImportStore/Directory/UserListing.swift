@@ -17,22 +17,37 @@ public final class UserListing {
     )
         throws
     {
+        let (filter, candidates) = try clause(search: search)
         let statement = try connection.prepare(
-            "SELECT \(UserQueries.columns) FROM users WHERE \(Self.filter) ORDER BY email LIMIT ?3 OFFSET ?4")
-        try statement.bind(
-            Self.bindings(states: states, search: search) + [
-                .int(limit.map(Int64.init) ?? -1), .int(Int64(max(0, offset))),
-            ])
+            "SELECT \(UserQueries.columns) FROM users WHERE \(filter) ORDER BY email LIMIT ?3 OFFSET ?4")
+        var values = Self.bindings(states: states, search: search)
+        values += [.int(limit.map(Int64.init) ?? -1), .int(Int64(max(0, offset)))]
+        if let candidates { values.append(candidates) }
+        try statement.bind(values)
         while try statement.step() { try body(try UserQueries.read(statement)) }
     }
 
-    /// How many users `forEachUser` would list without offset and limit.
-    public func count(states: [UserState] = [], search: String? = nil) throws -> Int {
-        Int(
-            try connection.scalar(
-                "SELECT count(*) FROM users WHERE \(Self.filter)",
-                Self.bindings(states: states, search: search))
-                ?? 0)
+    /// How many users `forEachUser` would list without offset and limit, counting no further
+    /// than `atMost` (a common term among ten million users is counted as "more than").
+    public func count(states: [UserState] = [], search: String? = nil, atMost: Int? = nil) throws -> Int {
+        let (filter, candidates) = try clause(search: search)
+        var values = Self.bindings(states: states, search: search)
+        var sql = "SELECT count(*) FROM users WHERE \(filter)"
+        if let atMost {
+            sql = "SELECT count(*) FROM (SELECT 1 FROM users WHERE \(filter) LIMIT ?3)"
+            values.append(.int(Int64(atMost)))
+        }
+        if let candidates { values += Array(repeating: .null, count: 4 - values.count) + [candidates] }
+        return Int(try connection.scalar(sql, values) ?? 0)
+    }
+
+    /// The WHERE clause and its ?5: the users `UserSearch` found for the term, checked by the
+    /// filter, when it found few; else the filter over every user (no ?5).
+    private func clause(search: String?) throws -> (String, SQLiteValue?) {
+        guard let search, let ids = try UserSearch.candidates(for: search, connection: connection) else {
+            return (Self.filter, nil)
+        }
+        return ("id IN (SELECT value FROM json_each(?5)) AND \(Self.filter)", .text(UserSearch.json(ids)))
     }
 
     private static let filter = """

@@ -22,11 +22,13 @@ public struct RowResultPruning {
                 try delete(chunks, of: id)
                 return true
             }
-            // Published only: a report or rows file still to be written reads these rows.
+            // Published only: a report or rows file still to be written reads these rows. Reached
+            // by the search indexing only: its rows say which users it changed.
             guard
                 let id = try connection.scalar(
                     """
                     SELECT id FROM imports WHERE rows_pruned_at IS NULL AND finished_at < ? AND published = 1
+                        AND id <= (SELECT through_import FROM user_search_progress)
                     ORDER BY finished_at LIMIT 1
                     """, .int(cutoff.millisecondsSinceEpoch))
             else { return false }

@@ -15,6 +15,7 @@ enum Migrations {
         (9, version9, nil),
         (10, version10, nil),
         (11, version11, nil),
+        (12, version12, nil),
     ]
 
     private static let version1 = """
@@ -324,5 +325,22 @@ enum Migrations {
             import_id INTEGER PRIMARY KEY REFERENCES imports (id),
             after_line INTEGER NOT NULL
         );
+        """
+
+    /// `users --search` without reading every user: a trigram index of each user's email and names
+    /// (`UserSearchIndexing`), filled while the daemon is idle, never by an import. It covers the
+    /// users as of every import up to `through_import`; `users_after` is the users not read yet on
+    /// a first pass over a directory that existed before the index (NULL once done, and at once
+    /// on a new database). Until then a search reads the whole directory as before.
+    private static let version12 = """
+        CREATE VIRTUAL TABLE user_search USING fts5(text, tokenize = 'trigram', detail = 'none');
+        CREATE TABLE user_search_progress (
+            through_import INTEGER NOT NULL,
+            after_line INTEGER NOT NULL,
+            users_after INTEGER
+        );
+        INSERT INTO user_search_progress (through_import, after_line, users_after)
+        SELECT (SELECT coalesce(max(id), 0) FROM imports), 0,
+               CASE WHEN EXISTS (SELECT 1 FROM users) THEN 0 END;
         """
 }

@@ -58,6 +58,23 @@ struct AdminToolPagingTests {
         #expect(equals.stdout.contains("jane.doe@example.com"))
     }
 
+    /// A search most users match is counted no further than 10,000: the table says "more than".
+    @Test func aCommonSearchIsCountedUpToALimit() throws {
+        let state = try TestStateDirectory()
+        var rows = "Email ID,First Name,Last Name,User Status\n"
+        for index in 0..<10_050 { rows += "user\(index)@example.com,U,\(index),New\n" }
+        try state.drop("many.csv", rows)
+        #expect(try BuiltProgram.userimportd.run(["--state-dir", state.root, "--once"]).status == 0)
+        let common = try tool.ctl(["users", "--search", "example"], state, columns: 200)
+        #expect(
+            common.stdout.split(separator: "\n").last
+                == "50 of more than 10,000 shown; a longer search, --limit N or --all")
+        let fewer = try tool.ctl(["users", "--search", "user1"], state, columns: 200)
+        #expect(fewer.stdout.split(separator: "\n").last == "50 of 1,161 shown; --limit N or --all")
+        let all = try tool.ctl(["users"], state, columns: 200)
+        #expect(all.stdout.split(separator: "\n").last == "50 of 10,050 shown; --limit N or --all")
+    }
+
     @Test func bothProgramsHaveAVersionAndUsageErrorsExitTwo() throws {
         for program in [BuiltProgram.userimportd, .userimportctl] {
             let version = try program.run(["--version"])

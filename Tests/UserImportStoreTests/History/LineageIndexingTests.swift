@@ -125,6 +125,8 @@ struct LineageIndexingTests {
         // Two imports indexed, the third part-way, the fourth not at all.
         var steps = 0
         while steps < 6, try indexing.step(chunks: 1, now: sampleTime) { steps += 1 }
+        // Pruning waits for the search indexing to have read an import's rows.
+        while try UserSearchIndexing(database: history.database).step(chunks: 64) {}
         let pruning = RowResultPruning(database: history.database)
         let later = Timestamp(millisecondsSinceEpoch: sampleTime.millisecondsSinceEpoch + 1)
         try history.database.connection.execute("UPDATE imports SET published = 1")

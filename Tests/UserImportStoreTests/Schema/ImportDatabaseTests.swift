@@ -18,7 +18,8 @@ struct ImportDatabaseTests {
         #expect(
             tables == [
                 "held_actions", "import_row_chunks", "imports", "lineage_keys", "lineage_progress", "outbox",
-                "outbox_blocks", "users",
+                "outbox_blocks", "user_search", "user_search_config", "user_search_content",
+                "user_search_data", "user_search_docsize", "user_search_idx", "user_search_progress", "users",
             ])
         #expect(try database.connection.texts("PRAGMA journal_mode") == ["wal"])
     }

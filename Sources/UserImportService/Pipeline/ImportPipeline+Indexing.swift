@@ -1,0 +1,15 @@
+import UserImportStore
+
+/// `user EMAIL`'s keys and `users --search`'s index, added while idle (see `LineageIndexing` and
+/// `UserSearchIndexing`).
+extension ImportPipeline {
+    /// Chunks indexed per step: 16 chunks of 1,024 rows, a short transaction between imports.
+    public static let indexChunksPerStep = 16
+
+    /// One step of each indexing; false when both are up to date.
+    public func indexStep(chunksPerStep: Int = indexChunksPerStep) throws -> Bool {
+        let lineage = try LineageIndexing(database: database).step(chunks: chunksPerStep, now: now())
+        let search = try UserSearchIndexing(database: database).step(chunks: chunksPerStep)
+        return lineage || search
+    }
+}
