@@ -1,6 +1,7 @@
 import CLinux
 import Glibc
 import UserImportCore
+import UserImportStore
 
 /// `make bench`: the real pipeline (`userimportd --once`, a running `userimportd`) on generated
 /// data, against two floors measured in the same run. Prints a table and writes JSON.
@@ -49,6 +50,11 @@ final class Bench {
         var data = BenchData(seed: 42)
         let runs = quick ? 1 : 3
         print("userimport-bench: \(quick ? "quick" : "full") run, \(runs) runs each, in \(root)\n")
+        if CommandLine.arguments.contains("--scale-only") {
+            try scale(binDir: binDir, root: root, quick: quick)
+            try writeResults()
+            return
+        }
 
         // 1 + 3: bulk New into an empty directory, against the floors.
         var bulkState: [Int: String] = [:]
@@ -148,6 +154,24 @@ final class Bench {
             record("bulk 10000000 New: peak RSS", String(format: "%.1f MB", result.peakRSSMegabytes))
         }
 
+        // 6: the questions on years of history.
+        try scale(binDir: binDir, root: root, quick: quick)
+        try writeResults()
+    }
+
+    func scale(binDir: String, root: String, quick: Bool) throws {
+        let schemaVersion = Int(try ImportDatabase(path: root + "/schema.sqlite").schemaVersion)
+        let large =
+            quick
+            ? ScaleDatabase(users: 1_000_000, dailyImports: 400, rowsPerDaily: 10_000)
+            : ScaleDatabase(users: 10_000_000, dailyImports: 4_000, rowsPerDaily: 10_000)
+        try ScaleBench(
+            bench: self, ctl: (binDir.isEmpty ? "." : binDir) + "/userimportctl",
+            fresh: ScaleDatabase(users: 1_000, dailyImports: 4, rowsPerDaily: 100), large: large
+        ).run(schemaVersion: schemaVersion)
+    }
+
+    func writeResults() throws {
         var json = "{\n"
         json += results.map { "  \"\($0.0)\": \"\($0.1)\"" }.joined(separator: ",\n")
         json += "\n}\n"
