@@ -50,9 +50,10 @@ public final class UserListing {
         return ("id IN (SELECT value FROM json_each(?5)) AND \(Self.filter)", .text(UserSearch.json(ids)))
     }
 
+    /// The text searched is the one `UserSearchIndexing` indexes: one definition for both.
     private static let filter = """
         instr(?1, ',' || state || ',') > 0
-          AND (?2 IS NULL OR instr(lower(email || ' ' || first_name || ' ' || last_name), lower(?2)) > 0)
+          AND (?2 IS NULL OR instr(lower(\(UserSearchIndexing.text)), lower(?2)) > 0)
         """
 
     private static func bindings(states: [UserState], search: String?) -> [SQLiteValue] {

@@ -119,6 +119,6 @@ public struct UserSearchIndexing {
         current.reset()
     }
 
-    /// What a search matches, as `UserListing`'s filter joins it.
+    /// What a search matches: the index holds it, `UserListing`'s filter compares with it.
     static let text = "email || ' ' || first_name || ' ' || last_name"
 }
