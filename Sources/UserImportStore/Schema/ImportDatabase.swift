@@ -15,6 +15,12 @@ public final class ImportDatabase {
             }
             return
         }
+        // 16 KiB pages for a new file (an existing one keeps the size it was made with: the pragma
+        // does nothing there, and must come before WAL mode to take effect here). A quarter of the
+        // pages of 4 KiB for the same rows: a quarter of the log frames, page reads and writes,
+        // B-tree steps and checkpoint copies. A million new users: 5.7 s -> 4.8 s, system time
+        // 1.7 s -> 1.0 s, the file 1% larger; 32 KiB was no faster and 6% larger.
+        try connection.execute("PRAGMA page_size = 16384")
         try connection.execute("PRAGMA journal_mode = WAL")
         // FULL: the commit is on disk before the file is moved to done/, even across a power cut.
         try connection.execute("PRAGMA synchronous = FULL")
