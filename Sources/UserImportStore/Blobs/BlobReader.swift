@@ -45,6 +45,17 @@ struct BlobReader {
         }
     }
 
+    /// Passes over a text as `text()` reads it, checked the same way, without making a String.
+    mutating func skipText() throws {
+        let count = try varint()
+        guard count <= bytes.count - position else { throw corrupt("text of \(count) bytes") }
+        let end = position + count
+        guard StoredText.isValid(UnsafeBufferPointer(rebasing: bytes[position..<end])) else {
+            throw corrupt("invalid UTF-8")
+        }
+        position = end
+    }
+
     /// A varint length, then that many bytes of UTF-8.
     mutating func text() throws -> String {
         let count = try varint()

@@ -14,4 +14,12 @@ enum StoredText {
         if isASCII { return String(decoding: bytes, as: UTF8.self) }
         return String(validating: bytes, as: UTF8.self)
     }
+
+    /// Whether `decode` would accept the bytes, without making the String.
+    static func isValid(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        for byte in bytes where byte >= 0x80 {
+            return String(validating: bytes, as: UTF8.self) != nil
+        }
+        return true
+    }
 }

@@ -212,6 +212,15 @@ public final class ImportHistory {
         return RowResultCursor(statement: statement, skipping: skipped)
     }
 
+    /// The import's row results whose outcome `keeping` accepts, in line order; every stored row
+    /// is still read and checked, but only those kept are made (the rows to fix of a million-row
+    /// import are a few of them).
+    public func rows(importID: Int64, keeping: @escaping (RowOutcome) -> Bool) throws -> RowResultCursor {
+        let cursor = try rows(importID: importID)
+        cursor.keeping = keeping
+        return cursor
+    }
+
     static func read(_ s: SQLiteStatement) throws -> ImportRecord {
         var summary = ImportSummary()
         let decoder = JSONDecoder()
@@ -289,6 +298,11 @@ public final class RowResultCursor: Sequence, IteratorProtocol {
     /// Rows still to pass over before the first one returned: whole chunks are passed over
     /// undecoded, so a report's last page costs no more than its first.
     private var skipping: Int
+    /// Only rows with an outcome this accepts are returned (set before the first `next()`, with
+    /// nothing to skip).
+    fileprivate var keeping: ((RowOutcome) -> Bool)?
+    /// The last line of the chunk read before, whether or not its last row was kept.
+    private var lastChunkLine: Int64?
 
     init(statement: SQLiteStatement, skipping: Int = 0) {
         self.statement = statement
@@ -312,7 +326,7 @@ public final class RowResultCursor: Sequence, IteratorProtocol {
     }
 
     private func readChunk() throws {
-        let lastLine = chunk.last?.line
+        let lastLine = lastChunkLine ?? chunk.last.map { Int64($0.line) }
         chunk = []
         position = 0
         guard try statement.step() else {
@@ -322,7 +336,7 @@ public final class RowResultCursor: Sequence, IteratorProtocol {
         }
         let firstLine = statement.int(0)
         // Chunks must not overlap: each line is stored once.
-        if let lastLine, firstLine <= Int64(lastLine) {
+        if let lastLine, firstLine <= lastLine {
             throw StoreError.corruptRecord("row chunk at line \(firstLine) overlaps the one before")
         }
         let rowCount = statement.int(1)
@@ -331,7 +345,13 @@ public final class RowResultCursor: Sequence, IteratorProtocol {
             return
         }
         let bytes = statement.blob(2)
-        chunk = try RowChunk.decode(bytes, firstLine: firstLine, rowCount: rowCount)
+        if let keeping {
+            let kept = try RowChunk.decode(bytes, firstLine: firstLine, rowCount: rowCount, keeping: keeping)
+            chunk = kept.rows
+            lastChunkLine = Int64(kept.lastLine)
+        } else {
+            chunk = try RowChunk.decode(bytes, firstLine: firstLine, rowCount: rowCount)
+        }
         if let format = bytes.first, !RowChunk.holdsPrevious(format: format) { lacksPrevious = true }
         position = Swift.min(skipping, chunk.count)
         skipping -= position

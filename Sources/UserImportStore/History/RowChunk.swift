@@ -88,6 +88,15 @@ enum RowChunk {
     /// The rows of one stored chunk, every byte checked: the database is read as outside data.
     /// `firstLine` and `rowCount` are the chunk's columns, which the bytes must agree with.
     static func decode(_ bytes: [UInt8], firstLine: Int64, rowCount: Int64) throws -> [RowResult] {
+        try decode(bytes, firstLine: firstLine, rowCount: rowCount, keeping: nil).rows
+    }
+
+    /// The rows of one stored chunk whose outcome `keeping` accepts (all of them when nil), and
+    /// the chunk's last line. Every row is checked as `decode` checks it; a row left out is passed
+    /// over without making its texts, which is most of the cost of reading a row.
+    static func decode(
+        _ bytes: [UInt8], firstLine: Int64, rowCount: Int64, keeping: ((RowOutcome) -> Bool)?
+    ) throws -> (rows: [RowResult], lastLine: Int) {
         // A row takes at least five bytes: a corrupt count never reserves more than the blob's size.
         guard rowCount > 0, rowCount <= Int64(bytes.count / 5) else {
             throw StoreError.corruptRecord(
@@ -98,11 +107,12 @@ enum RowChunk {
             let chunkFormat = try reader.byte()
             guard chunkFormat >= 1 && chunkFormat <= 3 else { throw reader.corrupt("unknown format") }
             var rows: [RowResult] = []
-            rows.reserveCapacity(Int(rowCount))
+            if keeping == nil { rows.reserveCapacity(Int(rowCount)) }
             var line = 0
-            while rows.count < rowCount {
+            var decoded: Int64 = 0
+            while decoded < rowCount {
                 let number = try reader.varint()
-                if rows.isEmpty {
+                if decoded == 0 {
                     guard Int64(number) == firstLine else { throw reader.corrupt("starts at line \(number)") }
                     line = number
                 } else {
@@ -114,6 +124,11 @@ enum RowChunk {
                 }
                 guard let outcome = outcome(code: try reader.byte()) else {
                     throw reader.corrupt("unknown outcome")
+                }
+                decoded += 1
+                if let keeping, !keeping(outcome) {
+                    try skipRow(&reader, format: chunkFormat, outcome: outcome)
+                    continue
                 }
                 let email = try reader.text()
                 let status = try reader.text()
@@ -162,7 +177,35 @@ enum RowChunk {
                         cells: cells, previous: previous))
             }
             guard reader.isAtEnd else { throw reader.corrupt("bytes after row \(rowCount)") }
-            return rows
+            return (rows, line)
+        }
+    }
+
+    /// The rest of a row after its line and outcome, checked as `decode` checks it.
+    private static func skipRow(_ reader: inout BlobReader, format chunkFormat: UInt8, outcome: RowOutcome)
+        throws
+    {
+        try reader.skipText()  // email
+        try reader.skipText()  // status
+        try reader.skipText()  // reason
+        if chunkFormat >= 2 {
+            let marker = try reader.varint()
+            if marker > 0 {
+                guard marker - 1 <= reader.remaining else { throw reader.corrupt("cell count \(marker - 1)") }
+                for _ in 0..<(marker - 1) { try reader.skipText() }
+            }
+        }
+        if chunkFormat >= 3 {
+            let marker = try reader.byte()
+            if marker > 0 {
+                guard let state = state(code: marker - 1) else {
+                    throw reader.corrupt("unknown previous state")
+                }
+                guard fits(state, outcome) else {
+                    throw reader.corrupt("a previous \(state.rawValue) user on a row \(outcome.rawValue)")
+                }
+                for _ in 0..<6 { try reader.skipText() }
+            }
         }
     }
 }

@@ -34,11 +34,30 @@ struct RowChunkTests {
         } catch {
             Issue.record("threw \(error), not corruptRecord", sourceLocation: sourceLocation)
         }
+        // Rows passed over (the rows-to-fix pass keeps only a few) are checked just the same.
+        do {
+            let kept = try RowChunk.decode(bytes, firstLine: firstLine, rowCount: rowCount, keeping: { _ in false })
+            Issue.record(
+                "passed over \(kept.rows.count) rows of a corrupt chunk", sourceLocation: sourceLocation)
+        } catch StoreError.corruptRecord {
+        } catch {
+            Issue.record("threw \(error) passing over rows, not corruptRecord", sourceLocation: sourceLocation)
+        }
     }
 
     @Test func rowsRoundTrip() throws {
         let bytes = try Self.encode(Self.rows)
         #expect(try RowChunk.decode(bytes, firstLine: 0, rowCount: Int64(Self.rows.count)) == Self.rows)
+    }
+
+    @Test func onlyTheRowsKeptAreMade() throws {
+        let bytes = try Self.encode(Self.rows)
+        for keep in [RowOutcome.ignored, .rejected, .created] {
+            let kept = try RowChunk.decode(
+                bytes, firstLine: 0, rowCount: Int64(Self.rows.count), keeping: { $0 == keep })
+            #expect(kept.rows == Self.rows.filter { $0.outcome == keep })
+            #expect(kept.lastLine == Self.rows.last?.line)
+        }
     }
 
     @Test func everyOutcomeRoundTrips() throws {
