@@ -7,6 +7,21 @@ public enum ReportText {
     public static func render<Rows: Sequence, Out: TextOutputStream>(
         _ record: ImportRecord, rows: Rows, dryRun: Bool = false, to out: inout Out
     ) where Rows.Element == RowResult {
+        var iterator = rows.makeIterator()
+        render(record, dryRun: dryRun, to: &out) { block in
+            guard let row = iterator.next() else { return false }
+            appendLine(of: row, to: &block)
+            return true
+        }
+    }
+
+    /// The same report, its row lines appended by `nextLines` (`appendLine`'s lines, one or more
+    /// rows at a time; false once no rows are left): a reader of stored rows can write them from
+    /// its bytes without making a `RowResult` of each.
+    public static func render<Out: TextOutputStream>(
+        _ record: ImportRecord, dryRun: Bool = false, to out: inout Out,
+        nextLines: (inout [UInt8]) -> Bool
+    ) {
         let summary = record.summary
         if dryRun {
             out.write("Dry run of a file import (nothing was changed)\n")
@@ -81,13 +96,13 @@ public enum ReportText {
         // million-row report's time.
         var block: [UInt8] = []
         block.reserveCapacity(Self.rowBlockBytes + 1024)
-        for row in rows {
-            if !wroteHeading {
+        while nextLines(&block) {
+            // The block is empty before the first lines: the heading goes out ahead of them.
+            if !wroteHeading && !block.isEmpty {
                 out.write(notApplied ? "\nRows (not applied)\n" : "\nRows\n")
                 out.write("line\temail\tstatus\toutcome\treason\n")
                 wroteHeading = true
             }
-            appendLine(of: row, to: &block)
             if block.count >= Self.rowBlockBytes {
                 out.write(String(decoding: block, as: UTF8.self))
                 block.removeAll(keepingCapacity: true)
@@ -117,6 +132,24 @@ public enum ReportText {
         bytes.append(contentsOf: row.outcome.rawValue.utf8)
         bytes.append(UInt8(ascii: "\t"))
         bytes.append(contentsOf: SpreadsheetSafe.text(row.reason).utf8)
+        bytes.append(UInt8(ascii: "\n"))
+    }
+
+    /// `appendLine(of:to:)` for a row whose texts are UTF-8 bytes (checked by the caller): the
+    /// same line, with a String made only for a text that is not plain ASCII.
+    public static func appendLine(
+        line: Int, email: UnsafeBufferPointer<UInt8>, status: UnsafeBufferPointer<UInt8>,
+        outcome: RowOutcome, reason: UnsafeBufferPointer<UInt8>, to bytes: inout [UInt8]
+    ) {
+        bytes.append(contentsOf: String(line).utf8)
+        bytes.append(UInt8(ascii: "\t"))
+        SpreadsheetSafe.appendText(utf8: email, to: &bytes)
+        bytes.append(UInt8(ascii: "\t"))
+        SpreadsheetSafe.appendText(utf8: status, to: &bytes)
+        bytes.append(UInt8(ascii: "\t"))
+        bytes.append(contentsOf: outcome.rawValue.utf8)
+        bytes.append(UInt8(ascii: "\t"))
+        SpreadsheetSafe.appendText(utf8: reason, to: &bytes)
         bytes.append(UInt8(ascii: "\n"))
     }
 

@@ -23,6 +23,26 @@ public enum SpreadsheetSafe {
         return out
     }
 
+    /// Appends `text(_:)` of the UTF-8 `bytes` (valid UTF-8): the bytes as they are when they are
+    /// plain ASCII, which needs no String.
+    public static func appendText(utf8 bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        if isPlainASCII(bytes) {
+            out.append(contentsOf: bytes)
+        } else {
+            out.append(contentsOf: text(String(decoding: bytes, as: UTF8.self)).utf8)
+        }
+    }
+
+    private static func isPlainASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let first = bytes.first else { return true }
+        switch first {
+        case UInt8(ascii: "="), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "@"): return false
+        default:
+            for byte in bytes where byte < 0x20 || byte >= 0x7F { return false }
+            return true
+        }
+    }
+
     private static func isPlainASCII(_ value: String) -> Bool {
         guard let first = value.utf8.first else { return true }
         switch first {

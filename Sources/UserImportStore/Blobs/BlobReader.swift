@@ -47,13 +47,19 @@ struct BlobReader {
 
     /// Passes over a text as `text()` reads it, checked the same way, without making a String.
     mutating func skipText() throws {
+        _ = try textBytes()
+    }
+
+    /// A text's bytes, checked as `text()` checks them, without making a String: valid while the
+    /// blob is.
+    mutating func textBytes() throws -> UnsafeBufferPointer<UInt8> {
         let count = try varint()
         guard count <= bytes.count - position else { throw corrupt("text of \(count) bytes") }
         let end = position + count
-        guard StoredText.isValid(UnsafeBufferPointer(rebasing: bytes[position..<end])) else {
-            throw corrupt("invalid UTF-8")
-        }
+        let text = UnsafeBufferPointer(rebasing: bytes[position..<end])
+        guard StoredText.isValid(text) else { throw corrupt("invalid UTF-8") }
         position = end
+        return text
     }
 
     /// A varint length, then that many bytes of UTF-8.

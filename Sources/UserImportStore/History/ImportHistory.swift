@@ -325,6 +325,36 @@ public final class RowResultCursor: Sequence, IteratorProtocol {
         return chunk[position]
     }
 
+    /// Appends the report lines (`ReportText.appendLine`) of the next stored chunk's rows to
+    /// `bytes`, made from the stored bytes without a `RowResult` of each; false at the end, or
+    /// on a failure (then `failure` is set). For a cursor that skips nothing and whose `next()`
+    /// is not called.
+    public func appendReportLines(to bytes: inout [UInt8]) -> Bool {
+        guard !ended else { return false }
+        do {
+            guard try statement.step() else {
+                ended = true
+                statement.reset()
+                return false
+            }
+            let firstLine = statement.int(0)
+            if let lastChunkLine, firstLine <= lastChunkLine {
+                throw StoreError.corruptRecord("row chunk at line \(firstLine) overlaps the one before")
+            }
+            let rowCount = statement.int(1)
+            let blob = statement.blob(2)
+            lastChunkLine = Int64(
+                try RowChunk.appendReportLines(blob, firstLine: firstLine, rowCount: rowCount, to: &bytes))
+            if let format = blob.first, !RowChunk.holdsPrevious(format: format) { lacksPrevious = true }
+            return true
+        } catch {
+            failure = error
+            ended = true
+            statement.reset()
+            return false
+        }
+    }
+
     private func readChunk() throws {
         let lastLine = lastChunkLine ?? chunk.last.map { Int64($0.line) }
         chunk = []

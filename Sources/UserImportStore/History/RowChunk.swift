@@ -181,6 +181,48 @@ enum RowChunk {
         }
     }
 
+    /// Appends each row's report line (`ReportText.appendLine`) to `out`, straight from the
+    /// chunk's bytes, every byte checked as `decode` checks it; returns the chunk's last line.
+    /// `out` may hold part of the chunk's lines when this throws.
+    static func appendReportLines(
+        _ bytes: [UInt8], firstLine: Int64, rowCount: Int64, to out: inout [UInt8]
+    ) throws -> Int {
+        guard rowCount > 0, rowCount <= Int64(bytes.count / 5) else {
+            throw StoreError.corruptRecord(
+                "row chunk at line \(firstLine): \(rowCount) rows in \(bytes.count) bytes")
+        }
+        return try bytes.withUnsafeBufferPointer { buffer in
+            var reader = BlobReader(buffer, name: "row chunk at line \(firstLine)")
+            let chunkFormat = try reader.byte()
+            guard chunkFormat >= 1 && chunkFormat <= 3 else { throw reader.corrupt("unknown format") }
+            var line = 0
+            for index in 0..<rowCount {
+                let number = try reader.varint()
+                if index == 0 {
+                    guard Int64(number) == firstLine else { throw reader.corrupt("starts at line \(number)") }
+                    line = number
+                } else {
+                    let (next, overflow) = line.addingReportingOverflow(number)
+                    guard number > 0, !overflow else {
+                        throw reader.corrupt("line after \(line) out of order")
+                    }
+                    line = next
+                }
+                guard let outcome = outcome(code: try reader.byte()) else {
+                    throw reader.corrupt("unknown outcome")
+                }
+                let email = try reader.textBytes()
+                let status = try reader.textBytes()
+                let reason = try reader.textBytes()
+                try skipCellsAndPrevious(&reader, format: chunkFormat, outcome: outcome)
+                ReportText.appendLine(
+                    line: line, email: email, status: status, outcome: outcome, reason: reason, to: &out)
+            }
+            guard reader.isAtEnd else { throw reader.corrupt("bytes after row \(rowCount)") }
+            return line
+        }
+    }
+
     /// The rest of a row after its line and outcome, checked as `decode` checks it.
     private static func skipRow(_ reader: inout BlobReader, format chunkFormat: UInt8, outcome: RowOutcome)
         throws
@@ -188,6 +230,13 @@ enum RowChunk {
         try reader.skipText()  // email
         try reader.skipText()  // status
         try reader.skipText()  // reason
+        try skipCellsAndPrevious(&reader, format: chunkFormat, outcome: outcome)
+    }
+
+    /// A row's cells and previous user, checked as `decode` checks them.
+    private static func skipCellsAndPrevious(
+        _ reader: inout BlobReader, format chunkFormat: UInt8, outcome: RowOutcome
+    ) throws {
         if chunkFormat >= 2 {
             let marker = try reader.varint()
             if marker > 0 {
