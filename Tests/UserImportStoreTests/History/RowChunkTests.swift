@@ -1,6 +1,6 @@
 import Testing
-import UserImportCore
 
+@testable import UserImportCore
 @testable import UserImportStore
 
 struct RowChunkTests {
@@ -36,12 +36,24 @@ struct RowChunkTests {
         }
         // Rows passed over (the rows-to-fix pass keeps only a few) are checked just the same.
         do {
-            let kept = try RowChunk.decode(bytes, firstLine: firstLine, rowCount: rowCount, keeping: { _ in false })
+            let kept = try RowChunk.decode(
+                bytes, firstLine: firstLine, rowCount: rowCount, keeping: { _ in false })
             Issue.record(
                 "passed over \(kept.rows.count) rows of a corrupt chunk", sourceLocation: sourceLocation)
         } catch StoreError.corruptRecord {
         } catch {
-            Issue.record("threw \(error) passing over rows, not corruptRecord", sourceLocation: sourceLocation)
+            Issue.record(
+                "threw \(error) passing over rows, not corruptRecord", sourceLocation: sourceLocation)
+        }
+        // The report's lines are written from the bytes: checked just the same.
+        do {
+            var lines: [UInt8] = []
+            _ = try RowChunk.appendReportLines(bytes, firstLine: firstLine, rowCount: rowCount, to: &lines)
+            Issue.record("wrote report lines from a corrupt chunk", sourceLocation: sourceLocation)
+        } catch StoreError.corruptRecord {
+        } catch {
+            Issue.record(
+                "threw \(error) writing report lines, not corruptRecord", sourceLocation: sourceLocation)
         }
     }
 
@@ -58,6 +70,32 @@ struct RowChunkTests {
             #expect(kept.rows == Self.rows.filter { $0.outcome == keep })
             #expect(kept.lastLine == Self.rows.last?.line)
         }
+    }
+
+    /// The report writes its lines from the stored bytes: the same lines as from the decoded rows,
+    /// formula-like and non-ASCII texts included.
+    @Test func reportLinesFromTheBytesAreTheDecodedRowsLines() throws {
+        let rows =
+            Self.rows + [
+                RowResult(line: Int.max, email: "=cmd@x", status: "+New", outcome: .rejected, reason: "-1"),
+                RowResult(line: Int.max, email: "@a", status: "ok\u{7F}", outcome: .ignored, reason: "é=x"),
+            ]
+        for row in rows {
+            let bytes = try Self.encode([row])
+            var fromBytes: [UInt8] = []
+            let last = try RowChunk.appendReportLines(
+                bytes, firstLine: Int64(row.line), rowCount: 1, to: &fromBytes)
+            var fromRow: [UInt8] = []
+            ReportText.appendLine(of: row, to: &fromRow)
+            #expect(fromBytes == fromRow, "line \(row.line)")
+            #expect(last == row.line)
+        }
+        let bytes = try Self.encode(Self.rows)
+        var all: [UInt8] = []
+        _ = try RowChunk.appendReportLines(bytes, firstLine: 0, rowCount: Int64(Self.rows.count), to: &all)
+        var expected: [UInt8] = []
+        for row in Self.rows { ReportText.appendLine(of: row, to: &expected) }
+        #expect(all == expected)
     }
 
     @Test func everyOutcomeRoundTrips() throws {
