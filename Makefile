@@ -55,11 +55,11 @@ define install-missing
 	fi
 endef
 
-# The two C libraries we link, msmtp (the mail tests' sendmail-compatible client), mandoc and
-# man-db (the manual pages' lint and rendering in test-docs and test-install); installed when
-# missing (CI and a fresh Debian 12 run as root).
+# The C libraries we link (SQLite, libsystemd, libpq), msmtp (the mail tests' sendmail-compatible
+# client), mandoc and man-db (the manual pages' lint and rendering in test-docs and
+# test-install); installed when missing (CI and a fresh Debian 12 run as root).
 deps:
-	$(call install-missing,libsqlite3-dev libsystemd-dev msmtp mandoc man-db)
+	$(call install-missing,libsqlite3-dev libsystemd-dev libpq-dev msmtp mandoc man-db)
 
 build: deps
 	$(SWIFT) build 2>&1 | tee .build-log.txt; test $${PIPESTATUS[0]} -eq 0
@@ -81,7 +81,10 @@ lint:
 # libraries hidden, then the Debian packages installed, upgraded, removed and purged.
 test: test-unit test-docs test-systemd test-install test-deb test-browser
 
+# The PostgreSQL adapter's tests start their own server (Debian's postgresql-15, a cluster in a
+# temp directory on a Unix socket): installed here, not for `make run`.
 test-unit: deps lint
+	$(call install-missing,postgresql-15)
 	$(SWIFT) build --build-tests 2>&1 | tee .build-log.txt; test $${PIPESTATUS[0]} -eq 0
 	@! grep -E '^/.*/(Sources|Tests)/.*warning:' .build-log.txt || { echo "build has warnings" >&2; exit 1; }
 	$(SWIFT) test --skip-build

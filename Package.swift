@@ -19,6 +19,8 @@ let package = Package(
         .systemLibrary(
             name: "CSystemd", path: "Sources/CSystemd", pkgConfig: "libsystemd",
             providers: [.apt(["libsystemd-dev"])]),
+        .systemLibrary(
+            name: "CLibPQ", path: "Sources/CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         // Header-only shims for Linux calls Glibc's overlay does not import (renameat2, openat).
         .systemLibrary(name: "CLinux", path: "Sources/CLinux"),
 
@@ -29,6 +31,12 @@ let package = Package(
         .target(
             name: "UserImportStore",
             dependencies: ["CSQLite", "UserImportCore"]
+        ),
+
+        // PostgreSQL adapter (libpq): the store on a database server several hosts share.
+        .target(
+            name: "UserImportPostgres",
+            dependencies: ["CLibPQ", "UserImportCore"]
         ),
 
         // Everything that touches the real system: folders, configuration, the pipeline.
@@ -85,6 +93,11 @@ let package = Package(
             name: "UserImportStoreTests",
             dependencies: ["UserImportStore", "UserImportCore", "SeededRandom"],
             path: "Tests/UserImportStoreTests"
+        ),
+        .testTarget(
+            name: "UserImportPostgresTests",
+            dependencies: ["UserImportPostgres", "UserImportStore", "UserImportCore", "SeededRandom"],
+            path: "Tests/UserImportPostgresTests"
         ),
         .testTarget(
             name: "UserImportServiceTests",

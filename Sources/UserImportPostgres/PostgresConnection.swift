@@ -1,0 +1,112 @@
+import CLibPQ
+import Glibc
+
+/// One libpq connection: statements with text parameters in, rows of texts out.
+///
+/// Text in both directions, as `psql` does: every value the store keeps is text or a 64-bit
+/// integer, and text keeps the adapter free of libpq's binary formats. Not thread-safe: one
+/// connection per thread, as with `SQLiteConnection`.
+public final class PostgresConnection {
+    private let handle: OpaquePointer
+
+    /// Connects with a libpq connection string (`host=/run/postgresql dbname=userimport`, or a
+    /// `postgresql://` URL). The password comes from a passfile or the environment libpq reads,
+    /// never from the string the configuration holds.
+    public init(url: String) throws {
+        guard let connection = PQconnectdb(url) else {
+            throw PostgresError(
+                sqlState: "", message: "libpq could not allocate a connection", statement: nil)
+        }
+        guard PQstatus(connection) == CONNECTION_OK else {
+            let message = Self.trimmed(PQerrorMessage(connection))
+            PQfinish(connection)
+            throw PostgresError(sqlState: "", message: message, statement: nil)
+        }
+        handle = connection
+    }
+
+    deinit {
+        PQfinish(handle)
+    }
+
+    /// Runs one or more statements that take no parameters (a migration, BEGIN, COMMIT).
+    public func execute(_ sql: String) throws {
+        let result = PQexec(handle, sql)
+        defer { PQclear(result) }
+        try check(result, sql)
+    }
+
+    /// Runs one statement with `$1`… bound to `parameters` (nil is NULL); returns its rows, each
+    /// column as text or nil for NULL.
+    @discardableResult
+    public func query(_ sql: String, _ parameters: [String?] = []) throws -> [[String?]] {
+        // libpq copies the values before PQexecParams returns: C strings that live for the call.
+        let copies: [UnsafeMutablePointer<CChar>?] = parameters.map { $0.map { strdup($0) } ?? nil }
+        defer { for copy in copies { free(copy) } }
+        let values = copies.map { UnsafePointer($0) }
+        let result = values.withUnsafeBufferPointer { buffer in
+            PQexecParams(handle, sql, Int32(parameters.count), nil, buffer.baseAddress, nil, nil, 0)
+        }
+        defer { PQclear(result) }
+        try check(result, sql)
+        var rows: [[String?]] = []
+        let rowCount = PQntuples(result)
+        let columnCount = PQnfields(result)
+        rows.reserveCapacity(Int(rowCount))
+        for row in 0..<rowCount {
+            var columns: [String?] = []
+            columns.reserveCapacity(Int(columnCount))
+            for column in 0..<columnCount {
+                if PQgetisnull(result, row, column) != 0 {
+                    columns.append(nil)
+                } else if let value = PQgetvalue(result, row, column) {
+                    columns.append(String(cString: value))
+                } else {
+                    columns.append(nil)
+                }
+            }
+            rows.append(columns)
+        }
+        return rows
+    }
+
+    /// The first column of the first row, as text (nil when there is no row or it is NULL).
+    public func scalar(_ sql: String, _ parameters: [String?] = []) throws -> String? {
+        try query(sql, parameters).first?.first ?? nil
+    }
+
+    /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
+    @discardableResult
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN")
+        do {
+            let value = try body()
+            try execute("COMMIT")
+            return value
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    private func check(_ result: OpaquePointer?, _ sql: String) throws {
+        guard let result else {
+            throw PostgresError(sqlState: "", message: Self.trimmed(PQerrorMessage(handle)), statement: sql)
+        }
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
+            return
+        default:
+            let code = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) } ?? ""
+            throw PostgresError(
+                sqlState: code, message: Self.trimmed(PQresultErrorMessage(result)), statement: sql)
+        }
+    }
+
+    private static func trimmed(_ message: UnsafePointer<CChar>?) -> String {
+        guard let message else { return "unknown error" }
+        var text = String(cString: message)
+        while text.last?.isWhitespace == true { text.removeLast() }
+        return text.isEmpty ? "unknown error" : text
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import Testing
+import UserImportPostgres
+
+struct PostgresConnectionTests {
+    func connect() throws -> PostgresConnection {
+        try PostgresConnection(url: try PostgresServer.shared.get().database())
+    }
+
+    @Test func textsRoundTripAsTheyAreThroughParameters() throws {
+        let connection = try connect()
+        let texts = ["", "plain", "O'Brien \"quoted\" \\ back", "zoë 王 🙂", "NULL", "{a,b}", "tab\tnew\nline"]
+        for text in texts {
+            #expect(try connection.scalar("SELECT $1::text", [text]) == text)
+        }
+        let row = try connection.query("SELECT $1::text, $2::bigint + 1", [nil, "9223372036854775806"])
+        #expect(row == [[nil, "9223372036854775807"]])
+    }
+
+    @Test func aFailedStatementSaysWhatAndCarriesItsSQLState() throws {
+        let connection = try connect()
+        try connection.execute("CREATE TABLE t (k text PRIMARY KEY)")
+        try connection.query("INSERT INTO t VALUES ($1)", ["a"])
+        do {
+            try connection.query("INSERT INTO t VALUES ($1)", ["a"])
+            Issue.record("a duplicate key was accepted")
+        } catch let error as PostgresError {
+            #expect(error.sqlState == "23505")
+            #expect(error.message.contains("duplicate key"))
+            #expect(!error.isTransient)
+        }
+    }
+
+    @Test func aTransactionThatThrowsLeavesNothing() throws {
+        let connection = try connect()
+        try connection.execute("CREATE TABLE t (k text PRIMARY KEY)")
+        struct Stop: Error {}
+        #expect(throws: Stop.self) {
+            try connection.transaction {
+                try connection.query("INSERT INTO t VALUES ('a')")
+                throw Stop()
+            }
+        }
+        try connection.transaction { try connection.query("INSERT INTO t VALUES ('b')") }
+        #expect(try connection.query("SELECT k FROM t") == [["b"]])
+    }
+
+    @Test func aServerThatIsNotThereIsATransientConnectionError() throws {
+        let missing = NSTemporaryDirectory() + "no-such-postgres-\(getpid())"
+        do {
+            _ = try PostgresConnection(url: "host=\(missing) dbname=x user=userimport connect_timeout=2")
+            Issue.record("connected to a server that does not exist")
+        } catch let error as PostgresError {
+            #expect(error.isTransient)
+            #expect(error.message.contains(missing))
+        }
+    }
+
+    @Test func migrationsBringANewDatabaseToTheCurrentVersionOnce() throws {
+        let connection = try connect()
+        #expect(try PostgresSchema.version(connection) == 0)
+        try PostgresSchema.migrate(connection)
+        #expect(try PostgresSchema.version(connection) == PostgresSchema.currentVersion)
+        try PostgresSchema.migrate(connection)
+        #expect(try PostgresSchema.version(connection) == PostgresSchema.currentVersion)
+        #expect(try connection.scalar("SELECT count(*) FROM userimport_schema") == "1")
+    }
+
+    /// Several daemons starting against one new database: one migrates, the others wait on the
+    /// lock and find it done.
+    @Test func daemonsMigratingAtOnceMigrateOnce() throws {
+        let url = try PostgresServer.shared.get().database()
+        let failures = Failures()
+        DispatchQueue.concurrentPerform(iterations: 6) { _ in
+            do {
+                try PostgresSchema.migrate(try PostgresConnection(url: url))
+            } catch {
+                failures.add("\(error)")
+            }
+        }
+        #expect(failures.all.isEmpty)
+        let connection = try PostgresConnection(url: url)
+        #expect(try PostgresSchema.version(connection) == PostgresSchema.currentVersion)
+        #expect(try connection.scalar("SELECT count(*) FROM userimport_schema") == "1")
+    }
+
+    @Test func aNewerDatabaseIsRefusedWithWhatToDo() throws {
+        let connection = try connect()
+        try PostgresSchema.migrate(connection)
+        try connection.execute("UPDATE userimport_schema SET version = version + 1")
+        do {
+            try PostgresSchema.migrate(connection)
+            Issue.record("migrated a database newer than the build")
+        } catch let error as PostgresError {
+            #expect(error.message.contains("newer than this build"))
+        }
+    }
+
+    final class Failures: @unchecked Sendable {
+        private let lock = NSLock()
+        private var failures: [String] = []
+
+        func add(_ failure: String) {
+            lock.lock()
+            failures.append(failure)
+            lock.unlock()
+        }
+
+        var all: [String] {
+            lock.lock()
+            defer { lock.unlock() }
+            return failures
+        }
+    }
+}

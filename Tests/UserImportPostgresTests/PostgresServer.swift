@@ -1,0 +1,114 @@
+import Foundation
+import UserImportPostgres
+
+/// A real PostgreSQL server for the tests: Debian's postgresql-15, its own cluster in a temp
+/// directory, listening only on a Unix socket there. One per test process, started on first use;
+/// each test takes a database of its own (`database()`), so tests run in parallel.
+///
+/// The server goes with the test process whatever way it ends: a shell started with the server
+/// waits on a pipe only this process holds, and when the pipe closes (exit, crash, kill -9) it
+/// shuts the server down and removes the cluster.
+final class PostgresServer: Sendable {
+    static let shared = Result { try PostgresServer() }
+
+    let directory: String
+    private let process: Process
+    private let keepAlive: Pipe
+    private let counter = Counter()
+
+    private init() throws {
+        var template = Array((NSTemporaryDirectory() + "userimport-pg-XXXXXX").utf8CString)
+        guard let made = mkdtemp(&template) else { throw TestFailure("mkdtemp failed") }
+        directory = String(cString: made)
+        let bin = Self.binDirectory()
+        let script = """
+            set -e
+            "\(bin)/initdb" -D "$1/data" -U userimport -A trust -E UTF8 --locale=C --no-sync >"$1/initdb.log" 2>&1
+            "\(bin)/postgres" -D "$1/data" -k "$1" -c listen_addresses= -c fsync=off \
+                -c synchronous_commit=off -c max_connections=200 >"$1/server.log" 2>&1 &
+            pid=$!
+            read _ || true
+            kill -QUIT $pid 2>/dev/null || true
+            wait $pid 2>/dev/null || true
+            rm -rf "$1"
+            """
+        process = Process()
+        keepAlive = Pipe()
+        process.standardInput = keepAlive
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        // PostgreSQL refuses to run as root: as root (CI), the cluster belongs to `postgres`.
+        if getuid() == 0 {
+            guard let account = getpwnam("postgres") else {
+                throw TestFailure("no postgres account: install postgresql-15 (make test does)")
+            }
+            chown(directory, account.pointee.pw_uid, account.pointee.pw_gid)
+            process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
+            process.arguments = ["-u", "postgres", "--", "/bin/sh", "-c", script, "sh", directory]
+        } else {
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", script, "sh", directory]
+        }
+        try process.run()
+        let deadline = Date().addingTimeInterval(60)
+        while true {
+            if (try? PostgresConnection(url: adminURL)) != nil { break }
+            guard process.isRunning, Date() < deadline else {
+                let log =
+                    (try? String(contentsOfFile: directory + "/server.log", encoding: .utf8))
+                    ?? (try? String(contentsOfFile: directory + "/initdb.log", encoding: .utf8)) ?? ""
+                throw TestFailure("PostgreSQL did not start in \(directory): \(log.suffix(2_000))")
+            }
+            usleep(20_000)
+        }
+    }
+
+    var adminURL: String { "host=\(directory) dbname=postgres user=userimport" }
+
+    /// A new, empty database on the server; its connection string.
+    func database() throws -> String {
+        let name = "t\(getpid())_\(counter.next())"
+        try PostgresConnection(url: adminURL).execute("CREATE DATABASE \(name)")
+        return "host=\(directory) dbname=\(name) user=userimport"
+    }
+
+    /// Where Debian's server programs are: `pg_config --bindir` (libpq-dev), else version 15's.
+    private static func binDirectory() -> String {
+        let probe = Process()
+        let output = Pipe()
+        probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        probe.arguments = ["pg_config", "--bindir"]
+        probe.standardOutput = output
+        probe.standardError = FileHandle.nullDevice
+        if (try? probe.run()) != nil {
+            probe.waitUntilExit()
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            if probe.terminationStatus == 0, FileManager.default.fileExists(atPath: text + "/postgres") {
+                return text
+            }
+        }
+        return "/usr/lib/postgresql/15/bin"
+    }
+
+    /// Numbers for the databases, unique within the process.
+    private final class Counter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value = 0
+
+        func next() -> Int {
+            lock.lock()
+            defer { lock.unlock() }
+            value += 1
+            return value
+        }
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+
+    init(_ description: String) {
+        self.description = description
+    }
+}
