@@ -24,8 +24,11 @@ let package = Package(
         // Header-only shims for Linux calls Glibc's overlay does not import (renameat2, openat).
         .systemLibrary(name: "CLinux", path: "Sources/CLinux"),
 
+        // The SHA extensions' block function, header-only (the core's file fingerprint).
+        .systemLibrary(name: "CSHA256", path: "Sources/CSHA256"),
+
         // The pure core: CSV reading, header mapping, row rules, report text. No I/O.
-        .target(name: "UserImportCore"),
+        .target(name: "UserImportCore", dependencies: ["CSHA256"]),
 
         // SQLite adapter: connection wrapper, migrations, the user directory and history.
         .target(
