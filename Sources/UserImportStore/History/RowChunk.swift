@@ -97,88 +97,60 @@ enum RowChunk {
     static func decode(
         _ bytes: [UInt8], firstLine: Int64, rowCount: Int64, keeping: ((RowOutcome) -> Bool)?
     ) throws -> (rows: [RowResult], lastLine: Int) {
-        // A row takes at least five bytes: a corrupt count never reserves more than the blob's size.
-        guard rowCount > 0, rowCount <= Int64(bytes.count / 5) else {
-            throw StoreError.corruptRecord(
-                "row chunk at line \(firstLine): \(rowCount) rows in \(bytes.count) bytes")
-        }
-        return try bytes.withUnsafeBufferPointer { buffer in
-            var reader = BlobReader(buffer, name: "row chunk at line \(firstLine)")
-            let chunkFormat = try reader.byte()
-            guard chunkFormat >= 1 && chunkFormat <= 3 else { throw reader.corrupt("unknown format") }
-            var rows: [RowResult] = []
-            if keeping == nil { rows.reserveCapacity(Int(rowCount)) }
-            var line = 0
-            var decoded: Int64 = 0
-            while decoded < rowCount {
-                let number = try reader.varint()
-                if decoded == 0 {
-                    guard Int64(number) == firstLine else { throw reader.corrupt("starts at line \(number)") }
-                    line = number
-                } else {
-                    let (next, overflow) = line.addingReportingOverflow(number)
-                    guard number > 0, !overflow else {
-                        throw reader.corrupt("line after \(line) out of order")
-                    }
-                    line = next
-                }
-                guard let outcome = outcome(code: try reader.byte()) else {
-                    throw reader.corrupt("unknown outcome")
-                }
-                decoded += 1
-                if let keeping, !keeping(outcome) {
-                    try skipRow(&reader, format: chunkFormat, outcome: outcome)
-                    continue
-                }
-                let email = try reader.text()
-                let status = try reader.text()
-                let reason = try reader.text()
-                var cells: [String]?
-                if chunkFormat >= 2 {
-                    let marker = try reader.varint()
-                    if marker > 0 {
-                        // Each cell takes at least its length byte: a corrupt count reserves nothing.
-                        guard marker - 1 <= reader.remaining else {
-                            throw reader.corrupt("cell count \(marker - 1)")
-                        }
-                        var list: [String] = []
-                        for _ in 0..<(marker - 1) { list.append(try reader.text()) }
-                        cells = list
-                    }
-                }
-                var previous: StoredUser?
-                if chunkFormat >= 3 {
-                    let marker = try reader.byte()
-                    if marker > 0 {
-                        guard let state = state(code: marker - 1) else {
-                            throw reader.corrupt("unknown previous state")
-                        }
-                        guard fits(state, outcome) else {
-                            throw reader.corrupt(
-                                "a previous \(state.rawValue) user on a row \(outcome.rawValue)")
-                        }
-                        let firstName = try reader.text()
-                        let lastName = try reader.text()
-                        let alternateID = try reader.text()
-                        let workPhone = try reader.text()
-                        let title = try reader.text()
-                        let department = try reader.text()
-                        previous = StoredUser(
-                            email: email,
-                            profile: UserProfile(
-                                firstName: firstName, lastName: lastName, alternateID: alternateID,
-                                workPhone: workPhone, title: title, department: department),
-                            state: state)
-                    }
-                }
-                rows.append(
-                    RowResult(
-                        line: line, email: email, status: status, outcome: outcome, reason: reason,
-                        cells: cells, previous: previous))
+        var rows: [RowResult] = []
+        if keeping == nil { rows.reserveCapacity(Int(min(rowCount, Int64(bytes.count / 5)))) }
+        let lastLine = try walk(bytes, firstLine: firstLine, rowCount: rowCount) {
+            reader, chunkFormat, line, outcome in
+            if let keeping, !keeping(outcome) {
+                try skipRow(&reader, format: chunkFormat, outcome: outcome)
+                return
             }
-            guard reader.isAtEnd else { throw reader.corrupt("bytes after row \(rowCount)") }
-            return (rows, line)
+            let email = try reader.text()
+            let status = try reader.text()
+            let reason = try reader.text()
+            var cells: [String]?
+            if chunkFormat >= 2 {
+                let marker = try reader.varint()
+                if marker > 0 {
+                    // Each cell takes at least its length byte: a corrupt count reserves nothing.
+                    guard marker - 1 <= reader.remaining else {
+                        throw reader.corrupt("cell count \(marker - 1)")
+                    }
+                    var list: [String] = []
+                    for _ in 0..<(marker - 1) { list.append(try reader.text()) }
+                    cells = list
+                }
+            }
+            var previous: StoredUser?
+            if chunkFormat >= 3 {
+                let marker = try reader.byte()
+                if marker > 0 {
+                    guard let state = state(code: marker - 1) else {
+                        throw reader.corrupt("unknown previous state")
+                    }
+                    guard fits(state, outcome) else {
+                        throw reader.corrupt("a previous \(state.rawValue) user on a row \(outcome.rawValue)")
+                    }
+                    let firstName = try reader.text()
+                    let lastName = try reader.text()
+                    let alternateID = try reader.text()
+                    let workPhone = try reader.text()
+                    let title = try reader.text()
+                    let department = try reader.text()
+                    previous = StoredUser(
+                        email: email,
+                        profile: UserProfile(
+                            firstName: firstName, lastName: lastName, alternateID: alternateID,
+                            workPhone: workPhone, title: title, department: department),
+                        state: state)
+                }
+            }
+            rows.append(
+                RowResult(
+                    line: line, email: email, status: status, outcome: outcome, reason: reason,
+                    cells: cells, previous: previous))
         }
+        return (rows, lastLine)
     }
 
     /// Appends each row's report line (`ReportText.appendLine`) to `out`, straight from the
@@ -187,6 +159,25 @@ enum RowChunk {
     static func appendReportLines(
         _ bytes: [UInt8], firstLine: Int64, rowCount: Int64, to out: inout [UInt8]
     ) throws -> Int {
+        try walk(bytes, firstLine: firstLine, rowCount: rowCount) { reader, chunkFormat, line, outcome in
+            let email = try reader.textBytes()
+            let status = try reader.textBytes()
+            let reason = try reader.textBytes()
+            try skipCellsAndPrevious(&reader, format: chunkFormat, outcome: outcome)
+            ReportText.appendLine(
+                line: line, email: email, status: status, outcome: outcome, reason: reason, to: &out)
+        }
+    }
+
+    /// Walks a stored chunk's rows, checking what every reader relies on — the row count against
+    /// the size, the format, lines that start at `firstLine` and only go up, known outcomes, no
+    /// bytes left over — and hands each row's reader, positioned after its line and outcome, to
+    /// `row`, which must read the rest of the row. Returns the chunk's last line.
+    private static func walk(
+        _ bytes: [UInt8], firstLine: Int64, rowCount: Int64,
+        row: (inout BlobReader, _ format: UInt8, _ line: Int, _ outcome: RowOutcome) throws -> Void
+    ) throws -> Int {
+        // A row takes at least five bytes: a corrupt count never reserves more than the blob's size.
         guard rowCount > 0, rowCount <= Int64(bytes.count / 5) else {
             throw StoreError.corruptRecord(
                 "row chunk at line \(firstLine): \(rowCount) rows in \(bytes.count) bytes")
@@ -211,12 +202,7 @@ enum RowChunk {
                 guard let outcome = outcome(code: try reader.byte()) else {
                     throw reader.corrupt("unknown outcome")
                 }
-                let email = try reader.textBytes()
-                let status = try reader.textBytes()
-                let reason = try reader.textBytes()
-                try skipCellsAndPrevious(&reader, format: chunkFormat, outcome: outcome)
-                ReportText.appendLine(
-                    line: line, email: email, status: status, outcome: outcome, reason: reason, to: &out)
+                try row(&reader, chunkFormat, line, outcome)
             }
             guard reader.isAtEnd else { throw reader.corrupt("bytes after row \(rowCount)") }
             return line
