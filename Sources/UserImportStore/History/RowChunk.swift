@@ -122,28 +122,19 @@ enum RowChunk {
                 }
             }
             var previous: StoredUser?
-            if chunkFormat >= 3 {
-                let marker = try reader.byte()
-                if marker > 0 {
-                    guard let state = state(code: marker - 1) else {
-                        throw reader.corrupt("unknown previous state")
-                    }
-                    guard fits(state, outcome) else {
-                        throw reader.corrupt("a previous \(state.rawValue) user on a row \(outcome.rawValue)")
-                    }
-                    let firstName = try reader.text()
-                    let lastName = try reader.text()
-                    let alternateID = try reader.text()
-                    let workPhone = try reader.text()
-                    let title = try reader.text()
-                    let department = try reader.text()
-                    previous = StoredUser(
-                        email: email,
-                        profile: UserProfile(
-                            firstName: firstName, lastName: lastName, alternateID: alternateID,
-                            workPhone: workPhone, title: title, department: department),
-                        state: state)
-                }
+            if chunkFormat >= 3, let state = try previousState(&reader, outcome: outcome) {
+                let firstName = try reader.text()
+                let lastName = try reader.text()
+                let alternateID = try reader.text()
+                let workPhone = try reader.text()
+                let title = try reader.text()
+                let department = try reader.text()
+                previous = StoredUser(
+                    email: email,
+                    profile: UserProfile(
+                        firstName: firstName, lastName: lastName, alternateID: alternateID,
+                        workPhone: workPhone, title: title, department: department),
+                    state: state)
             }
             rows.append(
                 RowResult(
@@ -230,18 +221,21 @@ enum RowChunk {
                 for _ in 0..<(marker - 1) { try reader.skipText() }
             }
         }
-        if chunkFormat >= 3 {
-            let marker = try reader.byte()
-            if marker > 0 {
-                guard let state = state(code: marker - 1) else {
-                    throw reader.corrupt("unknown previous state")
-                }
-                guard fits(state, outcome) else {
-                    throw reader.corrupt("a previous \(state.rawValue) user on a row \(outcome.rawValue)")
-                }
-                for _ in 0..<6 { try reader.skipText() }
-            }
+        if chunkFormat >= 3, try previousState(&reader, outcome: outcome) != nil {
+            for _ in 0..<6 { try reader.skipText() }
         }
+    }
+
+    /// A row's previous-user marker: the previous user's state, nil for none; a state that
+    /// cannot have come before the row's outcome is corruption.
+    private static func previousState(_ reader: inout BlobReader, outcome: RowOutcome) throws -> UserState? {
+        let marker = try reader.byte()
+        guard marker > 0 else { return nil }
+        guard let state = state(code: marker - 1) else { throw reader.corrupt("unknown previous state") }
+        guard fits(state, outcome) else {
+            throw reader.corrupt("a previous \(state.rawValue) user on a row \(outcome.rawValue)")
+        }
+        return state
     }
 }
 
