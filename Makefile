@@ -55,11 +55,12 @@ define install-missing
 	fi
 endef
 
-# The C libraries we link (SQLite, libsystemd, libpq), msmtp (the mail tests' sendmail-compatible
-# client), mandoc and man-db (the manual pages' lint and rendering in test-docs and
-# test-install); installed when missing (CI and a fresh Debian 12 run as root).
+# The C libraries we link (SQLite, libsystemd, libpq; pkg-config finds libpq's headers), msmtp
+# (the mail tests' sendmail-compatible client), mandoc and man-db (the manual pages' lint and
+# rendering in test-docs and test-install); installed when missing (CI and a fresh Debian 12 run
+# as root).
 deps:
-	$(call install-missing,libsqlite3-dev libsystemd-dev libpq-dev msmtp mandoc man-db)
+	$(call install-missing,libsqlite3-dev libsystemd-dev libpq-dev pkg-config msmtp mandoc man-db)
 
 build: deps
 	$(SWIFT) build 2>&1 | tee .build-log.txt; test $${PIPESTATUS[0]} -eq 0

@@ -14,13 +14,24 @@ public final class PostgresConnection {
     /// never from the string the configuration holds.
     public init(url: String) throws {
         guard let connection = PQconnectdb(url) else {
-            throw PostgresError(
-                sqlState: "", message: "libpq could not allocate a connection", statement: nil)
+            throw PostgresError(.unreachable, message: "libpq could not allocate a connection")
         }
         guard PQstatus(connection) == CONNECTION_OK else {
             let message = Self.trimmed(PQerrorMessage(connection))
             PQfinish(connection)
-            throw PostgresError(sqlState: "", message: message, statement: nil)
+            // libpq's message does not say whether to wait: asking the server does. No answer,
+            // or "starting up", is worth waiting for; an answer that refused us is not.
+            switch PQping(url) {
+            case PQPING_NO_RESPONSE, PQPING_REJECT: throw PostgresError(.unreachable, message: message)
+            default: throw PostgresError(.refused, message: message)
+            }
+        }
+        // Every text in and out is UTF-8, whatever encoding the database was created with.
+        guard PQsetClientEncoding(connection, "UTF8") == 0 else {
+            let message = Self.trimmed(PQerrorMessage(connection))
+            PQfinish(connection)
+            throw PostgresError(
+                .refused, message: "the server refused UTF-8 as the client encoding: \(message)")
         }
         handle = connection
     }
@@ -91,15 +102,19 @@ public final class PostgresConnection {
 
     private func check(_ result: OpaquePointer?, _ sql: String) throws {
         guard let result else {
-            throw PostgresError(sqlState: "", message: Self.trimmed(PQerrorMessage(handle)), statement: sql)
+            throw PostgresError(.unreachable, message: Self.trimmed(PQerrorMessage(handle)), statement: sql)
         }
         switch PQresultStatus(result) {
         case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
             return
         default:
             let code = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) } ?? ""
-            throw PostgresError(
-                sqlState: code, message: Self.trimmed(PQresultErrorMessage(result)), statement: sql)
+            let message = Self.trimmed(PQresultErrorMessage(result))
+            // A connection lost mid-statement has no SQLSTATE from the server.
+            if code.isEmpty && PQstatus(handle) != CONNECTION_OK {
+                throw PostgresError(.unreachable, message: message, statement: sql)
+            }
+            throw PostgresError(.statement, sqlState: code, message: message, statement: sql)
         }
     }
 

@@ -35,19 +35,19 @@ public enum PostgresSchema {
 
     /// Brings the database to `currentVersion`; refuses one newer than this build knows.
     public static func migrate(_ connection: PostgresConnection) throws {
-        try connection.execute(
-            "CREATE TABLE IF NOT EXISTS userimport_schema (version integer NOT NULL)")
         while true {
             let applied: Bool = try connection.transaction {
+                // The lock first: CREATE TABLE IF NOT EXISTS is not safe against a concurrent one.
                 try connection.query("SELECT pg_advisory_xact_lock(\(migrationLock))")
+                try connection.execute(
+                    "CREATE TABLE IF NOT EXISTS userimport_schema (version integer NOT NULL)")
                 let version = try version(connection)
                 guard version <= currentVersion else {
                     throw PostgresError(
-                        sqlState: "",
+                        .data,
                         message:
                             "the database is at schema version \(version), newer than this build "
-                            + "(\(currentVersion)): run the userimportd that created it, or a newer one",
-                        statement: nil)
+                            + "(\(currentVersion)): run the userimportd that created it, or a newer one")
                 }
                 guard version < currentVersion else { return false }
                 try connection.execute(migrations[version])
@@ -66,8 +66,7 @@ public enum PostgresSchema {
             let text = try connection.scalar("SELECT max(version) FROM userimport_schema")
         else { return 0 }
         guard let version = Int(text) else {
-            throw PostgresError(
-                sqlState: "", message: "schema version \(text) is not a number", statement: nil)
+            throw PostgresError(.data, message: "schema version \(text) is not a number")
         }
         return version
     }

@@ -59,10 +59,10 @@ public struct PostgresUserDirectory: UserDirectory {
     /// A row selected with `columns`; the database is read as outside data.
     static func user(_ row: [String?]) throws -> StoredUser {
         guard row.count == 8, let email = row[0], let stateText = row[7] else {
-            throw PostgresError(sqlState: "", message: "a users row without email or state", statement: nil)
+            throw PostgresError(.data, message: "a users row without email or state")
         }
         guard let state = UserState(rawValue: stateText) else {
-            throw PostgresError(sqlState: "", message: "user \(email) has state \(stateText)", statement: nil)
+            throw PostgresError(.data, message: "user \(email) has state \(stateText)")
         }
         return StoredUser(
             email: email,

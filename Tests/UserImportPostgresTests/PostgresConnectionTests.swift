@@ -51,9 +51,35 @@ struct PostgresConnectionTests {
             _ = try PostgresConnection(url: "host=\(missing) dbname=x user=userimport connect_timeout=2")
             Issue.record("connected to a server that does not exist")
         } catch let error as PostgresError {
+            #expect(error.kind == .unreachable)
             #expect(error.isTransient)
             #expect(error.message.contains(missing))
         }
+    }
+
+    /// A server that answers and refuses (here: no such database) is not worth waiting for.
+    @Test func aServerThatRefusesIsNotTransient() throws {
+        let server = try PostgresServer.shared.get()
+        do {
+            _ = try PostgresConnection(
+                url: "host=\(server.directory) dbname=no_such_database user=userimport")
+            Issue.record("connected to a database that does not exist")
+        } catch let error as PostgresError {
+            #expect(error.kind == .refused)
+            #expect(!error.isTransient)
+            #expect(error.message.contains("no_such_database"))
+        }
+    }
+
+    /// A database created for another encoding still gets and gives UTF-8.
+    @Test func aLatin1DatabaseStillTalksUTF8() throws {
+        let server = try PostgresServer.shared.get()
+        let name = "latin1_\(getpid())"
+        try PostgresConnection(url: server.adminURL).execute(
+            "CREATE DATABASE \(name) ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0")
+        let connection = try PostgresConnection(
+            url: "host=\(server.directory) dbname=\(name) user=userimport")
+        #expect(try connection.scalar("SELECT $1::text", ["zoë"]) == "zoë")
     }
 
     @Test func migrationsBringANewDatabaseToTheCurrentVersionOnce() throws {
@@ -93,6 +119,7 @@ struct PostgresConnectionTests {
             Issue.record("migrated a database newer than the build")
         } catch let error as PostgresError {
             #expect(error.message.contains("newer than this build"))
+            #expect(!error.isTransient)
         }
     }
 

@@ -21,22 +21,37 @@ final class PostgresServer: Sendable {
         guard let made = mkdtemp(&template) else { throw TestFailure("mkdtemp failed") }
         directory = String(cString: made)
         let bin = Self.binDirectory()
+        // The shell stops the server and removes the cluster when this process goes (the pipe on
+        // its stdin closes), when the server dies (the test then fails at once, not at the
+        // deadline), when initdb fails, and on SIGINT/SIGTERM/SIGHUP.
         let script = """
-            set -e
-            "\(bin)/initdb" -D "$1/data" -U userimport -A trust -E UTF8 --locale=C --no-sync >"$1/initdb.log" 2>&1
-            "\(bin)/postgres" -D "$1/data" -k "$1" -c listen_addresses= -c fsync=off \
-                -c synchronous_commit=off -c max_connections=200 >"$1/server.log" 2>&1 &
+            dir=$1
+            pid=
+            cleanup() {
+                if [ -n "$pid" ]; then kill -QUIT "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; fi
+                rm -rf "$dir"
+            }
+            trap cleanup EXIT
+            trap 'exit 1' INT TERM HUP
+            "\(bin)/initdb" -D "$dir/data" -U userimport -A trust -E UTF8 --locale=C --no-sync \
+                >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
+            "\(bin)/postgres" -D "$dir/data" -k "$dir" -c listen_addresses= -c fsync=off \
+                -c synchronous_commit=off -c max_connections=200 >"$dir/server.log" 2>&1 &
             pid=$!
-            read _ || true
-            kill -QUIT $pid 2>/dev/null || true
-            wait $pid 2>/dev/null || true
-            rm -rf "$1"
+            exec 3<&0
+            # A postmaster still starting up can miss the first signal: repeat until it is gone.
+            ( read _; while kill -QUIT "$pid" 2>/dev/null; do sleep 0.2; done ) <&3 &
+            wait "$pid"
             """
         process = Process()
         keepAlive = Pipe()
+        // Only this process may hold the pipe's write end: a child that inherited it (the shell
+        // itself included) would keep the server alive after the tests.
+        _ = fcntl(keepAlive.fileHandleForWriting.fileDescriptor, F_SETFD, FD_CLOEXEC)
         process.standardInput = keepAlive
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        let errors = Pipe()
+        process.standardError = errors
         // PostgreSQL refuses to run as root: as root (CI), the cluster belongs to `postgres`.
         if getuid() == 0 {
             guard let account = getpwnam("postgres") else {
@@ -56,7 +71,7 @@ final class PostgresServer: Sendable {
             guard process.isRunning, Date() < deadline else {
                 let log =
                     (try? String(contentsOfFile: directory + "/server.log", encoding: .utf8))
-                    ?? (try? String(contentsOfFile: directory + "/initdb.log", encoding: .utf8)) ?? ""
+                    ?? String(decoding: errors.fileHandleForReading.availableData, as: UTF8.self)
                 throw TestFailure("PostgreSQL did not start in \(directory): \(log.suffix(2_000))")
             }
             usleep(20_000)

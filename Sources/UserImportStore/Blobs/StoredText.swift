@@ -15,7 +15,7 @@ enum StoredText {
         return String(validating: bytes, as: UTF8.self)
     }
 
-    /// Whether `decode` would accept the bytes, without making the String.
+    /// Whether `decode` would accept the bytes; a String is made only for text that is not ASCII.
     static func isValid(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         for byte in bytes where byte >= 0x80 {
             return String(validating: bytes, as: UTF8.self) != nil
