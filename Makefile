@@ -116,6 +116,7 @@ test-browser: deps
 # 10,000-import history and a million-row report (Tests/Browser/page_bench.py; printed only).
 bench: deps
 	@command -v sqlite3 >/dev/null || apt-get install -y -qq sqlite3 >/dev/null
+	$(call install-missing,postgresql-15)
 	$(SWIFT) build -c release
 	.build/release/userimport-bench $(BENCH_ARGS)
 	BIN=.build/release Tests/Browser/run.sh --bench

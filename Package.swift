@@ -42,6 +42,9 @@ let package = Package(
             dependencies: ["CLibPQ", "UserImportCore"]
         ),
 
+        // A throwaway PostgreSQL server on a Unix socket, for the tests and the benchmark.
+        .target(name: "PostgresScratch", dependencies: ["UserImportPostgres"]),
+
         // Everything that touches the real system: folders, configuration, the pipeline.
         .target(
             name: "UserImportService",
@@ -84,7 +87,10 @@ let package = Package(
         // `make bench`: the product against its floors, on generated data.
         .executableTarget(
             name: "userimport-bench",
-            dependencies: ["UserImportCore", "UserImportStore", "CLinux", "SeededRandom"]
+            dependencies: [
+                "UserImportCore", "UserImportStore", "UserImportPostgres", "PostgresScratch", "CLinux",
+                "SeededRandom",
+            ]
         ),
 
         .testTarget(
@@ -99,7 +105,9 @@ let package = Package(
         ),
         .testTarget(
             name: "UserImportPostgresTests",
-            dependencies: ["UserImportPostgres", "UserImportStore", "UserImportCore", "SeededRandom"],
+            dependencies: [
+                "UserImportPostgres", "PostgresScratch", "UserImportStore", "UserImportCore", "SeededRandom",
+            ],
             path: "Tests/UserImportPostgresTests"
         ),
         .testTarget(

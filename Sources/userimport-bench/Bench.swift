@@ -50,6 +50,14 @@ final class Bench {
         var data = BenchData(seed: 42)
         let runs = quick ? 1 : 3
         print("userimport-bench: \(quick ? "quick" : "full") run, \(runs) runs each, in \(root)\n")
+        if CommandLine.arguments.contains("--postgres-only") {
+            let count = quick ? 100_000 : 1_000_000
+            let file = root + "/new-\(count).csv"
+            try data.writeFile(path: file, count: count, status: { _ in "New" })
+            try PostgresBench(bench: self).run(file: file, count: count, runs: runs)
+            try writeResults()
+            return
+        }
         if CommandLine.arguments.contains("--scale-only") {
             try scale(binDir: binDir, root: root, quick: quick)
             try writeResults()
@@ -164,7 +172,11 @@ final class Bench {
             }
         }
 
-        // 6: the questions on years of history.
+        // 6: the directory on PostgreSQL against the server's own bulk load.
+        try PostgresBench(bench: self).run(
+            file: root + "/new-\(large).csv", count: large, runs: min(runs, 2))
+
+        // 7: the questions on years of history.
         try scale(binDir: binDir, root: root, quick: quick)
         try writeResults()
     }
