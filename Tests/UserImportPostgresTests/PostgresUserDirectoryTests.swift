@@ -1,8 +1,9 @@
 import SeededRandom
 import Testing
 import UserImportCore
-import UserImportPostgres
 import UserImportStore
+
+@testable import UserImportPostgres
 
 /// The importer over the PostgreSQL directory, against a dictionary that is the directory's
 /// model: the same files give the same row results and the same users.
@@ -58,16 +59,8 @@ struct PostgresUserDirectoryTests {
     }
 
     func allUsers(_ connection: PostgresConnection) throws -> [StoredUser] {
-        try connection.query(
-            "SELECT email, first_name, last_name, alternate_id, work_phone, title, department, state "
-                + "FROM users ORDER BY email"
-        ).map { row in
-            StoredUser(
-                email: row[0] ?? "",
-                profile: UserProfile(
-                    firstName: row[1] ?? "", lastName: row[2] ?? "", alternateID: row[3] ?? "",
-                    workPhone: row[4] ?? "", title: row[5] ?? "", department: row[6] ?? ""),
-                state: UserState(rawValue: row[7] ?? "") ?? .deleted)
+        try connection.query("SELECT \(PostgresUserDirectory.columns) FROM users ORDER BY email").map {
+            try PostgresUserDirectory.user($0)
         }
     }
 

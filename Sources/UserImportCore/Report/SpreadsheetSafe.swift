@@ -38,21 +38,15 @@ public enum SpreadsheetSafe {
         switch first {
         case UInt8(ascii: "="), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "@"): return false
         default:
+            // A loop over the stored bytes: `allSatisfy` on the UTF-8 view was a tenth of a report.
             for byte in bytes where byte < 0x20 || byte >= 0x7F { return false }
             return true
         }
     }
 
     private static func isPlainASCII(_ value: String) -> Bool {
-        guard let first = value.utf8.first else { return true }
-        switch first {
-        case UInt8(ascii: "="), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "@"): return false
-        default:
-            // A loop over the stored bytes: `allSatisfy` on the UTF-8 view was a tenth of a report.
-            return value.utf8.withContiguousStorageIfAvailable { bytes in
-                for byte in bytes where byte < 0x20 || byte >= 0x7F { return false }
-                return true
-            } ?? value.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F }
-        }
+        if let plain = value.utf8.withContiguousStorageIfAvailable({ isPlainASCII($0) }) { return plain }
+        // Only a String bridged from elsewhere has no contiguous UTF-8.
+        return Array(value.utf8).withUnsafeBufferPointer { isPlainASCII($0) }
     }
 }

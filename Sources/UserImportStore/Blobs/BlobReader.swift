@@ -53,25 +53,26 @@ struct BlobReader {
     /// A text's bytes, checked as `text()` checks them, without making a String: valid while the
     /// blob is.
     mutating func textBytes() throws -> UnsafeBufferPointer<UInt8> {
-        let count = try varint()
-        guard count <= bytes.count - position else { throw corrupt("text of \(count) bytes") }
-        let end = position + count
-        let text = UnsafeBufferPointer(rebasing: bytes[position..<end])
+        let text = try nextText()
         guard StoredText.isValid(text) else { throw corrupt("invalid UTF-8") }
-        position = end
+        position += text.count
         return text
     }
 
     /// A varint length, then that many bytes of UTF-8.
     mutating func text() throws -> String {
+        let bytes = try nextText()
+        guard let text = StoredText.decode(bytes) else { throw corrupt("invalid UTF-8") }
+        position += bytes.count
+        return text
+    }
+
+    /// The next text's bytes after its length, not yet checked: the position stays at their start
+    /// until the caller has checked them, so an error names where the bad text begins.
+    private mutating func nextText() throws -> UnsafeBufferPointer<UInt8> {
         let count = try varint()
         guard count <= bytes.count - position else { throw corrupt("text of \(count) bytes") }
-        let end = position + count
-        guard let text = StoredText.decode(UnsafeBufferPointer(rebasing: bytes[position..<end])) else {
-            throw corrupt("invalid UTF-8")
-        }
-        position = end
-        return text
+        return UnsafeBufferPointer(rebasing: bytes[position..<(position + count)])
     }
 }
 

@@ -332,20 +332,11 @@ public final class RowResultCursor: Sequence, IteratorProtocol {
     public func appendReportLines(to bytes: inout [UInt8]) -> Bool {
         guard !ended else { return false }
         do {
-            guard try statement.step() else {
-                ended = true
-                statement.reset()
-                return false
-            }
-            let firstLine = statement.int(0)
-            if let lastChunkLine, firstLine <= lastChunkLine {
-                throw StoreError.corruptRecord("row chunk at line \(firstLine) overlaps the one before")
-            }
-            let rowCount = statement.int(1)
+            guard let (firstLine, rowCount) = try stepChunk(after: lastChunkLine) else { return false }
             let blob = statement.blob(2)
             lastChunkLine = Int64(
                 try RowChunk.appendReportLines(blob, firstLine: firstLine, rowCount: rowCount, to: &bytes))
-            if let format = blob.first, !RowChunk.holdsPrevious(format: format) { lacksPrevious = true }
+            noteFormat(of: blob)
             return true
         } catch {
             failure = error
@@ -359,17 +350,7 @@ public final class RowResultCursor: Sequence, IteratorProtocol {
         let lastLine = lastChunkLine ?? chunk.last.map { Int64($0.line) }
         chunk = []
         position = 0
-        guard try statement.step() else {
-            ended = true
-            statement.reset()
-            return
-        }
-        let firstLine = statement.int(0)
-        // Chunks must not overlap: each line is stored once.
-        if let lastLine, firstLine <= lastLine {
-            throw StoreError.corruptRecord("row chunk at line \(firstLine) overlaps the one before")
-        }
-        let rowCount = statement.int(1)
+        guard let (firstLine, rowCount) = try stepChunk(after: lastLine) else { return }
         if skipping > 0, rowCount >= 0, rowCount <= Int64(skipping) {
             skipping -= Int(rowCount)
             return
@@ -382,9 +363,29 @@ public final class RowResultCursor: Sequence, IteratorProtocol {
         } else {
             chunk = try RowChunk.decode(bytes, firstLine: firstLine, rowCount: rowCount)
         }
-        if let format = bytes.first, !RowChunk.holdsPrevious(format: format) { lacksPrevious = true }
+        noteFormat(of: bytes)
         position = Swift.min(skipping, chunk.count)
         skipping -= position
+    }
+
+    /// Steps to the next stored chunk: its first line and row count (its bytes are column 2), or
+    /// nil at the end. Chunks must not overlap: each line is stored once.
+    private func stepChunk(after lastLine: Int64?) throws -> (firstLine: Int64, rowCount: Int64)? {
+        guard try statement.step() else {
+            ended = true
+            statement.reset()
+            return nil
+        }
+        let firstLine = statement.int(0)
+        if let lastLine, firstLine <= lastLine {
+            throw StoreError.corruptRecord("row chunk at line \(firstLine) overlaps the one before")
+        }
+        return (firstLine, statement.int(1))
+    }
+
+    /// Sets `lacksPrevious` for a chunk in a format without previous users.
+    private func noteFormat(of bytes: [UInt8]) {
+        if let format = bytes.first, !RowChunk.holdsPrevious(format: format) { lacksPrevious = true }
     }
 }
 
