@@ -88,8 +88,9 @@ let package = Package(
         .executableTarget(
             name: "userimport-bench",
             dependencies: [
-                "UserImportCore", "UserImportStore", "UserImportPostgres", "PostgresScratch", "CLinux",
-                "SeededRandom",
+                "UserImportCore", "UserImportStore", "UserImportService", "UserImportPostgres",
+                "PostgresScratch",
+                "CLinux", "SeededRandom",
             ]
         ),
 

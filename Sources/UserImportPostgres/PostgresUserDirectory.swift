@@ -1,58 +1,123 @@
 import UserImportCore
 
-/// The user directory on PostgreSQL, inside the caller's transaction: one statement per batch
+/// The user directory on PostgreSQL, inside the caller's transaction: a few statements per batch
 /// handed over, not one per user (a round trip to the server costs more than the row).
 ///
-/// The batch's emails and values travel as text arrays and are unnested on the server; the rows
-/// are still decided one by one, in file order, by `RowRules` in the core.
+/// A batch's users are read with its emails as one array parameter. Those the read did not find
+/// are new and go straight into `users` by `COPY`, the server's bulk path; the others are copied
+/// into a temporary staging table and updated from it in one statement. INSERT … ON CONFLICT over
+/// every user took 1.5× as long on the server (`make bench`). That split is sound because the
+/// caller holds the directory for the import's transaction (no other import adds a user between
+/// the read and the write). The rows are still decided one by one, in file order, by `RowRules`
+/// in the core.
 public struct PostgresUserDirectory: UserDirectory {
     private let connection: PostgresConnection
     private let importID: Int64
     private let now: Int64
+    /// The batch's emails as last read, whether each was found, and how far the batch's stores
+    /// have come through them (both in email order).
+    private var batch: [String] = []
+    private var found: [Bool] = []
+    private var position = 0
 
-    public init(connection: PostgresConnection, importID: Int64, now: Timestamp) {
+    /// Inside the caller's transaction: takes the directory until it ends (so imports from several
+    /// daemons apply one after the other, in commit order), and creates the session's staging
+    /// table when it is not there yet (a temporary table lives as long as the connection, and goes
+    /// with a rolled-back transaction that created it).
+    public init(connection: PostgresConnection, importID: Int64, now: Timestamp) throws {
         self.connection = connection
         self.importID = importID
         self.now = now.millisecondsSinceEpoch
+        try connection.query("SELECT pg_advisory_xact_lock(\(Self.directoryLock))")
+        try connection.execute(
+            """
+            CREATE TEMPORARY TABLE IF NOT EXISTS userimport_user_staging (
+                email text COLLATE "C", first_name text, last_name text, alternate_id text,
+                work_phone text, title text, department text, state text
+            ) ON COMMIT DELETE ROWS
+            """)
     }
 
     public mutating func users(emails: [String]) throws -> [StoredUser?] {
-        guard !emails.isEmpty else { return [] }
+        batch = emails
+        position = 0
+        guard !emails.isEmpty else {
+            found = []
+            return []
+        }
+        // A batch's emails spread over the whole index, and the planner, counting pages, scans the
+        // table instead of probing the index once per email: at a million users the probes take
+        // half as long, and unlike the scan they do not grow with the directory.
+        try connection.execute("SET LOCAL enable_seqscan = off")
         let rows = try connection.query(
             "SELECT \(Self.columns) FROM users WHERE email = ANY ($1::text[])", [PostgresArray.text(emails)])
-        var found: [String: StoredUser] = [:]
-        found.reserveCapacity(rows.count)
+        try connection.execute("SET LOCAL enable_seqscan = on")
+        var byEmail: [String: StoredUser] = [:]
+        byEmail.reserveCapacity(rows.count)
         for row in rows {
             let user = try Self.user(row)
-            found[user.email] = user
+            byEmail[user.email] = user
         }
-        return emails.map { found[$0] }
+        let users = emails.map { byEmail[$0] }
+        found = users.map { $0 != nil }
+        return users
     }
 
     public mutating func store(_ users: [StoredUser]) throws {
         guard !users.isEmpty else { return }
-        func column(_ value: (StoredUser) -> String) -> String? { PostgresArray.text(users.map(value)) }
-        try connection.query(
-            """
-            INSERT INTO users (email, first_name, last_name, alternate_id, work_phone, title, department, state,
-                               created_at, updated_at, last_import_id)
-            SELECT u.email, u.first_name, u.last_name, u.alternate_id, u.work_phone, u.title, u.department,
-                   u.state, $9::bigint, $9::bigint, $10::bigint
-            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-                        $8::text[])
-                AS u (email, first_name, last_name, alternate_id, work_phone, title, department, state)
-            ON CONFLICT (email) DO UPDATE SET
-                first_name = excluded.first_name, last_name = excluded.last_name,
-                alternate_id = excluded.alternate_id, work_phone = excluded.work_phone, title = excluded.title,
-                department = excluded.department, state = excluded.state, updated_at = excluded.updated_at,
-                last_import_id = excluded.last_import_id
-            """,
-            [
-                column(\.email), column(\.profile.firstName), column(\.profile.lastName),
-                column(\.profile.alternateID), column(\.profile.workPhone), column(\.profile.title),
-                column(\.profile.department), column(\.state.rawValue), String(now), String(importID),
-            ])
+        var new = CopyRows(reservingBytes: users.count * 160)
+        var changed = CopyRows()
+        for user in users {
+            // The stores of a batch walk its emails in the same order: a user is found by
+            // moving forward, never by a search.
+            while position < batch.count && batch[position] != user.email { position += 1 }
+            guard position < batch.count else {
+                throw PostgresError(
+                    .data, message: "user \(user.email) was stored without being read first, or out of order")
+            }
+            if found[position] {
+                try Self.append(user, to: &changed)
+                changed.endRow()
+            } else {
+                try Self.append(user, to: &new)
+                new.field(now)
+                new.field(now)
+                new.field(importID)
+                new.endRow()
+            }
+        }
+        if !new.isEmpty {
+            try connection.copy(
+                "COPY users (\(Self.columns), created_at, updated_at, last_import_id) FROM STDIN", new)
+        }
+        if !changed.isEmpty {
+            try connection.copy("COPY userimport_user_staging (\(Self.columns)) FROM STDIN", changed)
+            try connection.query(
+                """
+                UPDATE users SET
+                    first_name = s.first_name, last_name = s.last_name, alternate_id = s.alternate_id,
+                    work_phone = s.work_phone, title = s.title, department = s.department, state = s.state,
+                    updated_at = $1::bigint, last_import_id = $2::bigint
+                FROM userimport_user_staging s WHERE users.email = s.email
+                """,
+                [String(now), String(importID)])
+            try connection.execute("TRUNCATE userimport_user_staging")
+        }
     }
+
+    private static func append(_ user: StoredUser, to rows: inout CopyRows) throws {
+        try rows.field(user.email)
+        try rows.field(user.profile.firstName)
+        try rows.field(user.profile.lastName)
+        try rows.field(user.profile.alternateID)
+        try rows.field(user.profile.workPhone)
+        try rows.field(user.profile.title)
+        try rows.field(user.profile.department)
+        try rows.field(user.state.rawValue)
+    }
+
+    /// The advisory lock an import holds on the directory ("userdir" in ASCII).
+    static let directoryLock = "\(0x75_7365_7264_6972)"
 
     static let columns = "email, first_name, last_name, alternate_id, work_phone, title, department, state"
 

@@ -2,10 +2,12 @@ import Glibc
 import PostgresScratch
 import UserImportCore
 import UserImportPostgres
+import UserImportService
 
 /// New users into PostgreSQL: the importer over the file with the PostgreSQL directory (a batch
-/// read and upserted in one statement each, one transaction), against `psql`'s `\copy` of the
-/// same file into a table with the unique email index, on one throwaway server with fsync on.
+/// read with one statement, its new users copied in, one transaction), against `psql`'s `\copy`
+/// of the same file into a table with the unique email index, on one throwaway server with fsync
+/// on.
 ///
 /// Only the directory runs on PostgreSQL so far: no history row, row results or outbox, which
 /// the SQLite figure includes. The ratio says how far the directory's statements are from the
@@ -24,13 +26,13 @@ struct PostgresBench {
             guard fd >= 0 else { throw BenchError("cannot open \(file)") }
             defer { close(fd) }
             var source = ParseOnly.Source(fd: fd)
-            var directory = PostgresUserDirectory(
+            var directory = try PostgresUserDirectory(
                 connection: connection, importID: 1, now: Timestamp(millisecondsSinceEpoch: 0))
             var outbox = NoNotifications()
             var results = ParseOnly.Nobody()
             let start = Measure.now()
             let summary = try connection.transaction {
-                try Importer(options: ImportOptions()).run(
+                try Importer.overlapping(ImportOptions()).run(
                     source: &source, directory: &directory, outbox: &outbox, results: &results)
             }
             ours.append(Measure.now() - start)

@@ -17,6 +17,47 @@ struct PostgresConnectionTests {
         #expect(row == [[nil, "9223372036854775807"]])
     }
 
+    @Test func textsRoundTripAsTheyAreThroughCopy() throws {
+        let connection = try connect()
+        try connection.execute("CREATE TABLE t (n bigint, v text)")
+        let texts: [String?] = [
+            "", "plain", "back\\slash \\N \\t", "tab\tnew\nline\r\n", "zoë 王 🙂", "\\.", nil, "NULL", "\u{7F}",
+        ]
+        var rows = CopyRows()
+        for (index, text) in texts.enumerated() {
+            rows.field(Int64(index))
+            try rows.field(text)
+            rows.endRow()
+        }
+        #expect(try connection.copy("COPY t (n, v) FROM STDIN", rows) == texts.count)
+        let back = try connection.query("SELECT v FROM t ORDER BY n").map { $0[0] }
+        #expect(back == texts)
+    }
+
+    @Test func aNulByteIsRefusedNotCutShort() throws {
+        let connection = try connect()
+        var rows = CopyRows()
+        #expect(throws: PostgresError.self) { try rows.field("before\u{0}after") }
+        #expect(throws: PostgresError.self) { try connection.query("SELECT $1::text", ["a\u{0}b"]) }
+    }
+
+    @Test func aRefusedCopyLeavesTheConnectionUsable() throws {
+        let connection = try connect()
+        try connection.execute("CREATE TABLE t (n bigint PRIMARY KEY)")
+        var rows = CopyRows()
+        for n in [1, 2, 1] {
+            rows.field(Int64(n))
+            rows.endRow()
+        }
+        do {
+            try connection.copy("COPY t (n) FROM STDIN", rows)
+            Issue.record("a duplicate key was copied")
+        } catch let error as PostgresError {
+            #expect(error.sqlState == "23505")
+        }
+        #expect(try connection.scalar("SELECT count(*) FROM t") == "0")
+    }
+
     @Test func aFailedStatementSaysWhatAndCarriesItsSQLState() throws {
         let connection = try connect()
         try connection.execute("CREATE TABLE t (k text PRIMARY KEY)")

@@ -1,3 +1,4 @@
+import Foundation
 import SeededRandom
 import Testing
 import UserImportCore
@@ -79,7 +80,7 @@ struct PostgresUserDirectoryTests {
             let text = Self.file(rows: 300, emails: 60, using: &random)
             let expected = try importFile(text, into: &model)
             let now = Timestamp(millisecondsSinceEpoch: 1_700_000_000_000 + importID)
-            var directory = PostgresUserDirectory(connection: connection, importID: importID, now: now)
+            var directory = try PostgresUserDirectory(connection: connection, importID: importID, now: now)
             let actual = try connection.transaction { try importFile(text, into: &directory) }
             #expect(actual == expected, "import \(importID)")
             let stored = try allUsers(connection)
@@ -106,7 +107,7 @@ struct PostgresUserDirectoryTests {
         let text = Self.file(rows: Importer.batchSize + 5_000, emails: 20_000, using: &random)
         var model = ModelDirectory()
         let expected = try importFile(text, into: &model)
-        var directory = PostgresUserDirectory(
+        var directory = try PostgresUserDirectory(
             connection: connection, importID: 1, now: Timestamp(millisecondsSinceEpoch: 1))
         let actual = try connection.transaction { try importFile(text, into: &directory) }
         #expect(actual == expected)
@@ -119,7 +120,7 @@ struct PostgresUserDirectoryTests {
     @Test func aRolledBackImportLeavesTheDirectoryAsItWas() throws {
         let connection = try migratedConnection()
         var random = SplitMix64(seed: 7)
-        var directory = PostgresUserDirectory(
+        var directory = try PostgresUserDirectory(
             connection: connection, importID: 1, now: Timestamp(millisecondsSinceEpoch: 1))
         _ = try connection.transaction {
             try importFile(Self.file(rows: 200, emails: 50, using: &random), into: &directory)
@@ -133,5 +134,94 @@ struct PostgresUserDirectoryTests {
             }
         }
         #expect(try allUsers(connection) == before)
+    }
+
+    /// Two daemons importing at once: the second waits for the first to commit before it reads a
+    /// single user, so it decides its rows against the first one's result.
+    @Test func anImportHoldsTheDirectoryUntilItCommits() throws {
+        let url = try PostgresServer.shared.get().database()
+        let first = try PostgresConnection(url: url)
+        try PostgresSchema.migrate(first)
+        let watcher = try PostgresConnection(url: url)
+        try first.execute("BEGIN")
+        var directory = try PostgresUserDirectory(
+            connection: first, importID: 1, now: Timestamp(millisecondsSinceEpoch: 1))
+        _ = try importFile(Self.header + "a@example.com,Ada,Lovelace,,,,,New\n", into: &directory)
+
+        let second = SecondImport()
+        let finished = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            defer { finished.signal() }
+            do {
+                let connection = try PostgresConnection(url: url)
+                let rows: [RowResult] = try connection.transaction {
+                    var directory = try PostgresUserDirectory(
+                        connection: connection, importID: 2, now: Timestamp(millisecondsSinceEpoch: 2))
+                    return try importFile(
+                        Self.header + "a@example.com,Ada,King,,,,,Update\n", into: &directory)
+                }
+                second.set(rows.map(\.outcome))
+            } catch {
+                second.set(error: "\(error)")
+            }
+        }
+        // The second one is seen waiting on the lock, and has not answered.
+        let deadline = ContinuousClock.now + .seconds(20)
+        while try watcher.scalar("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+            != "1"
+        {
+            #expect(ContinuousClock.now < deadline)
+            if ContinuousClock.now >= deadline { break }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        #expect(second.outcomes == nil)
+        try first.execute("COMMIT")
+        #expect(finished.wait(timeout: .now() + 20) == .success)
+        #expect(second.outcomes == [.updated])
+        #expect(second.failure == nil)
+        #expect(try allUsers(watcher).map(\.profile.lastName) == ["King"])
+    }
+
+    @Test func aUserStoredWithoutBeingReadIsRefused() throws {
+        let connection = try migratedConnection()
+        try connection.transaction {
+            var directory = try PostgresUserDirectory(
+                connection: connection, importID: 1, now: Timestamp(millisecondsSinceEpoch: 1))
+            _ = try directory.users(emails: ["b@example.com"])
+            let stranger = StoredUser(
+                email: "a@example.com", profile: UserProfile(firstName: "A", lastName: "B"), state: .invited)
+            #expect(throws: PostgresError.self) { try directory.store([stranger]) }
+        }
+    }
+
+    /// What the second import saw, written by its thread.
+    final class SecondImport: @unchecked Sendable {
+        private let lock = NSLock()
+        private var seen: [RowOutcome]?
+        private var error: String?
+
+        func set(_ outcomes: [RowOutcome]) {
+            lock.lock()
+            seen = outcomes
+            lock.unlock()
+        }
+
+        func set(error: String) {
+            lock.lock()
+            self.error = error
+            lock.unlock()
+        }
+
+        var outcomes: [RowOutcome]? {
+            lock.lock()
+            defer { lock.unlock() }
+            return seen
+        }
+
+        var failure: String? {
+            lock.lock()
+            defer { lock.unlock() }
+            return error
+        }
     }
 }
