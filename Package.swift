@@ -39,7 +39,7 @@ let package = Package(
         // PostgreSQL adapter (libpq): the store on a database server several hosts share.
         .target(
             name: "UserImportPostgres",
-            dependencies: ["CLibPQ", "UserImportCore"]
+            dependencies: ["CLibPQ", "UserImportCore", "UserImportStore"]
         ),
 
         // A throwaway PostgreSQL server on a Unix socket, for the tests and the benchmark.
@@ -107,7 +107,9 @@ let package = Package(
         .testTarget(
             name: "UserImportPostgresTests",
             dependencies: [
-                "UserImportPostgres", "PostgresScratch", "UserImportStore", "UserImportCore", "SeededRandom",
+                "UserImportPostgres", "PostgresScratch", "UserImportStore", "UserImportService",
+                "UserImportCore",
+                "SeededRandom",
             ],
             path: "Tests/UserImportPostgresTests"
         ),

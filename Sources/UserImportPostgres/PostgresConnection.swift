@@ -67,6 +67,10 @@ public final class PostgresConnection {
         }
         defer { PQclear(result) }
         try check(result, sql)
+        return Self.rows(of: result)
+    }
+
+    private static func rows(of result: OpaquePointer?) -> [[String?]] {
         var rows: [[String?]] = []
         let rowCount = PQntuples(result)
         let columnCount = PQnfields(result)
@@ -86,6 +90,81 @@ public final class PostgresConnection {
             rows.append(columns)
         }
         return rows
+    }
+
+    /// Runs one statement with `$1`… bound to `values`, bytes sent as they are (bytea) rather than
+    /// as text; returns its rows as `query` does (a bytea column as `\x` and hex, see `bytes`).
+    @discardableResult
+    public func query(_ sql: String, values: [PostgresValue]) throws -> [[String?]] {
+        var texts: [String?] = []
+        var blobs: [Int: [UInt8]] = [:]
+        for (index, value) in values.enumerated() {
+            switch value {
+            case .text(let text): texts.append(text)
+            case .bytes(let bytes):
+                texts.append(nil)
+                blobs[index] = bytes
+            }
+        }
+        guard !blobs.isEmpty else { return try query(sql, texts) }
+        if texts.contains(where: { $0?.utf8.contains(0) == true }) {
+            throw PostgresError(.data, message: "a text holding a NUL byte cannot be sent to PostgreSQL")
+        }
+        var copies: [UnsafeMutablePointer<CChar>?] = []
+        var lengths: [Int32] = []
+        var formats: [Int32] = []
+        defer { for copy in copies { free(copy) } }
+        for (index, text) in texts.enumerated() {
+            if let bytes = blobs[index] {
+                guard bytes.count < Int(Int32.max) else {
+                    throw PostgresError(.data, message: "a value of more than 2 GiB", statement: sql)
+                }
+                let copy = malloc(max(bytes.count, 1))?.assumingMemoryBound(to: CChar.self)
+                guard let copy else { throw PostgresError(.data, message: "out of memory", statement: sql) }
+                bytes.withUnsafeBytes { source in
+                    if let base = source.baseAddress { memcpy(copy, base, bytes.count) }
+                }
+                copies.append(copy)
+                lengths.append(Int32(bytes.count))
+                formats.append(1)
+            } else {
+                copies.append(text.map { strdup($0) } ?? nil)
+                lengths.append(0)
+                formats.append(0)
+            }
+        }
+        let pointers = copies.map { UnsafePointer($0) }
+        let result = pointers.withUnsafeBufferPointer { values in
+            PQexecParams(handle, sql, Int32(values.count), nil, values.baseAddress, lengths, formats, 0)
+        }
+        defer { PQclear(result) }
+        try check(result, sql)
+        return Self.rows(of: result)
+    }
+
+    /// A bytea column read as text (`\x` and two hex digits a byte) back into its bytes.
+    public static func bytes(_ text: String?) throws -> [UInt8] {
+        guard let text else { throw PostgresError(.data, message: "a NULL where bytes were expected") }
+        let utf8 = Array(text.utf8)
+        guard utf8.count >= 2, utf8[0] == UInt8(ascii: "\\"), utf8[1] == UInt8(ascii: "x"),
+            utf8.count % 2 == 0
+        else { throw PostgresError(.data, message: "bytes not in hex form") }
+        func digit(_ byte: UInt8) throws -> UInt8 {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
+            default: throw PostgresError(.data, message: "bytes not in hex form")
+            }
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(utf8.count / 2 - 1)
+        var index = 2
+        while index < utf8.count {
+            bytes.append(try digit(utf8[index]) << 4 | digit(utf8[index + 1]))
+            index += 2
+        }
+        return bytes
     }
 
     /// Streams `rows` into a `COPY … FROM STDIN` statement in PostgreSQL's text format: the
@@ -170,4 +249,13 @@ public final class PostgresConnection {
         while text.last?.isWhitespace == true { text.removeLast() }
         return text.isEmpty ? "unknown error" : text
     }
+}
+
+/// A statement's parameter: text, or bytes sent as they are.
+public enum PostgresValue {
+    case text(String?)
+    case bytes([UInt8])
+
+    public static func int(_ value: Int64) -> PostgresValue { .text(String(value)) }
+    public static func int(_ value: Int64?) -> PostgresValue { .text(value.map(String.init)) }
 }

@@ -105,7 +105,7 @@ public struct PostgresUserDirectory: UserDirectory {
         }
     }
 
-    private static func append(_ user: StoredUser, to rows: inout CopyRows) throws {
+    static func append(_ user: StoredUser, to rows: inout CopyRows) throws {
         try rows.field(user.email)
         try rows.field(user.profile.firstName)
         try rows.field(user.profile.lastName)

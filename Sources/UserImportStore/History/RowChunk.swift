@@ -19,7 +19,7 @@ import UserImportCore
 ///
 /// A varint is LEB128: seven bits a byte, lowest group first, the top bit set on every byte but
 /// the last.
-enum RowChunk {
+public enum RowChunk {
     /// The format written. Formats 1 (no cells; migration 4 wrote it) and 2 (no previous users)
     /// are still read: chunks stay as written. An import whose chunks lack previous users cannot
     /// be undone (`holdsPrevious(format:)`).
@@ -87,7 +87,7 @@ enum RowChunk {
 
     /// The rows of one stored chunk, every byte checked: the database is read as outside data.
     /// `firstLine` and `rowCount` are the chunk's columns, which the bytes must agree with.
-    static func decode(_ bytes: [UInt8], firstLine: Int64, rowCount: Int64) throws -> [RowResult] {
+    public static func decode(_ bytes: [UInt8], firstLine: Int64, rowCount: Int64) throws -> [RowResult] {
         try decode(bytes, firstLine: firstLine, rowCount: rowCount, keeping: nil).rows
     }
 
@@ -241,14 +241,14 @@ enum RowChunk {
 
 /// Builds one chunk's bytes. Reused from chunk to chunk: the buffer keeps its capacity, so a
 /// row costs appends into memory already there.
-struct RowChunkEncoder {
-    private(set) var bytes: [UInt8] = []
-    private(set) var rowCount = 0
-    private(set) var firstLine = 0
+public struct RowChunkEncoder {
+    public private(set) var bytes: [UInt8] = []
+    public private(set) var rowCount = 0
+    public private(set) var firstLine = 0
     /// The last line appended, to this chunk or an earlier one of the same import.
     private var lastLine = -1
 
-    init(reservingCapacity capacity: Int) {
+    public init(reservingCapacity capacity: Int) {
         bytes.reserveCapacity(capacity)
         bytes.append(RowChunk.format)
     }
@@ -256,7 +256,7 @@ struct RowChunkEncoder {
     /// Throws when `result` does not come after every row appended before: one result per line,
     /// in line order, is what the decoder (and the report) rely on. Throws as well for a previous
     /// user the decoder would take for damage: written, it would make the import's rows unreadable.
-    mutating func append(_ result: RowResult) throws {
+    public mutating func append(_ result: RowResult) throws {
         guard result.line > lastLine else {
             throw StoreError.rowOutOfOrder(line: result.line, after: lastLine)
         }
@@ -298,7 +298,7 @@ struct RowChunkEncoder {
     }
 
     /// Empties the chunk for the next rows, which must still come after the last one.
-    mutating func startNext() {
+    public mutating func startNext() {
         bytes.removeAll(keepingCapacity: true)
         bytes.append(RowChunk.format)
         rowCount = 0

@@ -1,0 +1,219 @@
+import Foundation
+import UserImportCore
+import UserImportStore
+
+/// The import history on PostgreSQL: one row per file and its row results, as `ImportHistory`
+/// keeps them in SQLite (the same columns, the same chunk encoding).
+public struct PostgresImportHistory {
+    private let connection: PostgresConnection
+
+    public init(connection: PostgresConnection) {
+        self.connection = connection
+    }
+
+    static let columns = """
+        id, file_name, path, sha256, size, owner_uid, received_at, started_at, finished_at, disposition,
+        duplicate_of, error, encoding, delimiter, headers, warnings, rows_total,
+        created, updated, unchanged, deleted, activated, ignored, rejected,
+        release_of, released_as, decided_by_uid, decided_by_name, decided_at, undo_of,
+        (SELECT u.id FROM imports AS u WHERE u.undo_of = imports.id), rows_pruned_at
+        """
+
+    /// Inserts the import row at the start of the file's transaction; its id, from the one
+    /// sequence every daemon on the database draws from, keys the row results.
+    public func begin(
+        workName: FileName, size: Int, ownerUID: UInt32?, receivedAt: Timestamp, startedAt: Timestamp
+    ) throws -> Int64 {
+        let id = try connection.query(
+            """
+            INSERT INTO imports (file_name, work_name, sha256, size, owner_uid, received_at, started_at,
+                                 finished_at, disposition)
+            VALUES ($1, $2, '', $3, $4, $5, $6, $6, 'failed') RETURNING id
+            """,
+            values: [
+                .text(workName.display), .bytes(workName.bytes), .int(Int64(size)),
+                .int(ownerUID.map(Int64.init)), .int(receivedAt.millisecondsSinceEpoch),
+                .int(startedAt.millisecondsSinceEpoch),
+            ])
+        return try Self.int(id.first?.first ?? nil, "the new import's id")
+    }
+
+    /// Completes the import row, still inside the file's transaction.
+    public func finish(_ record: ImportRecord, publishAttempt: Int) throws {
+        let summary = record.summary
+        let encoder = JSONEncoder()
+        let headers = String(decoding: try encoder.encode(summary.headers), as: UTF8.self)
+        let warnings = String(decoding: try encoder.encode(summary.warnings), as: UTF8.self)
+        let counts = summary.counts
+        let decision = record.decision
+        try connection.query(
+            """
+            UPDATE imports SET path = $2, sha256 = $3, size = $4, finished_at = $5, disposition = $6,
+                duplicate_of = $7, error = $8, encoding = $9, delimiter = $10, headers = $11, warnings = $12,
+                rows_total = $13, created = $14, updated = $15, unchanged = $16, deleted = $17, activated = $18,
+                ignored = $19, rejected = $20, publish_attempt = $21, release_of = $22, released_as = $23,
+                decided_by_uid = $24, decided_by_name = $25, decided_at = $26, undo_of = $27
+            WHERE id = $1
+            """,
+            [
+                String(record.id), record.path, record.sha256, String(record.size),
+                String(record.finishedAt.millisecondsSinceEpoch), record.disposition.rawValue,
+                record.duplicateOf.map(String.init), record.error, summary.encoding?.rawValue,
+                summary.delimiter?.name, headers, warnings, String(summary.rows), String(counts.created),
+                String(counts.updated), String(counts.unchanged), String(counts.deleted),
+                String(counts.activated), String(counts.ignored), String(counts.rejected),
+                String(publishAttempt), record.releaseOf.map(String.init), record.releasedAs.map(String.init),
+                decision.map { String($0.byUID) }, decision?.byName,
+                decision.map { String($0.at.millisecondsSinceEpoch) }, record.undoOf.map(String.init),
+            ])
+    }
+
+    /// The earlier successful import of the same bytes, if any (an undone import and an undo do
+    /// not count, as in SQLite).
+    public func doneImport(sha256: String, excluding id: Int64? = nil) throws -> Int64? {
+        let text = try connection.scalar(
+            """
+            SELECT min(id) FROM imports AS i WHERE disposition = 'done' AND sha256 = $1 AND id != $2
+                AND undo_of IS NULL AND NOT EXISTS (SELECT 1 FROM imports AS u WHERE u.undo_of = i.id)
+            """,
+            [sha256, String(id ?? -1)])
+        return try text.map { try Self.int($0, "an import id") }
+    }
+
+    /// Whether an earlier done import had `size` bytes: only then is a file hashed before it is read.
+    public func doneImportExists(size: Int, excluding id: Int64? = nil) throws -> Bool {
+        try connection.scalar(
+            """
+            SELECT EXISTS (SELECT 1 FROM imports WHERE disposition = 'done' AND size = $1 AND id != $2
+                AND undo_of IS NULL)
+            """,
+            [String(size), String(id ?? -1)]) == "t"
+    }
+
+    /// The held import with these bytes whose release is pending, if any.
+    public func pendingRelease(sha256: String) throws -> Int64? {
+        let text = try connection.scalar(
+            """
+            SELECT h.import_id FROM held_actions AS h JOIN imports AS i ON i.id = h.import_id
+            WHERE h.action = 'release' AND i.sha256 = $1 AND i.disposition = 'held' AND i.released_as IS NULL
+            ORDER BY h.import_id LIMIT 1
+            """,
+            [sha256])
+        return try text.map { try Self.int($0, "an import id") }
+    }
+
+    public func record(id: Int64) throws -> ImportRecord? {
+        try connection.query("SELECT \(Self.columns) FROM imports WHERE id = $1", [String(id)]).first.map(
+            Self.record)
+    }
+
+    /// Every row result of an import, in line order, each chunk checked as the SQLite history checks it.
+    public func rows(importID: Int64) throws -> [RowResult] {
+        let chunks = try connection.query(
+            "SELECT first_line, row_count, rows FROM import_row_chunks WHERE import_id = $1 ORDER BY first_line",
+            [String(importID)])
+        var rows: [RowResult] = []
+        for chunk in chunks {
+            guard chunk.count == 3 else {
+                throw PostgresError(.data, message: "a row chunk without its columns")
+            }
+            rows += try RowChunk.decode(
+                try PostgresConnection.bytes(chunk[2]),
+                firstLine: try Self.int(chunk[0], "a chunk's first line"),
+                rowCount: try Self.int(chunk[1], "a chunk's row count"))
+        }
+        return rows
+    }
+
+    /// A row selected with `columns`; the database is read as outside data.
+    static func record(_ row: [String?]) throws -> ImportRecord {
+        guard row.count == 32 else {
+            throw PostgresError(.data, message: "an imports row without its columns")
+        }
+        func int(_ index: Int) throws -> Int64 { try Self.int(row[index], "imports column \(index + 1)") }
+        func optionalInt(_ index: Int) throws -> Int64? {
+            try row[index].map { try Self.int($0, "imports column \(index + 1)") }
+        }
+        func text(_ index: Int) throws -> String {
+            guard let text = row[index] else {
+                throw PostgresError(.data, message: "imports column \(index + 1) is NULL")
+            }
+            return text
+        }
+        var summary = ImportSummary()
+        let decoder = JSONDecoder()
+        do {
+            summary.headers = try decoder.decode([HeaderReading].self, from: Data(try text(14).utf8))
+            summary.warnings = try decoder.decode([String].self, from: Data(try text(15).utf8))
+        } catch let error as PostgresError {
+            throw error
+        } catch {
+            throw PostgresError(.data, message: "import \(row[0] ?? "?"): headers or warnings are not JSON")
+        }
+        summary.encoding = row[12].flatMap(InputEncoding.init(rawValue:))
+        summary.delimiter = row[13].flatMap(Delimiter.init(name:))
+        summary.rows = Int(try int(16))
+        summary.bytes = Int(try int(4))
+        for (offset, outcome) in RowOutcome.allCases.enumerated() {
+            summary.counts[outcome] = Int(try int(17 + offset))
+        }
+        let dispositionText = try text(9)
+        guard let disposition = Disposition(rawValue: dispositionText) else {
+            throw PostgresError(.data, message: "import \(row[0] ?? "?") has disposition \(dispositionText)")
+        }
+        var record = ImportRecord(
+            id: try int(0), fileName: try text(1), path: row[2], sha256: try text(3), size: Int(try int(4)),
+            ownerUID: try optionalInt(5).map { UInt32(truncatingIfNeeded: $0) },
+            receivedAt: Timestamp(millisecondsSinceEpoch: try int(6)),
+            startedAt: Timestamp(millisecondsSinceEpoch: try int(7)),
+            finishedAt: Timestamp(millisecondsSinceEpoch: try int(8)), disposition: disposition,
+            duplicateOf: try optionalInt(10), error: row[11], summary: summary)
+        record.releaseOf = try optionalInt(24)
+        record.releasedAs = try optionalInt(25)
+        record.undoOf = try optionalInt(29)
+        record.undoneBy = try optionalInt(30)
+        record.rowsPrunedAt = try optionalInt(31).map(Timestamp.init(millisecondsSinceEpoch:))
+        if let uid = try optionalInt(26), let at = try optionalInt(28) {
+            record.decision = HeldDecision(
+                byUID: UInt32(truncatingIfNeeded: uid), byName: row[27],
+                at: Timestamp(millisecondsSinceEpoch: at))
+        }
+        return record
+    }
+
+    static func int(_ text: String?, _ what: String) throws -> Int64 {
+        guard let text, let value = Int64(text) else {
+            throw PostgresError(.data, message: "\(what) is \(text ?? "NULL"), not a number")
+        }
+        return value
+    }
+}
+
+/// An import's row results on PostgreSQL, inside its transaction: chunks of
+/// `RowResultWriter.rowsPerChunk` rows, encoded as the SQLite history encodes them.
+public struct PostgresRowResultWriter: RowResultSink {
+    private let connection: PostgresConnection
+    private let importID: Int64
+    private var chunk = RowChunkEncoder(reservingCapacity: RowResultWriter.rowsPerChunk * 64)
+
+    public init(connection: PostgresConnection, importID: Int64) {
+        self.connection = connection
+        self.importID = importID
+    }
+
+    public mutating func record(_ result: RowResult) throws {
+        try chunk.append(result)
+        if chunk.rowCount >= RowResultWriter.rowsPerChunk { try finish() }
+    }
+
+    public mutating func finish() throws {
+        guard chunk.rowCount > 0 else { return }
+        try connection.query(
+            "INSERT INTO import_row_chunks (import_id, first_line, row_count, rows) VALUES ($1, $2, $3, $4)",
+            values: [
+                .int(importID), .int(Int64(chunk.firstLine)), .int(Int64(chunk.rowCount)),
+                .bytes(chunk.bytes),
+            ])
+        chunk.startNext()
+    }
+}

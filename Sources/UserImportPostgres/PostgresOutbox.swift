@@ -1,0 +1,97 @@
+import UserImportCore
+import UserImportStore
+
+/// The import side of the outbox on PostgreSQL: queued emails in blocks of
+/// `PostgresOutbox.capacity` entries, one `outbox_blocks` row each, encoded as the SQLite outbox
+/// encodes them, inside the import's transaction.
+///
+/// Ids are the next free ones after every block and expanded email: safe because the import holds
+/// the directory (`PostgresUserDirectory`) until it commits, so no other import queues meanwhile.
+/// A class for the reason `OutboxBlockWriter` is one: the importer moves the outbox value into its
+/// batch target and back, and every copy must append to the same open block.
+public final class PostgresOutbox: NotificationOutbox {
+    static let capacity = 1_024
+
+    private let connection: PostgresConnection
+    private let importID: Int64
+    private let createdAt: Int64
+    private var bytes: [UInt8] = []
+    private var count = 0
+    private var firstID: Int64 = 0
+    private var nextID: Int64?
+    private var lastLine = 0
+
+    public init(connection: PostgresConnection, importID: Int64, now: Timestamp) {
+        self.connection = connection
+        self.importID = importID
+        self.createdAt = now.millisecondsSinceEpoch
+    }
+
+    public func queue(_ notification: NotificationKind, for user: StoredUser, line: Int) throws {
+        guard line > lastLine else { throw StoreError.notificationOutOfOrder(line: line, after: lastLine) }
+        if count == 0 {
+            if nextID == nil { nextID = try nextFreeID() }
+            firstID = nextID ?? 1
+            guard firstID <= Int64.max - Int64(Self.capacity) else {
+                throw PostgresError(.data, message: "outbox id \(firstID) leaves no room for a block")
+            }
+            if bytes.capacity == 0 { bytes.reserveCapacity(Self.capacity * 64) }
+            OutboxBlockCodec.start(&bytes)
+        }
+        OutboxBlockCodec.append(
+            line: line, kind: notification, email: user.email, firstName: user.profile.firstName,
+            lastName: user.profile.lastName, to: &bytes)
+        lastLine = line
+        count += 1
+        if count == Self.capacity { try flush() }
+    }
+
+    public func flush() throws {
+        guard count > 0 else { return }
+        try connection.query(
+            """
+            INSERT INTO outbox_blocks (first_id, import_id, entry_count, expanded, created_at, entries)
+            VALUES ($1, $2, $3, 0, $4, $5)
+            """,
+            values: [.int(firstID), .int(importID), .int(Int64(count)), .int(createdAt), .bytes(bytes)])
+        nextID = firstID + Int64(count)
+        count = 0
+    }
+
+    private func nextFreeID() throws -> Int64 {
+        let text = try connection.scalar(
+            """
+            SELECT greatest(coalesce((SELECT max(id) FROM outbox), 0),
+                            coalesce((SELECT first_id + entry_count - 1 FROM outbox_blocks
+                                      ORDER BY first_id DESC LIMIT 1), 0))
+            """)
+        let highest = try PostgresImportHistory.int(text, "the highest outbox id")
+        let (next, overflow) = highest.addingReportingOverflow(1)
+        guard !overflow else { throw PostgresError(.data, message: "outbox id \(highest)") }
+        return next
+    }
+
+    /// Every queued email of the database, in id order, with the import that queued it: blocks
+    /// not yet expanded included (for the tests and `userimportctl outbox` alike).
+    public static func entries(_ connection: PostgresConnection) throws -> [(
+        id: Int64, importID: Int64, entry: OutboxBlockEntry
+    )] {
+        var all: [(id: Int64, importID: Int64, entry: OutboxBlockEntry)] = []
+        let blocks = try connection.query(
+            "SELECT first_id, import_id, entry_count, entries FROM outbox_blocks ORDER BY first_id")
+        for block in blocks {
+            guard block.count == 4 else {
+                throw PostgresError(.data, message: "an outbox block without its columns")
+            }
+            let firstID = try PostgresImportHistory.int(block[0], "an outbox block's first id")
+            let importID = try PostgresImportHistory.int(block[1], "an outbox block's import")
+            let count = try PostgresImportHistory.int(block[2], "an outbox block's count")
+            let entries = try OutboxBlockCodec.decode(
+                try PostgresConnection.bytes(block[3]), count: Int(count), name: "outbox block \(firstID)")
+            for (index, entry) in entries.enumerated() {
+                all.append((firstID + Int64(index), importID, entry))
+            }
+        }
+        return all
+    }
+}

@@ -1,0 +1,136 @@
+import Foundation
+import Glibc
+import SeededRandom
+import Testing
+import UserImportCore
+import UserImportStore
+
+@testable import UserImportPostgres
+@testable import UserImportService
+
+/// The same files imported into a SQLite file by the pipeline's own attempt and into PostgreSQL:
+/// the same history records, row results, users and queued emails, file after file. Neither
+/// backend is the model of the other's code (they share only the core and the encodings); a
+/// difference is a defect in one of them.
+struct BothBackendsImportTests {
+    /// A day's files: random rows, a re-drop of an earlier file, a file that fails as a whole, a
+    /// strict-mode failure, a file the mass-change guard holds, a file that is not UTF-8.
+    static func files(seed: UInt64) -> [(name: String, bytes: [UInt8], options: ImportOptions)] {
+        var random = SplitMix64(seed: seed)
+        let header = PostgresUserDirectoryTests.header
+        var files: [(String, [UInt8], ImportOptions)] = []
+        let guarded = ImportOptions(massChange: MassChangeGuard(maxDeletePercent: 100, maxDeleteRows: 10))
+        // The daily feeds delete as they please: only purge.csv meets a guard.
+        let unguarded = ImportOptions(massChange: MassChangeGuard(maxDeletePercent: 100))
+        for index in 0..<4 {
+            let text = PostgresUserDirectoryTests.file(rows: 300, emails: 120, using: &random)
+            files.append(("day\(index).csv", Array(text.utf8), unguarded))
+        }
+        files.append(("again.csv", files[1].1, unguarded))
+        // More invitations than one outbox block holds, and more rows than one chunk.
+        var many = header
+        for number in 0..<2_500 { many += "new\(number)@example.net,New,Person \(number),,,,,New\n" }
+        files.append(("many.csv", Array(many.utf8), unguarded))
+        files.append(("noemail.csv", Array("First Name,Last Name\nAda,Lovelace\n".utf8), ImportOptions()))
+        let strict = PostgresUserDirectoryTests.file(rows: 50, emails: 40, using: &random)
+        files.append(("strict.csv", Array(strict.utf8), ImportOptions(strict: true)))
+        var deletions = header
+        for number in 0..<120 { deletions += "user\(number)@example.com,,,,,,,Delete\n" }
+        files.append(("purge.csv", Array(deletions.utf8), guarded))
+        let latin1: [UInt8] =
+            Array(header.utf8) + Array("zoe@example.com,Zo".utf8) + [0xEB] + Array(",X,,,,,New\n".utf8)
+        files.append(("latin1.csv", latin1, ImportOptions(fallbackEncoding: .latin1)))
+        return files.map { (name: $0.0, bytes: $0.1, options: $0.2) }
+    }
+
+    @Test(arguments: [1, 2, 3] as [UInt64])
+    func theSameFilesGiveTheSameStoreOnBoth(seed: UInt64) throws {
+        let directory = NSTemporaryDirectory() + "both-backends-\(getpid())-\(seed)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let sqlite = try ImportDatabase(path: directory + "/userimport.db")
+        let postgres = try PostgresConnection(url: try PostgresServer.shared.get().database())
+        try PostgresSchema.migrate(postgres)
+        let clock = Timestamp(millisecondsSinceEpoch: 1_700_000_000_000 + Int64(seed))
+
+        var dispositions: [Disposition] = []
+        for file in Self.files(seed: seed) {
+            let path = directory + "/" + file.name
+            try Data(file.bytes).write(to: URL(fileURLWithPath: path))
+            let importer = Importer(options: file.options)
+            let onSQLite = try Self.importIntoSQLite(
+                path: path, name: file.name, importer: importer, sqlite, clock)
+            let onPostgres = try Self.importIntoPostgres(
+                path: path, name: file.name, importer: importer, postgres, clock)
+            #expect(onPostgres == onSQLite, "\(file.name)")
+            let storedOnSQLite = try ImportHistory(database: sqlite).record(id: onSQLite.id)
+            #expect(storedOnSQLite != nil)
+            #expect(
+                try PostgresImportHistory(connection: postgres).record(id: onPostgres.id) == storedOnSQLite,
+                "\(file.name)")
+            dispositions.append(onSQLite.disposition)
+            let sqliteRows = Array(try ImportHistory(database: sqlite).rows(importID: onSQLite.id))
+            #expect(
+                try PostgresImportHistory(connection: postgres).rows(importID: onPostgres.id) == sqliteRows,
+                "\(file.name)")
+        }
+        // Every fate was reached, on both.
+        #expect(Set(dispositions) == Set(Disposition.allCases))
+        var sqliteUsers: [StoredUser] = []
+        try UserListing(database: sqlite).forEachUser { sqliteUsers.append($0) }
+        let postgresUsers = try postgres.query(
+            "SELECT \(PostgresUserDirectory.columns) FROM users ORDER BY email"
+        ).map(PostgresUserDirectory.user)
+        #expect(!sqliteUsers.isEmpty)
+        #expect(postgresUsers == sqliteUsers)
+
+        let sqliteOutbox = try OutboxListing(database: sqlite).entries(limit: 100_000).reversed().map {
+            "\($0.id) \($0.importID) \($0.line) \($0.kind) \($0.email)"
+        }
+        let postgresOutbox = try PostgresOutbox.entries(postgres).map {
+            "\($0.id) \($0.importID) \($0.entry.line) \($0.entry.kind) \($0.entry.email)"
+        }
+        #expect(!sqliteOutbox.isEmpty)
+        #expect(postgresOutbox == sqliteOutbox)
+    }
+
+    /// The pipeline's transaction, as `importClaimed` runs it, without the folders around it.
+    static func importIntoSQLite(
+        path: String, name: String, importer: Importer, _ database: ImportDatabase, _ clock: Timestamp
+    ) throws -> ImportRecord {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw SystemError("cannot open", name: path) }
+        defer { close(fd) }
+        let size = Int(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0)
+        let history = ImportHistory(database: database)
+        return try database.connection.transaction {
+            let id = try history.begin(
+                workName: FileName(name), size: size, ownerUID: 0, receivedAt: clock, startedAt: clock)
+            var record = ImportRecord(
+                id: id, fileName: name, path: nil, sha256: "", size: size, ownerUID: 0, receivedAt: clock,
+                startedAt: clock, finishedAt: clock, disposition: .failed, duplicateOf: nil, error: nil,
+                summary: ImportSummary())
+            try database.connection.execute("SAVEPOINT file_rows")
+            var attempt = PipelineAttempt(database: database, id: id, now: clock)
+            let outcome = try ImportRun.run(
+                .opened(FileSource(fd: fd, name: name), size: size), importer: importer, attempt: &attempt)
+            try database.connection.execute("RELEASE file_rows")
+            record.sha256 = outcome.sha256 ?? ""
+            record = outcome.fate.applied(to: record)
+            try history.finish(record, publishAttempt: 0)
+            return record
+        }
+    }
+
+    static func importIntoPostgres(
+        path: String, name: String, importer: Importer, _ connection: PostgresConnection, _ clock: Timestamp
+    ) throws -> ImportRecord {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw SystemError("cannot open", name: path) }
+        defer { close(fd) }
+        let size = Int(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0)
+        return try PostgresImports.importFile(
+            .opened(FileSource(fd: fd, name: name), size: size), importer: importer, connection: connection,
+            workName: FileName(name), size: size, ownerUID: 0, receivedAt: clock, now: { clock })
+    }
+}
