@@ -118,6 +118,20 @@ public enum PostgresSchema {
             at bigint NOT NULL
         );
         """,
+        // 3: claims on files that several daemons may see (one shared inbox): who holds each, a
+        // token that grows with every new holder, and until when the holder's lease runs (the
+        // server's clock, so hosts need not agree on the time).
+        """
+        CREATE TABLE file_claims (
+            file_key text COLLATE "C" PRIMARY KEY,
+            holder text NOT NULL,
+            token bigint NOT NULL,
+            expires_at timestamptz NOT NULL,
+            import_id bigint REFERENCES imports (id),
+            finished_at timestamptz
+        );
+        CREATE INDEX file_claims_open ON file_claims (expires_at) WHERE finished_at IS NULL;
+        """,
     ]
 
     /// The version this build brings a database to.
