@@ -107,22 +107,14 @@ public struct PostgresImportHistory {
             Self.record)
     }
 
-    /// Every row result of an import, in line order, each chunk checked as the SQLite history checks it.
-    public func rows(importID: Int64) throws -> [RowResult] {
-        let chunks = try connection.query(
-            "SELECT first_line, row_count, rows FROM import_row_chunks WHERE import_id = $1 ORDER BY first_line",
-            [String(importID)])
-        var rows: [RowResult] = []
-        for chunk in chunks {
-            guard chunk.count == 3 else {
-                throw PostgresError(.data, message: "a row chunk without its columns")
-            }
-            rows += try RowChunk.decode(
-                try PostgresConnection.bytes(chunk[2]),
-                firstLine: try Self.int(chunk[0], "a chunk's first line"),
-                rowCount: try Self.int(chunk[1], "a chunk's row count"))
-        }
-        return rows
+    /// An import's row results in line order, read a few chunks at a time, each checked as the
+    /// SQLite history checks it (the same cursor reads both).
+    public func rows(importID: Int64, skipping: Int = 0, keeping: ((RowOutcome) -> Bool)? = nil)
+        -> RowResultCursor
+    {
+        RowResultCursor(
+            chunks: PostgresRowChunks(connection: connection, importID: importID), skipping: skipping,
+            keeping: keeping)
     }
 
     /// A row selected with `columns`; the database is read as outside data.
@@ -215,5 +207,56 @@ public struct PostgresRowResultWriter: RowResultSink {
                 .bytes(chunk.bytes),
             ])
         chunk.startNext()
+    }
+}
+
+/// An import's row chunks on PostgreSQL, fetched `pageSize` at a time in line order, so a report
+/// of a million rows holds a few chunks, not the import.
+final class PostgresRowChunks: StoredRowChunks {
+    private let connection: PostgresConnection
+    private let importID: Int64
+    private let pageSize: Int
+    private var page: [[String?]] = []
+    private var position = -1
+    private var after: Int64 = .min
+    private var exhausted = false
+
+    init(connection: PostgresConnection, importID: Int64, pageSize: Int = 32) {
+        self.connection = connection
+        self.importID = importID
+        self.pageSize = max(1, pageSize)
+    }
+
+    func step() throws -> (firstLine: Int64, rowCount: Int64)? {
+        position += 1
+        if position >= page.count {
+            guard !exhausted else { return nil }
+            page = try connection.query(
+                """
+                SELECT first_line, row_count, rows FROM import_row_chunks
+                WHERE import_id = $1 AND first_line > $2 ORDER BY first_line LIMIT $3
+                """,
+                [String(importID), String(after), String(pageSize)])
+            position = 0
+            exhausted = page.count < pageSize
+            guard !page.isEmpty else { return nil }
+        }
+        let row = page[position]
+        guard row.count == 3 else { throw PostgresError(.data, message: "a row chunk without its columns") }
+        let firstLine = try PostgresImportHistory.int(row[0], "a chunk's first line")
+        after = firstLine
+        return (firstLine, try PostgresImportHistory.int(row[1], "a chunk's row count"))
+    }
+
+    func bytes() throws -> [UInt8] {
+        guard position >= 0, position < page.count else {
+            throw PostgresError(.data, message: "no row chunk to read")
+        }
+        return try PostgresConnection.bytes(page[position][2])
+    }
+
+    func close() {
+        page = []
+        exhausted = true
     }
 }

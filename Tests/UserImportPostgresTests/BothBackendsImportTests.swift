@@ -70,9 +70,21 @@ struct BothBackendsImportTests {
                 "\(file.name)")
             dispositions.append(onSQLite.disposition)
             let sqliteRows = Array(try ImportHistory(database: sqlite).rows(importID: onSQLite.id))
+            let postgresCursor = PostgresImportHistory(connection: postgres).rows(importID: onPostgres.id)
+            #expect(Array(postgresCursor) == sqliteRows, "\(file.name)")
+            #expect(postgresCursor.failure == nil)
+            // Read a chunk or two at a time, and from the middle, the rows are still the same.
+            let paged = RowResultCursor(
+                chunks: PostgresRowChunks(connection: postgres, importID: onPostgres.id, pageSize: 2))
+            #expect(Array(paged) == sqliteRows, "\(file.name)")
+            let skipped = PostgresImportHistory(connection: postgres).rows(
+                importID: onPostgres.id, skipping: 1_100)
+            #expect(Array(skipped) == Array(sqliteRows.dropFirst(1_100)), "\(file.name)")
+            // The report's lines, made from the stored bytes, are the same too.
             #expect(
-                try PostgresImportHistory(connection: postgres).rows(importID: onPostgres.id) == sqliteRows,
-                "\(file.name)")
+                try Self.reportLines(
+                    PostgresImportHistory(connection: postgres).rows(importID: onPostgres.id))
+                    == Self.reportLines(ImportHistory(database: sqlite).rows(importID: onSQLite.id)))
         }
         // Every fate was reached, on both.
         #expect(Set(dispositions) == Set(Disposition.allCases))
@@ -132,5 +144,12 @@ struct BothBackendsImportTests {
         return try PostgresImports.importFile(
             .opened(FileSource(fd: fd, name: name), size: size), importer: importer, connection: connection,
             workName: FileName(name), size: size, ownerUID: 0, receivedAt: clock, now: { clock })
+    }
+
+    static func reportLines(_ cursor: RowResultCursor) throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        while cursor.appendReportLines(to: &bytes) {}
+        if let failure = cursor.failure { throw failure }
+        return bytes
     }
 }

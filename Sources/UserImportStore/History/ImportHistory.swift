@@ -282,10 +282,40 @@ public struct UnpublishedImport: Sendable {
     public var recordedPath: String { destination.recordedPath(of: publishedName) }
 }
 
-/// Row results streamed from a statement over stored chunks (first_line, row_count, rows), one
-/// chunk decoded at a time. Check `failure` after iterating: an iterator cannot throw.
-public final class RowResultCursor: Sequence, IteratorProtocol {
+/// An import's stored row chunks in line order, as a store hands them to `RowResultCursor`: the
+/// next chunk's first line and row count, and its bytes only when asked (a chunk passed over is
+/// never read).
+public protocol StoredRowChunks: AnyObject {
+    /// Moves to the next chunk; nil at the end.
+    func step() throws -> (firstLine: Int64, rowCount: Int64)?
+    /// The bytes of the chunk `step` moved to.
+    func bytes() throws -> [UInt8]
+    /// Lets go of what the reading holds (a statement, a result), at the end or on a failure.
+    func close()
+}
+
+/// A SELECT of (first_line, row_count, rows) over `import_row_chunks`.
+final class SQLiteRowChunks: StoredRowChunks {
     private let statement: SQLiteStatement
+
+    init(_ statement: SQLiteStatement) {
+        self.statement = statement
+    }
+
+    func step() throws -> (firstLine: Int64, rowCount: Int64)? {
+        guard try statement.step() else { return nil }
+        return (statement.int(0), statement.int(1))
+    }
+
+    func bytes() throws -> [UInt8] { statement.blob(2) }
+
+    func close() { statement.reset() }
+}
+
+/// Row results streamed from a store's chunks (`StoredRowChunks`), one chunk decoded at a time.
+/// Check `failure` after iterating: an iterator cannot throw.
+public final class RowResultCursor: Sequence, IteratorProtocol {
+    private let chunks: any StoredRowChunks
     private var chunk: [RowResult] = []
     private var position = 0
     private var ended = false
@@ -305,8 +335,15 @@ public final class RowResultCursor: Sequence, IteratorProtocol {
     private var lastChunkLine: Int64?
 
     init(statement: SQLiteStatement, skipping: Int = 0) {
-        self.statement = statement
+        self.chunks = SQLiteRowChunks(statement)
         self.skipping = Swift.max(0, skipping)
+    }
+
+    /// Over another store's chunks; `keeping` as `ImportHistory.rows(importID:keeping:)` takes it.
+    public init(chunks: any StoredRowChunks, skipping: Int = 0, keeping: ((RowOutcome) -> Bool)? = nil) {
+        self.chunks = chunks
+        self.skipping = Swift.max(0, skipping)
+        self.keeping = keeping
     }
 
     public func next() -> RowResult? {
@@ -317,7 +354,7 @@ public final class RowResultCursor: Sequence, IteratorProtocol {
             } catch {
                 failure = error
                 ended = true
-                statement.reset()
+                chunks.close()
                 return nil
             }
         }
@@ -333,7 +370,7 @@ public final class RowResultCursor: Sequence, IteratorProtocol {
         guard !ended else { return false }
         do {
             guard let (firstLine, rowCount) = try stepChunk(after: lastChunkLine) else { return false }
-            let blob = statement.blob(2)
+            let blob = try chunks.bytes()
             lastChunkLine = Int64(
                 try RowChunk.appendReportLines(blob, firstLine: firstLine, rowCount: rowCount, to: &bytes))
             noteFormat(of: blob)
@@ -341,7 +378,7 @@ public final class RowResultCursor: Sequence, IteratorProtocol {
         } catch {
             failure = error
             ended = true
-            statement.reset()
+            chunks.close()
             return false
         }
     }
@@ -355,7 +392,7 @@ public final class RowResultCursor: Sequence, IteratorProtocol {
             skipping -= Int(rowCount)
             return
         }
-        let bytes = statement.blob(2)
+        let bytes = try chunks.bytes()
         if let keeping {
             let kept = try RowChunk.decode(bytes, firstLine: firstLine, rowCount: rowCount, keeping: keeping)
             chunk = kept.rows
@@ -371,16 +408,15 @@ public final class RowResultCursor: Sequence, IteratorProtocol {
     /// Steps to the next stored chunk: its first line and row count (its bytes are column 2), or
     /// nil at the end. Chunks must not overlap: each line is stored once.
     private func stepChunk(after lastLine: Int64?) throws -> (firstLine: Int64, rowCount: Int64)? {
-        guard try statement.step() else {
+        guard let (firstLine, rowCount) = try chunks.step() else {
             ended = true
-            statement.reset()
+            chunks.close()
             return nil
         }
-        let firstLine = statement.int(0)
         if let lastLine, firstLine <= lastLine {
             throw StoreError.corruptRecord("row chunk at line \(firstLine) overlaps the one before")
         }
-        return (firstLine, statement.int(1))
+        return (firstLine, rowCount)
     }
 
     /// Sets `lacksPrevious` for a chunk in a format without previous users.
