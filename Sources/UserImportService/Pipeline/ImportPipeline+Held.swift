@@ -17,7 +17,7 @@ extension ImportPipeline {
         guard info.kind == .regular, info.links == 1 else {
             return try refuse(request, id: id, "the request is not a regular file with one link")
         }
-        guard let placement = try history.placement(id: id) else {
+        guard let placement = try store.placement(id: id) else {
             return try refuse(request, id: id, "there is no import \(id)")
         }
         let record = placement.record
@@ -29,14 +29,14 @@ extension ImportPipeline {
         }
         let decision = HeldDecision(
             byUID: info.ownerUID, byName: AccountName.of(uid: info.ownerUID), at: now())
-        let pending = try database.connection.transaction { try heldImports.record(action, on: id, decision) }
+        let pending = try store.transaction { try store.recordDecision(action, on: id, decision) }
         TestHooks.reached(.decided, file: request)
         guard pending.action == action else {
             return try refuse(
                 request, id: id, "it is being \(pending.action == .release ? "released" : "rejected")")
         }
         guard try moveToWork(placement) else {
-            try database.connection.transaction { try heldImports.clear(pending) }
+            try store.transaction { try store.clearDecision(pending) }
             return try refuse(request, id: id, "its file is missing from held/")
         }
         TestHooks.reached(.heldMoved, file: request)
@@ -57,8 +57,8 @@ extension ImportPipeline {
 
     /// The work-folder file of a reject a crash interrupted after the move: the held import's file.
     func interruptedReject(_ workName: FileName) throws -> (HeldImports.Pending, UnpublishedImport)? {
-        guard let pending = try heldImports.pending(workName: workName), pending.action == .reject,
-            let placement = try history.placement(id: pending.importID),
+        guard let pending = try store.pendingDecision(workName: workName), pending.action == .reject,
+            let placement = try store.placement(id: pending.importID),
             // Still in held/: the file in hand is another one of the same name, dropped since.
             !held.exists(placement.publishedName)
         else { return nil }
@@ -67,7 +67,7 @@ extension ImportPipeline {
 
     /// Turns the held import into a failed one, rejected by whom, and publishes it into failed/.
     func reject(_ pending: HeldImports.Pending, _ placement: UnpublishedImport) throws -> ImportRecord {
-        let committed = try database.connection.transaction {
+        let committed = try store.transaction {
             var record = placement.record
             record.disposition = .failed
             record.error =
@@ -78,9 +78,9 @@ extension ImportPipeline {
                 record: record, workName: placement.workName, destination: .failed,
                 attempt: firstFreeAttempt(for: placement.workName, id: record.id, in: failed))
             committed.record.path = committed.recordedPath
-            try history.finish(committed.record, publishAttempt: committed.attempt)
-            try history.markUnpublished(id: record.id)
-            try heldImports.clear(pending)
+            try store.finishImport(committed.record, publishAttempt: committed.attempt)
+            try store.markUnpublished(id: record.id)
+            try store.clearDecision(pending)
             return committed
         }
         TestHooks.reached(.committed, file: placement.workName)

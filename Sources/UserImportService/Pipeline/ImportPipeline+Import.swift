@@ -47,21 +47,16 @@ extension ImportPipeline {
             ?? .opened(makeSource(fd: fd, name: workName, size: info.size), size: info.size)
 
         let startedAt = now()
-        return try database.connection.transaction {
-            let id = try history.begin(
+        return try store.transaction {
+            let id = try store.beginImport(
                 workName: workName, size: info.size, ownerUID: info.ownerUID, receivedAt: receivedAt,
                 startedAt: startedAt)
             var record = ImportRecord(
                 id: id, fileName: workName.display, path: nil, sha256: sha256, size: info.size,
                 ownerUID: info.ownerUID, receivedAt: receivedAt, startedAt: startedAt, finishedAt: startedAt,
                 disposition: .failed, duplicateOf: nil, error: nil, summary: ImportSummary())
-            // The savepoint lets a file-level error, a duplicate or strict mode discard every row
-            // while the history row stays.
-            try database.connection.execute("SAVEPOINT file_rows")
-            var attempt = PipelineAttempt(database: database, id: id, now: now())
-            let outcome = try ImportRun.run(
-                input, importer: .overlapping(settings.options), attempt: &attempt)
-            try database.connection.execute("RELEASE file_rows")
+            let outcome = try store.readFile(
+                input, importer: .overlapping(settings.options), id: id, now: now())
             if case .opened = input {
                 TestHooks.readToEnd(workName)
                 // A writer that kept the file open across the rename appended or rewrote it: what
@@ -79,7 +74,7 @@ extension ImportPipeline {
             record.releaseOf = release?.importID
             record.decision = release?.decision
             let committed = try finish(record, workName: workName)
-            if let release { try heldImports.completeRelease(release, as: id, path: nil) }
+            if let release { try store.completeRelease(release, as: id, path: nil) }
             return committed
         }
     }
@@ -92,7 +87,7 @@ extension ImportPipeline {
             record: record, workName: workName, destination: destination,
             attempt: firstFreeAttempt(for: workName, id: record.id, in: folder(for: destination)))
         committed.record.path = committed.recordedPath
-        try history.finish(committed.record, publishAttempt: committed.attempt)
+        try store.finishImport(committed.record, publishAttempt: committed.attempt)
         return committed
     }
 
@@ -149,8 +144,8 @@ extension ImportPipeline {
     /// a release waits, that copy is the one released; the held one then imports as its duplicate.)
     private func releaseCarriedOut(by record: ImportRecord, workName: FileName) throws -> HeldImports.Pending?
     {
-        guard !record.sha256.isEmpty, let pending = try heldImports.pendingRelease(sha256: record.sha256),
-            let heldImport = try history.placement(id: pending.importID), heldImport.workName == workName
+        guard !record.sha256.isEmpty, let pending = try store.pendingRelease(sha256: record.sha256),
+            let heldImport = try store.placement(id: pending.importID), heldImport.workName == workName
         else { return nil }
         return pending
     }

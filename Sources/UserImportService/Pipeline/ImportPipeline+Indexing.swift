@@ -8,8 +8,6 @@ extension ImportPipeline {
 
     /// One step of each indexing; false when both are up to date.
     public func indexStep(chunksPerStep: Int = indexChunksPerStep) throws -> Bool {
-        let lineage = try LineageIndexing(database: database).step(chunks: chunksPerStep, now: now())
-        let search = try UserSearchIndexing(database: database).step(chunks: chunksPerStep)
-        return lineage || search
+        try store.indexStep(chunks: chunksPerStep, now: now())
     }
 }

@@ -15,7 +15,7 @@ extension ImportPipeline {
                 pending.attempt = firstFreeAttempt(
                     for: pending.workName, id: pending.record.id, in: destination, from: pending.attempt + 1)
                 pending.record.path = pending.recordedPath
-                try history.renamePublished(
+                try store.renamePublished(
                     id: pending.record.id, path: pending.recordedPath, attempt: pending.attempt)
                 continue
             }
@@ -35,7 +35,7 @@ extension ImportPipeline {
         try destination.sync()
         try work.sync()
         TestHooks.reached(.moved, file: pending.workName)
-        try history.markPublished(id: pending.record.id, path: pending.recordedPath)
+        try store.markPublished(id: pending.record.id, path: pending.recordedPath)
         return pending.record
     }
 
@@ -44,7 +44,7 @@ extension ImportPipeline {
         let fd = try work.create(temp)
         defer { close(fd) }
         var writer = FileWriter(fd: fd, name: temp.display, onFlush: onBusy)
-        let rows = try history.rows(importID: record.id)
+        let rows = try store.rows(importID: record.id)
         // The lines straight from the stored bytes: a RowResult of each of a million rows, with
         // its Strings, was most of the report's time.
         ReportText.render(record, to: &writer) { rows.appendReportLines(to: &$0) }
@@ -59,7 +59,7 @@ extension ImportPipeline {
     @discardableResult
     public func reconcile() throws -> [ImportRecord] {
         var records: [ImportRecord] = []
-        for pending in try history.unpublished() {
+        for pending in try store.unpublished() {
             let record = pending.record
             let destination = folder(for: pending.destination)
             let name = pending.publishedName
@@ -76,13 +76,13 @@ extension ImportPipeline {
                     try writeRejectedRows(record, to: destination, as: name.rejectedRowsName)
                     try destination.sync()
                 }
-                try history.markPublished(id: record.id, path: record.path ?? "")
+                try store.markPublished(id: record.id, path: record.path ?? "")
                 records.append(record)
             } else {
                 logger.error(
                     "a committed import's file is missing from the work folder; marking it published",
                     metadata: ["import_id": "\(record.id)", "file": "\(LogText.escaped(record.fileName))"])
-                try history.markPublished(id: record.id, path: record.path ?? "")
+                try store.markPublished(id: record.id, path: record.path ?? "")
             }
         }
         for (name, info) in try work.entries() {

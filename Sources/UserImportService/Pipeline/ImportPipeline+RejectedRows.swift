@@ -20,7 +20,7 @@ extension ImportPipeline {
         let delimiter = record.summary.delimiter ?? .comma
         let header = record.summary.headers.map(\.header)
         RejectedRowsText.writeHeader(header, delimiter: delimiter, to: &writer)
-        let rows = try history.rows(importID: record.id, keeping: RejectedRowsText.holds)
+        let rows = try store.rows(importID: record.id, keeping: RejectedRowsText.holds)
         for row in rows {
             RejectedRowsText.writeRow(
                 row.cells ?? [], reason: row.reason, header: header, delimiter: delimiter, to: &writer)

@@ -11,7 +11,6 @@ extension ImportPipeline {
     {
         let now = now()
         let cutoff = Timestamp(millisecondsSinceEpoch: now.millisecondsSinceEpoch - Int64(keepMilliseconds))
-        return try RowResultPruning(database: database).step(
-            finishedBefore: cutoff, chunks: chunksPerStep, now: now)
+        return try store.pruneStep(finishedBefore: cutoff, chunks: chunksPerStep, now: now)
     }
 }

@@ -10,11 +10,8 @@ import UserImportStore
 /// transient (a thrown error from `processInbox`).
 public final class ImportPipeline {
     public private(set) var settings: PipelineSettings
-    let database: ImportDatabase
-    /// Checkpoints the log after each import while the report is written.
-    let checkpoints: BackgroundCheckpoints
-    let history: ImportHistory
-    let heldImports: HeldImports
+    /// The history, the directory and the outbox: SQLite, or PostgreSQL ([Database] Backend).
+    let store: any PipelineStore
     let inbox: Folder
     let done: Folder
     let failed: Folder
@@ -31,7 +28,7 @@ public final class ImportPipeline {
     public var onBusy: () -> Void = {} {
         didSet {
             let busy = onBusy
-            database.connection.onProgress(every: 100_000) { busy() }
+            store.onProgress(busy)
         }
     }
     /// Runs an undo's commit while no email is being sent (the daemon's delivery worker takes the
@@ -62,11 +59,7 @@ public final class ImportPipeline {
             throw SetupError.mixedFilesystems(deviceList: list)
         }
         try Self.makeDirectories(Self.parent(paths.database))
-        database = try ImportDatabase(path: paths.database)
-        checkpoints = BackgroundCheckpoints(databasePath: paths.database)
-        try database.checkpointsElsewhere()
-        history = ImportHistory(database: database)
-        heldImports = HeldImports(database: database)
+        store = try SQLitePipelineStore(path: paths.database)
         self.settings = settings
         self.logger = logger
         self.now = now
@@ -74,7 +67,7 @@ public final class ImportPipeline {
 
     /// Imports received since `time`.
     public func importCount(since time: Timestamp) throws -> Int {
-        try history.count(since: time)
+        try store.importCount(since: time)
     }
 
     /// Applies a reloaded configuration. Paths cannot change under a running daemon: the caller
@@ -152,7 +145,7 @@ public final class ImportPipeline {
             throw error
         }
         readFailures[workName] = nil
-        checkpoints.nudge()
+        store.committed()
         TestHooks.reached(.committed, file: workName)
         let published = try publish(committed)
         log(published)

@@ -1,0 +1,193 @@
+import UserImportCore
+import UserImportStore
+
+/// What the pipeline keeps in its database, whichever database that is: the SQLite file
+/// (`SQLitePipelineStore`, the default) or a PostgreSQL server several daemons share
+/// (`PostgresPipelineStore`). The pipeline decides a file's fate; the store only keeps it.
+///
+/// One store per pipeline, used from the import thread only. Every write happens inside
+/// `transaction`, and a file's rows inside `readFile`'s savepoint, so each backend gives the same
+/// guarantee: a file's changes, history row, row results and emails commit together or not at all.
+protocol PipelineStore: AnyObject {
+    func transaction<T>(_ body: () throws -> T) throws -> T
+
+    /// The history row, begun and finished inside the file's transaction.
+    func beginImport(
+        workName: FileName, size: Int, ownerUID: UInt32?, receivedAt: Timestamp, startedAt: Timestamp
+    ) throws -> Int64
+    func finishImport(_ record: ImportRecord, publishAttempt: Int) throws
+
+    /// Runs the file through `ImportRun` under a savepoint, inside the transaction of import `id`.
+    func readFile<Source: RereadableSource>(
+        _ input: ImportRun.Input<Source>, importer: Importer, id: Int64, now: Timestamp
+    ) throws -> ImportRun.Outcome
+
+    func record(id: Int64) throws -> ImportRecord?
+    func placement(id: Int64) throws -> UnpublishedImport?
+    func unpublished() throws -> [UnpublishedImport]
+    func renamePublished(id: Int64, path: String, attempt: Int) throws
+    func markPublished(id: Int64, path: String) throws
+    func markUnpublished(id: Int64) throws
+    func importCount(since time: Timestamp) throws -> Int
+    func rows(importID: Int64) throws -> RowResultCursor
+    func rows(importID: Int64, keeping: @escaping (RowOutcome) -> Bool) throws -> RowResultCursor
+
+    /// A person's decision on a held import, recorded before it is carried out.
+    func recordDecision(_ action: HeldAction, on id: Int64, _ decision: HeldDecision) throws
+        -> HeldImports.Pending
+    func clearDecision(_ pending: HeldImports.Pending) throws
+    func pendingDecision(workName: FileName) throws -> HeldImports.Pending?
+    func pendingRelease(sha256: String) throws -> HeldImports.Pending?
+    func completeRelease(_ pending: HeldImports.Pending, as releaseID: Int64, path: String?) throws
+
+    /// Reverses import `target` inside the undo's transaction (the changes of a refused undo are
+    /// taken back here); returns the undo's counts, or throws `UndoRefusal`.
+    func reverse(_ target: Int64, as undoID: Int64, now: Timestamp, windowRows: Int) throws -> ImportSummary
+
+    /// One step of the idle work (pruning past `finishedBefore`, indexing); false when none is left.
+    func pruneStep(finishedBefore cutoff: Timestamp, chunks: Int, now: Timestamp) throws -> Bool
+    func indexStep(chunks: Int, now: Timestamp) throws -> Bool
+
+    /// Told after each commit (SQLite checkpoints its log beside the report).
+    func committed()
+    /// Called often during long statements, to show the daemon is alive.
+    func onProgress(_ busy: @escaping () -> Void)
+}
+
+/// The store in the SQLite file: one connection, the history and held decisions over it.
+final class SQLitePipelineStore: PipelineStore {
+    let database: ImportDatabase
+    private let history: ImportHistory
+    private let heldImports: HeldImports
+    /// Checkpoints the log after each import while the report is written.
+    private let checkpoints: BackgroundCheckpoints
+
+    init(path: String) throws {
+        database = try ImportDatabase(path: path)
+        checkpoints = BackgroundCheckpoints(databasePath: path)
+        try database.checkpointsElsewhere()
+        history = ImportHistory(database: database)
+        heldImports = HeldImports(database: database)
+    }
+
+    func transaction<T>(_ body: () throws -> T) throws -> T {
+        try database.connection.transaction(body)
+    }
+
+    func beginImport(
+        workName: FileName, size: Int, ownerUID: UInt32?, receivedAt: Timestamp, startedAt: Timestamp
+    ) throws -> Int64 {
+        try history.begin(
+            workName: workName, size: size, ownerUID: ownerUID, receivedAt: receivedAt, startedAt: startedAt)
+    }
+
+    func finishImport(_ record: ImportRecord, publishAttempt: Int) throws {
+        try history.finish(record, publishAttempt: publishAttempt)
+    }
+
+    func readFile<Source: RereadableSource>(
+        _ input: ImportRun.Input<Source>, importer: Importer, id: Int64, now: Timestamp
+    ) throws -> ImportRun.Outcome {
+        // The savepoint lets a file-level error, a duplicate or strict mode discard every row
+        // while the history row stays.
+        try database.connection.execute("SAVEPOINT file_rows")
+        var attempt = PipelineAttempt(database: database, id: id, now: now)
+        let outcome = try ImportRun.run(input, importer: importer, attempt: &attempt)
+        try database.connection.execute("RELEASE file_rows")
+        return outcome
+    }
+
+    func record(id: Int64) throws -> ImportRecord? { try history.record(id: id) }
+    func placement(id: Int64) throws -> UnpublishedImport? { try history.placement(id: id) }
+    func unpublished() throws -> [UnpublishedImport] { try history.unpublished() }
+
+    func renamePublished(id: Int64, path: String, attempt: Int) throws {
+        try history.renamePublished(id: id, path: path, attempt: attempt)
+    }
+
+    func markPublished(id: Int64, path: String) throws { try history.markPublished(id: id, path: path) }
+    func markUnpublished(id: Int64) throws { try history.markUnpublished(id: id) }
+    func importCount(since time: Timestamp) throws -> Int { try history.count(since: time) }
+    func rows(importID: Int64) throws -> RowResultCursor { try history.rows(importID: importID) }
+
+    func rows(importID: Int64, keeping: @escaping (RowOutcome) -> Bool) throws -> RowResultCursor {
+        try history.rows(importID: importID, keeping: keeping)
+    }
+
+    func recordDecision(_ action: HeldAction, on id: Int64, _ decision: HeldDecision) throws
+        -> HeldImports.Pending
+    {
+        try heldImports.record(action, on: id, decision)
+    }
+
+    func clearDecision(_ pending: HeldImports.Pending) throws { try heldImports.clear(pending) }
+
+    func pendingDecision(workName: FileName) throws -> HeldImports.Pending? {
+        try heldImports.pending(workName: workName)
+    }
+
+    func pendingRelease(sha256: String) throws -> HeldImports.Pending? {
+        try heldImports.pendingRelease(sha256: sha256)
+    }
+
+    func completeRelease(_ pending: HeldImports.Pending, as releaseID: Int64, path: String?) throws {
+        try heldImports.completeRelease(pending, as: releaseID, path: path)
+    }
+
+    func reverse(_ target: Int64, as undoID: Int64, now: Timestamp, windowRows: Int) throws -> ImportSummary {
+        try database.connection.execute("SAVEPOINT undo_rows")
+        do {
+            let summary = try reverseInSavepoint(target, as: undoID, now: now, windowRows: windowRows)
+            try database.connection.execute("RELEASE undo_rows")
+            return summary
+        } catch let refusal as UndoRefusal {
+            try database.connection.execute("ROLLBACK TO undo_rows")
+            try database.connection.execute("RELEASE undo_rows")
+            throw refusal
+        }
+    }
+
+    /// A refusal found in a later window (rows stored without previous values) is thrown after
+    /// earlier windows wrote: the caller's rollback to the savepoint takes those back.
+    private func reverseInSavepoint(_ target: Int64, as undoID: Int64, now: Timestamp, windowRows: Int) throws
+        -> ImportSummary
+    {
+        if let refusal = UndoRefusal.of(try history.record(id: target), id: target) { throw refusal }
+        let writer = UndoWriter(database: database, undoID: undoID, now: now)
+        let outbox = OutboxQueue(database: database)
+        var results = try RowResultWriter(database: database, importID: undoID)
+        var summary = ImportSummary()
+        let windows = try UndoWindows(database: database, undoing: target, windowRows: windowRows)
+        for window in windows {
+            let plan = window.plan
+            try writer.apply(plan.steps)
+            for step in plan.steps {
+                let result = step.result
+                summary.counts[result.outcome] += 1
+                try results.record(result)
+            }
+            let cancelled = (plan.cancellations + window.laterCancellations).sorted { $0.line < $1.line }
+            _ = try outbox.cancel(importID: target, lines: cancelled.map { ($0.line, $0.kind) })
+            summary.rows += plan.steps.count
+        }
+        if let failure = windows.failure { throw failure }
+        try results.finish()
+        return summary
+    }
+
+    func pruneStep(finishedBefore cutoff: Timestamp, chunks: Int, now: Timestamp) throws -> Bool {
+        try RowResultPruning(database: database).step(finishedBefore: cutoff, chunks: chunks, now: now)
+    }
+
+    func indexStep(chunks: Int, now: Timestamp) throws -> Bool {
+        let lineage = try LineageIndexing(database: database).step(chunks: chunks, now: now)
+        let search = try UserSearchIndexing(database: database).step(chunks: chunks)
+        return lineage || search
+    }
+
+    func committed() { checkpoints.nudge() }
+
+    func onProgress(_ busy: @escaping () -> Void) {
+        database.connection.onProgress(every: 100_000) { busy() }
+    }
+}
