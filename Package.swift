@@ -53,6 +53,7 @@ let package = Package(
                 "CSystemd",
                 "UserImportCore",
                 "UserImportStore",
+                "UserImportPostgres",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -117,7 +118,8 @@ let package = Package(
             name: "UserImportServiceTests",
             dependencies: [
                 "UserImportService", "UserImportStore", "UserImportCore", "SeededRandom",
-                .product(name: "Logging", package: "swift-log"),
+                "UserImportPostgres",
+                "PostgresScratch", .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/UserImportServiceTests"
         ),

@@ -14,6 +14,10 @@ public final class PostgresScratchServer: Sendable {
     private let keepAlive: Pipe
     private let counter = Counter()
 
+    /// The tests' server: one per test process, started on first use (fsync off: the tests do not
+    /// check power loss).
+    public static let forTests = Result { try PostgresScratchServer(durable: false) }
+
     /// `durable: false` (tests) turns fsync off; the benchmark keeps it, as a real server does.
     public init(durable: Bool) throws {
         var template = Array((NSTemporaryDirectory() + "userimport-pg-XXXXXX").utf8CString)

@@ -43,6 +43,9 @@ public final class PostgresConnection {
         PQfinish(handle)
     }
 
+    /// Whether the connection still stands (false once the server went away or restarted).
+    public var isConnected: Bool { PQstatus(handle) == CONNECTION_OK }
+
     /// Runs one or more statements that take no parameters (a migration, BEGIN, COMMIT).
     public func execute(_ sql: String) throws {
         let result = PQexec(handle, sql)

@@ -6,9 +6,12 @@ import UserImportStore
 /// keeps them in SQLite (the same columns, the same chunk encoding).
 public struct PostgresImportHistory {
     private let connection: PostgresConnection
+    /// The daemon this history writes for (host and work folder): it publishes only its own imports.
+    private let daemon: String?
 
-    public init(connection: PostgresConnection) {
+    public init(connection: PostgresConnection, daemon: String? = nil) {
         self.connection = connection
+        self.daemon = daemon
     }
 
     static let columns = """
@@ -16,7 +19,7 @@ public struct PostgresImportHistory {
         duplicate_of, error, encoding, delimiter, headers, warnings, rows_total,
         created, updated, unchanged, deleted, activated, ignored, rejected,
         release_of, released_as, decided_by_uid, decided_by_name, decided_at, undo_of,
-        (SELECT u.id FROM imports AS u WHERE u.undo_of = imports.id), rows_pruned_at
+        (SELECT u.id FROM imports AS u WHERE u.undo_of = imports.id), rows_pruned_at, work_name, publish_attempt
         """
 
     /// Inserts the import row at the start of the file's transaction; its id, from the one
@@ -27,13 +30,13 @@ public struct PostgresImportHistory {
         let id = try connection.query(
             """
             INSERT INTO imports (file_name, work_name, sha256, size, owner_uid, received_at, started_at,
-                                 finished_at, disposition)
-            VALUES ($1, $2, '', $3, $4, $5, $6, $6, 'failed') RETURNING id
+                                 finished_at, disposition, daemon)
+            VALUES ($1, $2, '', $3, $4, $5, $6, $6, 'failed', $7) RETURNING id
             """,
             values: [
                 .text(workName.display), .bytes(workName.bytes), .int(Int64(size)),
                 .int(ownerUID.map(Int64.init)), .int(receivedAt.millisecondsSinceEpoch),
-                .int(startedAt.millisecondsSinceEpoch),
+                .int(startedAt.millisecondsSinceEpoch), .text(daemon),
             ])
         return try Self.int(id.first?.first ?? nil, "the new import's id")
     }
@@ -102,6 +105,58 @@ public struct PostgresImportHistory {
         return try text.map { try Self.int($0, "an import id") }
     }
 
+    /// Where an import's file is published, or was to be: its work name and publish attempt.
+    public func placement(id: Int64) throws -> UnpublishedImport? {
+        try connection.query("SELECT \(Self.columns) FROM imports WHERE id = $1", [String(id)]).first.map(
+            Self.placement)
+    }
+
+    /// Imports committed but not yet moved to done/failed, with the file's name in the work folder.
+    public func unpublished() throws -> [UnpublishedImport] {
+        try connection.query(
+            """
+            SELECT \(Self.columns) FROM imports
+            WHERE NOT published AND daemon IS NOT DISTINCT FROM $1 ORDER BY imports.id
+            """,
+            [daemon]
+        ).map(Self.placement)
+    }
+
+    /// Records a new name for done/failed when the chosen one was taken before the move.
+    public func renamePublished(id: Int64, path: String, attempt: Int) throws {
+        try connection.query(
+            "UPDATE imports SET path = $2, publish_attempt = $3 WHERE id = $1",
+            [String(id), path, String(attempt)])
+    }
+
+    public func markPublished(id: Int64, path: String) throws {
+        try connection.query(
+            "UPDATE imports SET published = true, path = $2 WHERE id = $1", [String(id), path])
+    }
+
+    /// Marks an import unpublished again, for a held file on its way to failed/.
+    public func markUnpublished(id: Int64) throws {
+        try connection.query("UPDATE imports SET published = false WHERE id = $1", [String(id)])
+    }
+
+    /// How many imports were received since `time`.
+    public func count(since time: Timestamp) throws -> Int {
+        Int(
+            try Self.int(
+                try connection.scalar(
+                    "SELECT count(*) FROM imports WHERE received_at >= $1",
+                    [String(time.millisecondsSinceEpoch)]),
+                "a count"))
+    }
+
+    static func placement(_ row: [String?]) throws -> UnpublishedImport {
+        let record = try Self.record(row)
+        return UnpublishedImport(
+            record: record, workName: FileName(bytes: try PostgresConnection.bytes(row[32])),
+            destination: Destination(recordedPath: record.path ?? ""),
+            attempt: Int(try Self.int(row[33], "a publish attempt")))
+    }
+
     public func record(id: Int64) throws -> ImportRecord? {
         try connection.query("SELECT \(Self.columns) FROM imports WHERE id = $1", [String(id)]).first.map(
             Self.record)
@@ -119,7 +174,7 @@ public struct PostgresImportHistory {
 
     /// A row selected with `columns`; the database is read as outside data.
     static func record(_ row: [String?]) throws -> ImportRecord {
-        guard row.count == 32 else {
+        guard row.count == 34 else {
             throw PostgresError(.data, message: "an imports row without its columns")
         }
         func int(_ index: Int) throws -> Int64 { try Self.int(row[index], "imports column \(index + 1)") }

@@ -132,6 +132,13 @@ public enum PostgresSchema {
         );
         CREATE INDEX file_claims_open ON file_claims (expires_at) WHERE finished_at IS NULL;
         """,
+        // 4: which daemon (host and work folder) committed an import, so that each publishes and
+        // reconciles only its own: another host's work folder is not this one's to look into.
+        """
+        ALTER TABLE imports ADD COLUMN daemon text;
+        DROP INDEX imports_unpublished;
+        CREATE INDEX imports_unpublished ON imports (daemon, id) WHERE NOT published;
+        """,
     ]
 
     /// The version this build brings a database to.

@@ -1,3 +1,4 @@
+import Glibc
 import UserImportCore
 
 /// The user directory on PostgreSQL, inside the caller's transaction: a few statements per batch
@@ -114,6 +115,15 @@ public struct PostgresUserDirectory: UserDirectory {
         try rows.field(user.profile.title)
         try rows.field(user.profile.department)
         try rows.field(user.state.rawValue)
+    }
+
+    /// Takes the directory for the caller's transaction, calling `tick` every 20 ms while another
+    /// import holds it (a tick may throw to give up). The directory's own lock is then immediate.
+    public static func waitForTheDirectory(_ connection: PostgresConnection, tick: () throws -> Void) throws {
+        while try connection.scalar("SELECT pg_try_advisory_xact_lock(\(directoryLock))") != "t" {
+            try tick()
+            usleep(20_000)
+        }
     }
 
     /// The advisory lock an import holds on the directory ("userdir" in ASCII).

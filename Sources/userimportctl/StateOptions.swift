@@ -30,7 +30,9 @@ struct StateOptions: ParsableArguments {
     /// For the two commands that can work without a database (`status`, `validate`): the database,
     /// or what stands in the way.
     func openDatabaseIfPossible() throws -> Result<ImportDatabase, DatabaseAccess.Problem> {
-        let path = try configuration().paths.database
+        let configuration = try configuration()
+        guard configuration.database.backend == .sqlite else { throw ToolError.readsSQLiteOnly }
+        let path = configuration.paths.database
         do {
             try DatabaseAccess.check(path)
         } catch {

@@ -55,9 +55,14 @@ enum ToolError: Error, CustomStringConvertible {
     case notAnsweredInTime(id: Int64, seconds: Int)
     case backupExists(String)
     case backupDamaged(String)
+    case readsSQLiteOnly
 
     var description: String {
         switch self {
+        case .readsSQLiteOnly:
+            return
+                "[Database] Backend=postgresql: this version of userimportctl reads only the SQLite store; "
+                + "query the server with psql meanwhile"
         case .noSuchImport(let what): return "no import \(what); see userimportctl history"
         case .noSuchUser(let email, let named):
             return "no user \(email)" + (named ? " (rejected rows named it)" : "")

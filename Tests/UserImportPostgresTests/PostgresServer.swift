@@ -1,7 +1,6 @@
 import PostgresScratch
 
-/// The tests' server: one per test process, started on first use (fsync off: the tests do not
-/// check power loss).
+/// The tests' server, shared with the daemon's tests in the same test process.
 enum PostgresServer {
-    static let shared = Result { try PostgresScratchServer(durable: false) }
+    static var shared: Result<PostgresScratchServer, any Error> { PostgresScratchServer.forTests }
 }

@@ -41,7 +41,7 @@ public enum ConfigParser {
         }
     }
 
-    static let sections = ["Paths", "Import", "Guard", "Report", "Mail", "Log", "History"]
+    static let sections = ["Paths", "Database", "Import", "Guard", "Report", "Mail", "Log", "History"]
 
     struct ValueProblem: Error {
         let message: String
@@ -57,6 +57,9 @@ public enum ConfigParser {
         case ("Paths", "Held"): c.paths.held = try path(value)
         case ("Paths", "Work"): c.paths.work = try path(value)
         case ("Paths", "Database"): c.paths.database = try path(value)
+        case ("Database", "Backend"):
+            c.database.backend = try choice(value, DatabaseSettings.Backend.allCases)
+        case ("Database", "URL"): c.database.url = try connectionString(value)
         case ("Import", "SettleTime"): c.settleTimeMilliseconds = try milliseconds(value, at: 0...3_600_000)
         case ("Import", "RescanInterval"):
             c.rescanIntervalMilliseconds = try milliseconds(value, at: 1000...86_400_000)
@@ -112,6 +115,27 @@ public enum ConfigParser {
         default:
             throw ValueProblem(message: "unknown key in [\(section)]")
         }
+    }
+
+    /// A libpq connection string or URL; a password in it is refused, since the file is readable
+    /// by more than the daemon: libpq reads it from a passfile (PGPASSFILE, which a systemd
+    /// credential can provide) instead.
+    private static func connectionString(_ value: String) throws -> String {
+        // libpq allows spaces around a key's =; the URL form takes password= as a parameter.
+        let lower = value.lowercased().filter { !$0.isWhitespace }
+        var inURL = false
+        if let scheme = value.range(of: "://") {
+            // postgresql://user:secret@host/db: a colon in what comes before the @ of the authority.
+            let authority = value[scheme.upperBound...].prefix { $0 != "/" && $0 != "?" }
+            if let at = authority.lastIndex(of: "@") { inURL = authority[..<at].contains(":") }
+        }
+        if lower.contains("password=") || inURL {
+            throw ValueProblem(
+                message:
+                    "the password must not be in the configuration; put it in a passfile "
+                    + "(PGPASSFILE, for example from a systemd credential) and leave it out here")
+        }
+        return value
     }
 
     private static func path(_ value: String) throws -> String {

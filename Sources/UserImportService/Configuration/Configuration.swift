@@ -15,13 +15,32 @@ public struct Configuration: Sendable, Equatable {
     public var logLevel = "info"
     /// Row results older than this are pruned while the daemon is idle; nil keeps them for ever.
     public var keepRowResultsMilliseconds: Int? = 400 * 86_400_000
+    public var database = DatabaseSettings()
 
     public init() {}
 
     public var pipelineSettings: PipelineSettings {
         PipelineSettings(
-            paths: paths, options: options, maxFileSize: maxFileSize, duplicatePolicy: duplicatePolicy)
+            paths: paths, options: options, maxFileSize: maxFileSize, duplicatePolicy: duplicatePolicy,
+            database: database)
     }
+}
+
+/// Where the directory, history and outbox live ([Database]).
+public struct DatabaseSettings: Sendable, Equatable {
+    public enum Backend: String, Sendable, CaseIterable {
+        /// The file at [Paths] Database, the default.
+        case sqlite
+        /// A PostgreSQL server, which several daemons may share.
+        case postgresql
+    }
+
+    public var backend = Backend.sqlite
+    /// A libpq connection string or URL, without a password (a passfile or a systemd credential
+    /// holds it); required for `postgresql`.
+    public var url = ""
+
+    public init() {}
 }
 
 public struct MailSettings: Sendable, Equatable {

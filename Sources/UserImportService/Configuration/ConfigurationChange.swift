@@ -72,6 +72,8 @@ public struct ConfigurationChange: Sendable, Equatable {
         Setting(name: "[Mail] MaxAttempts", live: true) { "\($0.mail.maxAttempts)" },
         Setting(name: "[Mail] RetryInterval", live: true) { "\($0.mail.retryIntervalMilliseconds)ms" },
         Setting(name: "[Log] Level", live: true) { $0.logLevel },
+        Setting(name: "[Database] Backend", live: false) { $0.database.backend.rawValue },
+        Setting(name: "[Database] URL", live: false) { $0.database.url },
         Setting(name: "[History] KeepRowResults", live: true) {
             $0.keepRowResultsMilliseconds.map { "\($0)ms" } ?? "infinity"
         },

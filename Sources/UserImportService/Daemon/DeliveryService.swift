@@ -17,11 +17,12 @@ public struct DeliveryService: Service {
     public func run() async throws {
         let mail = configuration.mail
         let database = configuration.paths.database
+        let backend = configuration.database
         let maildir = ImportPipeline.parent(database) + "/mail"
         try await runOnOwnThread(control.signal) { [control, logger] in
             try DeliveryWorker(
-                settings: mail, databasePath: database, defaultMaildirPath: maildir, control: control,
-                logger: logger
+                settings: mail, databasePath: database, database: backend, defaultMaildirPath: maildir,
+                control: control, logger: logger
             ).run()
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import UserImportCore
+import UserImportPostgres
 import UserImportStore
 
 /// Sends queued emails on a thread of its own, so a slow relay never holds up an import.
@@ -13,6 +14,7 @@ import UserImportStore
 final class DeliveryWorker {
     private var settings: MailSettings
     private let databasePath: String
+    private let database: DatabaseSettings
     private var maildirPath: String
     /// Where mail goes when `[Mail] Maildir` is unset: `<state dir>/mail`.
     private let defaultMaildirPath: String
@@ -21,11 +23,12 @@ final class DeliveryWorker {
     private var sentTimes: [UInt64] = []
 
     init(
-        settings: MailSettings, databasePath: String, defaultMaildirPath: String, control: DeliveryControl,
-        logger: Logger
+        settings: MailSettings, databasePath: String, database: DatabaseSettings = DatabaseSettings(),
+        defaultMaildirPath: String, control: DeliveryControl, logger: Logger
     ) {
         self.settings = settings
         self.databasePath = databasePath
+        self.database = database
         self.maildirPath = settings.maildir ?? defaultMaildirPath
         self.defaultMaildirPath = defaultMaildirPath
         self.control = control
@@ -68,8 +71,7 @@ final class DeliveryWorker {
         if means == nil { logger.notice("mail transport is none: emails stay pending in the outbox") }
         // Its own connection: delivery must never wait for the import thread, and WAL lets this
         // reader run while an import writes; its small updates wait out the import's commit.
-        guard let database = openDatabase() else { return }
-        let queue = OutboxQueue(database: database)
+        guard let queue = openQueue() else { return }
         var readRetry = Backoff(initialMilliseconds: 50, capMilliseconds: 30_000)
         while !control.stopRequested {
             if let new = control.takeNewSettings() { means = reload(new, keeping: means) }
@@ -147,12 +149,14 @@ final class DeliveryWorker {
 
     /// The import thread creates and migrates the database at start-up; delivery opens its own
     /// connection only once that is done (a second open meanwhile can meet the migration's lock).
-    private func openDatabase() -> ImportDatabase? {
+    private func openQueue() -> (any DeliveryQueue)? {
         while !control.stopRequested && !control.databaseReady { control.sleep(milliseconds: 1000) }
+        // PostgreSQL: the queue connects when first used, and again after losing the server.
+        if database.backend == .postgresql { return PostgresOutboxQueue(url: database.url) }
         var retry = Backoff(initialMilliseconds: 50, capMilliseconds: 2000)
         while !control.stopRequested {
             do {
-                return try ImportDatabase(path: databasePath)
+                return OutboxQueue(database: try ImportDatabase(path: databasePath))
             } catch {
                 logger.debug("outbox database not ready yet", metadata: ["error": "\(error)"])
                 control.sleep(milliseconds: retry.next())
@@ -232,7 +236,7 @@ final class DeliveryWorker {
         }
     }
 
-    private func sleepUntilDue(_ queue: OutboxQueue) {
+    private func sleepUntilDue(_ queue: any DeliveryQueue) {
         var milliseconds = 30_000
         if let due = try? queue.nextDue() {
             milliseconds = Int(
@@ -274,3 +278,14 @@ struct DeliveryTally {
             retrying + failed > 0 ? "emails delivered, some failed" : "emails delivered", metadata: metadata)
     }
 }
+
+/// The outbox as delivery sees it, on either backend.
+protocol DeliveryQueue {
+    func due(now: Timestamp, limit: Int) throws -> [PendingMail]
+    func record(_ outcomes: [OutboxQueue.Outcome]) throws
+    func isPending(id: Int64) throws -> Bool
+    func nextDue() throws -> Timestamp?
+}
+
+extension OutboxQueue: DeliveryQueue {}
+extension PostgresOutboxQueue: DeliveryQueue {}

@@ -58,11 +58,23 @@ public final class ImportPipeline {
             let list = devices.map { "\($0.0) (device \($0.1))" }.joined(separator: ", ")
             throw SetupError.mixedFilesystems(deviceList: list)
         }
+        // The state lock and the progress file live beside [Paths] Database whichever the backend.
         try Self.makeDirectories(Self.parent(paths.database))
-        store = try SQLitePipelineStore(path: paths.database)
+        switch settings.database.backend {
+        case .sqlite: store = try SQLitePipelineStore(path: paths.database)
+        case .postgresql:
+            guard !settings.database.url.isEmpty else { throw SetupError.databaseURLMissing }
+            store = try PostgresPipelineStore(
+                url: settings.database.url, daemon: Self.daemonName(work: paths.work))
+        }
         self.settings = settings
         self.logger = logger
         self.now = now
+        store.whileWaiting { [weak self] in
+            guard let self else { return }
+            onBusy()
+            if shouldStop() { throw ImportInterrupted() }
+        }
     }
 
     /// Imports received since `time`.
@@ -180,6 +192,20 @@ public final class ImportPipeline {
                 "import held by the mass-change guard; nothing applied, waiting in held/ for a release or a reject",
                 metadata: metadata)
         }
+    }
+
+    /// This daemon among several on one database: the host and its work folder, which stay the
+    /// same across restarts (a restarted daemon publishes what it committed before).
+    static func daemonName(work: String) -> String {
+        var host = [UInt8](repeating: 0, count: 256)
+        let name =
+            gethostname(&host, host.count - 1) == 0
+            ? String(decoding: host.prefix { $0 != 0 }, as: UTF8.self) : "localhost"
+        let folder = realpath(work, nil).map { resolved in
+            defer { free(resolved) }
+            return String(cString: resolved)
+        }
+        return name + ":" + (folder ?? work)
     }
 
     static func parent(_ path: String) -> String {

@@ -7,11 +7,14 @@ public struct PipelineSettings: Sendable, Equatable {
     /// Files larger than this fail without being parsed.
     public var maxFileSize: Int
     public var duplicatePolicy: DuplicatePolicy
+    /// SQLite at `paths.database`, or a PostgreSQL server.
+    public var database: DatabaseSettings
 
     public init(
         paths: StatePaths, options: ImportOptions = ImportOptions(), maxFileSize: Int = 1 << 30,
-        duplicatePolicy: DuplicatePolicy = .done
+        duplicatePolicy: DuplicatePolicy = .done, database: DatabaseSettings = DatabaseSettings()
     ) {
+        self.database = database
         self.paths = paths
         self.options = options
         self.maxFileSize = maxFileSize

@@ -52,6 +52,8 @@ protocol PipelineStore: AnyObject {
     func committed()
     /// Called often during long statements, to show the daemon is alive.
     func onProgress(_ busy: @escaping () -> Void)
+    /// Called while the store waits for another daemon's import to commit; it may throw to stop.
+    func whileWaiting(_ tick: @escaping () throws -> Void)
 }
 
 /// The store in the SQLite file: one connection, the history and held decisions over it.
@@ -190,4 +192,7 @@ final class SQLitePipelineStore: PipelineStore {
     func onProgress(_ busy: @escaping () -> Void) {
         database.connection.onProgress(every: 100_000) { busy() }
     }
+
+    /// One daemon per file: nobody else's import to wait for.
+    func whileWaiting(_ tick: @escaping () throws -> Void) {}
 }

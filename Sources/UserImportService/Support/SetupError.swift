@@ -11,6 +11,10 @@ public enum SetupError: Error, CustomStringConvertible, Equatable {
     case mailTemplateUnreadable(path: String, reason: String)
     /// Another userimportd holds the state directory's lock.
     case alreadyRunning(lockPath: String)
+    /// [Database] Backend=postgresql without the URL of the server.
+    case databaseURLMissing
+    /// The PostgreSQL server answered and refused: a wrong database, user or password.
+    case databaseRefused(String)
 
     public var description: String {
         switch self {
@@ -24,6 +28,11 @@ public enum SetupError: Error, CustomStringConvertible, Equatable {
             "mail template \(path): \(reason)"
         case .alreadyRunning(let lockPath):
             "another userimportd is already running on this state directory (\(lockPath) is locked)"
+        case .databaseURLMissing:
+            "[Database] Backend=postgresql needs [Database] URL, a libpq connection string such as "
+                + "host=/run/postgresql dbname=userimport"
+        case .databaseRefused(let reason):
+            "the PostgreSQL server refused the connection ([Database] URL): \(reason)"
         }
     }
 }

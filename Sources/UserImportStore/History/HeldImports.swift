@@ -15,6 +15,12 @@ public final class HeldImports {
         public var importID: Int64
         public var action: HeldAction
         public var decision: HeldDecision
+
+        public init(importID: Int64, action: HeldAction, decision: HeldDecision) {
+            self.importID = importID
+            self.action = action
+            self.decision = decision
+        }
     }
 
     /// Held imports waiting for a decision, oldest first.

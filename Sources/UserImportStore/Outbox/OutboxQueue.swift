@@ -6,6 +6,13 @@ public struct PendingMail: Sendable, Equatable {
     public var kind: NotificationKind
     public var user: StoredUser
     public var attempts: Int
+
+    public init(id: Int64, kind: NotificationKind, user: StoredUser, attempts: Int) {
+        self.id = id
+        self.kind = kind
+        self.user = user
+        self.attempts = attempts
+    }
 }
 
 /// The outbox, delivery side: what is due, and what became of each attempt.

@@ -67,6 +67,17 @@ struct ConfigParserTests {
             try parse("[Guard]\nMaxDeleteRows=3\nMaxDeleteRows=\n").options.massChange.maxDeleteRows == nil)
     }
 
+    @Test func theDatabaseKeys() throws {
+        #expect(try parse("").database == DatabaseSettings())
+        let c = try parse(
+            "[Database]\nBackend=PostgreSQL\nURL=postgresql://app@db.example.com:5433/u?sslmode=require\n")
+        #expect(c.database.backend == .postgresql)
+        #expect(c.database.url == "postgresql://app@db.example.com:5433/u?sslmode=require")
+        #expect(
+            try parse("[Database]\nURL=host=/run/postgresql dbname=u\n").database.url
+                == "host=/run/postgresql dbname=u")
+    }
+
     @Test func laterValuesWin() throws {
         #expect(try parse("[Import]\nStrict=yes\nStrict=no\n").options.strict == false)
     }
@@ -98,6 +109,19 @@ struct ConfigParserTests {
         ("[Mail]\nFrom=not an address\n", "test.conf:2: [Mail] From: not a valid address"),
         ("[History]\nKeepRowResults=400\n", "test.conf:2: [History] KeepRowResults: give a unit"),
         ("[Log]\nLevel=loud\n", "test.conf:2: [Log] Level: use one of"),
+        ("[Database]\nBackend=oracle\n", "test.conf:2: [Database] Backend: use one of sqlite, postgresql"),
+        (
+            "[Database]\nURL=host=db dbname=u password=secret\n",
+            "test.conf:2: [Database] URL: the password must not be in the configuration"
+        ),
+        (
+            "[Database]\nURL=host=db dbname=u PASSWORD = secret\n",
+            "test.conf:2: [Database] URL: the password must not be in the configuration"
+        ),
+        (
+            "[Database]\nURL=postgresql://app:secret@db.example.com/u\n",
+            "test.conf:2: [Database] URL: the password must not be in the configuration"
+        ),
     ])
     func badValuesNameFileLineAndKey(_ text: String, _ message: String) {
         do {

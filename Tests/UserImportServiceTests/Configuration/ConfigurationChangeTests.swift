@@ -53,7 +53,8 @@ struct ConfigurationChangeTests {
             "[Mail] Transport": "sendmail", "[Mail] From": "x@example.com", "[Mail] Sendmail": "/x/sendmail",
             "[Mail] Maildir": "/x/mail", "[Mail] Templates": "/x/templates", "[Mail] MaxPerMinute": "7",
             "[Mail] MaxAttempts": "7", "[Mail] RetryInterval": "7s", "[Log] Level": "debug",
-            "[History] KeepRowResults": "7d",
+            "[History] KeepRowResults": "7d", "[Database] Backend": "postgresql",
+            "[Database] URL": "host=/x dbname=x",
         ]
         #expect(Set(values.keys) == Set(ConfigurationChange.keyNames))
         for name in ConfigurationChange.keyNames {

@@ -1,0 +1,181 @@
+import UserImportCore
+import UserImportStore
+
+/// The outbox's delivery side on PostgreSQL, as `OutboxQueue` is on SQLite: blocks expanded into
+/// `outbox` rows a step at a time, due emails handed out oldest first, outcomes recorded in batches.
+///
+/// Several daemons may deliver from one database: an email handed out is leased to its daemon
+/// (its next attempt moved `leaseMilliseconds` ahead, the row locked while that is written, so no
+/// other daemon takes it meanwhile). A daemon that dies before recording the outcome lets the lease
+/// run out and another sends the email: at least once, as on one host, with the same Message-ID.
+public final class PostgresOutboxQueue {
+    public static let expansionStep = 1_000
+
+    private let url: String
+    private var connection: PostgresConnection?
+    private let leaseMilliseconds: Int64
+
+    /// Connects when first used, and again after the connection was lost.
+    public init(url: String, leaseMilliseconds: Int64 = 300_000) {
+        self.url = url
+        self.leaseMilliseconds = leaseMilliseconds
+    }
+
+    private func connected() throws -> PostgresConnection {
+        if let connection, connection.isConnected { return connection }
+        connection = nil
+        let fresh = try PostgresConnection(url: url)
+        connection = fresh
+        return fresh
+    }
+
+    /// Pending emails whose next attempt is due, oldest first, at most `limit`, leased to this
+    /// daemon; when fewer are due, one expansion step tops up the rows first.
+    public func due(now: Timestamp, limit: Int) throws -> [PendingMail] {
+        let mail = try take(now: now, limit: limit)
+        guard mail.count < limit, try expand(atMost: max(Self.expansionStep, limit)) > 0 else { return mail }
+        return mail + (try take(now: now, limit: limit - mail.count))
+    }
+
+    /// Moves up to `count` entries, oldest block first, into `outbox` rows with the ids they were
+    /// given when queued, in one transaction; a block whose entries are all rows is deleted.
+    @discardableResult
+    public func expand(atMost count: Int) throws -> Int {
+        let connection = try connected()
+        return try connection.transaction {
+            var moved = 0
+            var after: Int64 = 0
+            while moved < count {
+                // Locked, or skipped when another daemon is expanding it.
+                guard
+                    let row = try connection.query(
+                        """
+                        SELECT first_id, import_id, entry_count, expanded, created_at, entries FROM outbox_blocks
+                        WHERE first_id > $1 ORDER BY first_id LIMIT 1 FOR UPDATE SKIP LOCKED
+                        """,
+                        [String(after)]
+                    ).first
+                else { break }
+                guard row.count == 6 else {
+                    throw PostgresError(.data, message: "an outbox block without its columns")
+                }
+                let firstID = try PostgresImportHistory.int(row[0], "an outbox block's first id")
+                let importID = try PostgresImportHistory.int(row[1], "an outbox block's import")
+                let entryCount = Int(try PostgresImportHistory.int(row[2], "an outbox block's count"))
+                let expanded = Int(try PostgresImportHistory.int(row[3], "an outbox block's expanded count"))
+                let createdAt = try PostgresImportHistory.int(row[4], "an outbox block's time")
+                guard expanded >= 0, expanded < entryCount else {
+                    throw PostgresError(
+                        .data, message: "outbox block \(firstID): \(expanded) of \(entryCount) expanded")
+                }
+                let entries = try OutboxBlockCodec.decode(
+                    try PostgresConnection.bytes(row[5]), count: entryCount, name: "outbox block \(firstID)")
+                let end = min(entryCount, expanded + (count - moved))
+                var rows = CopyRows()
+                for index in expanded..<end {
+                    let entry = entries[index]
+                    rows.field(firstID + Int64(index))
+                    rows.field(importID)
+                    rows.field(Int64(entry.line))
+                    try rows.field(entry.kind.rawValue)
+                    try rows.field(entry.email)
+                    try rows.field(entry.firstName)
+                    try rows.field(entry.lastName)
+                    rows.field(createdAt)
+                    rows.field(createdAt)
+                    rows.endRow()
+                }
+                try connection.copy(
+                    """
+                    COPY outbox (id, import_id, line, kind, email, first_name, last_name, created_at, next_attempt_at)
+                    FROM STDIN
+                    """, rows)
+                if end == entryCount {
+                    try connection.query("DELETE FROM outbox_blocks WHERE first_id = $1", [String(firstID)])
+                } else {
+                    try connection.query(
+                        "UPDATE outbox_blocks SET expanded = $2 WHERE first_id = $1",
+                        [String(firstID), String(end)])
+                }
+                moved += end - expanded
+                after = firstID
+            }
+            return moved
+        }
+    }
+
+    /// When the next pending email is due; nil when none is pending.
+    public func nextDue() throws -> Timestamp? {
+        let text = try connected().scalar(
+            """
+            SELECT least((SELECT min(coalesce(next_attempt_at, 0)) FROM outbox WHERE state = 'pending'),
+                         (SELECT min(created_at) FROM outbox_blocks))
+            """)
+        return try text.map {
+            Timestamp(millisecondsSinceEpoch: try PostgresImportHistory.int($0, "a due time"))
+        }
+    }
+
+    /// Records a batch of outcomes in one transaction.
+    public func record(_ outcomes: [OutboxQueue.Outcome]) throws {
+        guard !outcomes.isEmpty else { return }
+        let connection = try connected()
+        try connection.transaction {
+            for outcome in outcomes {
+                switch outcome {
+                case .sent(let id, let attempts, let time):
+                    try connection.query(
+                        "UPDATE outbox SET state = 'sent', attempts = $2, sent_at = $3, last_error = NULL WHERE id = $1",
+                        [String(id), String(attempts), String(time.millisecondsSinceEpoch)])
+                case .retry(let id, let attempts, let next, let error):
+                    try connection.query(
+                        "UPDATE outbox SET attempts = $2, next_attempt_at = $3, last_error = $4 WHERE id = $1",
+                        [String(id), String(attempts), String(next.millisecondsSinceEpoch), error])
+                case .failed(let id, let attempts, let error):
+                    try connection.query(
+                        "UPDATE outbox SET state = 'failed', attempts = $2, last_error = $3 WHERE id = $1",
+                        [String(id), String(attempts), error])
+                }
+            }
+        }
+    }
+
+    /// Whether the email is still to be sent.
+    public func isPending(id: Int64) throws -> Bool {
+        try connected().scalar("SELECT state = 'pending' FROM outbox WHERE id = $1", [String(id)]) == "t"
+    }
+
+    /// Due rows, each leased to this daemon in the same statement: rows another daemon is taking at
+    /// this moment are skipped, not waited for.
+    private func take(now: Timestamp, limit: Int) throws -> [PendingMail] {
+        guard limit > 0 else { return [] }
+        let rows = try connected().query(
+            """
+            WITH taken AS (
+                UPDATE outbox SET next_attempt_at = $1::bigint + $3::bigint
+                WHERE id IN (
+                    SELECT id FROM outbox WHERE state = 'pending' AND coalesce(next_attempt_at, 0) <= $1::bigint
+                    ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)
+                RETURNING id, kind, email, first_name, last_name, attempts)
+            SELECT t.id, t.kind, t.email, t.first_name, t.last_name, t.attempts,
+                   coalesce(u.title, ''), coalesce(u.department, ''), coalesce(u.state, 'invited')
+            FROM taken t LEFT JOIN users u ON u.email = t.email
+            ORDER BY t.id
+            """,
+            [String(now.millisecondsSinceEpoch), String(limit), String(leaseMilliseconds)])
+        return try rows.map { row in
+            guard row.count == 9, let kindText = row[1], let kind = NotificationKind(rawValue: kindText),
+                let email = row[2]
+            else { throw PostgresError(.data, message: "an outbox row without its kind or email") }
+            let user = StoredUser(
+                email: email,
+                profile: UserProfile(
+                    firstName: row[3] ?? "", lastName: row[4] ?? "", title: row[6] ?? "",
+                    department: row[7] ?? ""),
+                state: UserState(rawValue: row[8] ?? "") ?? .invited)
+            return PendingMail(
+                id: try PostgresImportHistory.int(row[0], "an outbox id"), kind: kind, user: user,
+                attempts: Int(try PostgresImportHistory.int(row[5], "an outbox row's attempts")))
+        }
+    }
+}

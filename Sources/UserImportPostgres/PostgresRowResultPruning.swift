@@ -1,0 +1,52 @@
+import UserImportCore
+
+/// Retention on PostgreSQL, as `RowResultPruning` does it in SQLite: the row results of published
+/// imports older than the cutoff, a few chunks at a time, the import rows kept and marked.
+public struct PostgresRowResultPruning {
+    private let connection: PostgresConnection
+
+    public init(connection: PostgresConnection) {
+        self.connection = connection
+    }
+
+    /// One step: removes up to `chunks` chunks of one import; false when there was nothing to
+    /// prune. An import is marked in the step that removes its first chunk, so from then on an
+    /// undo is refused and its report says so.
+    public func step(finishedBefore cutoff: Timestamp, chunks: Int, now: Timestamp) throws -> Bool {
+        try connection.transaction {
+            let unfinished = try connection.scalar(
+                """
+                SELECT id FROM imports AS i
+                WHERE rows_pruned_at = (SELECT max(rows_pruned_at) FROM imports WHERE rows_pruned_at IS NOT NULL)
+                    AND EXISTS (SELECT 1 FROM import_row_chunks WHERE import_id = i.id)
+                LIMIT 1
+                """)
+            if let unfinished {
+                try delete(chunks, of: unfinished)
+                return true
+            }
+            guard
+                let id = try connection.scalar(
+                    """
+                    SELECT id FROM imports WHERE rows_pruned_at IS NULL AND finished_at < $1 AND published
+                    ORDER BY finished_at LIMIT 1 FOR UPDATE SKIP LOCKED
+                    """,
+                    [String(cutoff.millisecondsSinceEpoch)])
+            else { return false }
+            try connection.query(
+                "UPDATE imports SET rows_pruned_at = $2 WHERE id = $1",
+                [id, String(now.millisecondsSinceEpoch)])
+            try delete(chunks, of: id)
+            return true
+        }
+    }
+
+    private func delete(_ chunks: Int, of id: String) throws {
+        try connection.query(
+            """
+            DELETE FROM import_row_chunks WHERE import_id = $1 AND first_line IN
+                (SELECT first_line FROM import_row_chunks WHERE import_id = $1 ORDER BY first_line LIMIT $2)
+            """,
+            [id, String(chunks)])
+    }
+}

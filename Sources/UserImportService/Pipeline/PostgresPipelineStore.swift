@@ -1,0 +1,142 @@
+import UserImportCore
+import UserImportPostgres
+import UserImportStore
+
+/// The store on a PostgreSQL server ([Database] Backend=postgresql): the same tables, encodings and
+/// transaction as the SQLite file, on a server several daemons may share. An import holds the
+/// directory for its transaction, so imports from several hosts apply one after the other in
+/// commit order, with ids from one sequence.
+///
+/// Not yet on PostgreSQL: undo (refused with a message that says so) and the idle indexing of
+/// `user EMAIL` and `users --search` (answered by the server's own indexes later).
+final class PostgresPipelineStore: PipelineStore {
+    private let url: String
+    /// This daemon among those sharing the database: its host and work folder.
+    private let daemon: String
+    /// nil until the first use, and again after the connection was lost: the next use connects.
+    private var live: Live?
+    private var tick: () throws -> Void = {}
+
+    /// A connection, migrated, with the history and decisions over it.
+    private struct Live {
+        let connection: PostgresConnection
+        let history: PostgresImportHistory
+        let held: PostgresHeldDecisions
+    }
+
+    /// Connects at once, to refuse a configuration the server refuses (a wrong database, user or
+    /// password) before the daemon says it is ready; a server not there yet is only waited for.
+    init(url: String, daemon: String) throws {
+        self.url = url
+        self.daemon = daemon
+        do {
+            _ = try connected()
+        } catch let error as PostgresError where error.isTransient {
+            live = nil
+        } catch let error as PostgresError where error.kind == .refused {
+            throw SetupError.databaseRefused(error.message)
+        }
+    }
+
+    private func connected() throws -> Live {
+        if let live, live.connection.isConnected { return live }
+        live = nil
+        let connection = try PostgresConnection(url: url)
+        try PostgresSchema.migrate(connection)
+        let fresh = Live(
+            connection: connection, history: PostgresImportHistory(connection: connection, daemon: daemon),
+            held: PostgresHeldDecisions(connection: connection))
+        live = fresh
+        return fresh
+    }
+
+    private var connection: PostgresConnection { get throws { try connected().connection } }
+    private var history: PostgresImportHistory { get throws { try connected().history } }
+    private var held: PostgresHeldDecisions { get throws { try connected().held } }
+
+    func transaction<T>(_ body: () throws -> T) throws -> T {
+        try connection.transaction(body)
+    }
+
+    func beginImport(
+        workName: FileName, size: Int, ownerUID: UInt32?, receivedAt: Timestamp, startedAt: Timestamp
+    ) throws -> Int64 {
+        // The directory first, then the id: ids then rise in the order imports commit. Another
+        // daemon's import may hold it for minutes: waited for here, ticking (the watchdog, a stop
+        // request), rather than inside a statement that cannot be stopped.
+        try PostgresUserDirectory.waitForTheDirectory(try connection, tick: tick)
+        return try history.begin(
+            workName: workName, size: size, ownerUID: ownerUID, receivedAt: receivedAt, startedAt: startedAt)
+    }
+
+    func finishImport(_ record: ImportRecord, publishAttempt: Int) throws {
+        try history.finish(record, publishAttempt: publishAttempt)
+    }
+
+    func readFile<Source: RereadableSource>(
+        _ input: ImportRun.Input<Source>, importer: Importer, id: Int64, now: Timestamp
+    ) throws -> ImportRun.Outcome {
+        let connection = try self.connection
+        try connection.execute("SAVEPOINT file_rows")
+        var attempt = PostgresImportAttempt(connection: connection, id: id, now: now)
+        let outcome = try ImportRun.run(input, importer: importer, attempt: &attempt)
+        try connection.execute("RELEASE SAVEPOINT file_rows")
+        return outcome
+    }
+
+    func record(id: Int64) throws -> ImportRecord? { try history.record(id: id) }
+    func placement(id: Int64) throws -> UnpublishedImport? { try history.placement(id: id) }
+    func unpublished() throws -> [UnpublishedImport] { try history.unpublished() }
+
+    func renamePublished(id: Int64, path: String, attempt: Int) throws {
+        try history.renamePublished(id: id, path: path, attempt: attempt)
+    }
+
+    func markPublished(id: Int64, path: String) throws { try history.markPublished(id: id, path: path) }
+    func markUnpublished(id: Int64) throws { try history.markUnpublished(id: id) }
+    func importCount(since time: Timestamp) throws -> Int { try history.count(since: time) }
+    func rows(importID: Int64) throws -> RowResultCursor { try history.rows(importID: importID) }
+
+    func rows(importID: Int64, keeping: @escaping (RowOutcome) -> Bool) throws -> RowResultCursor {
+        try history.rows(importID: importID, keeping: keeping)
+    }
+
+    func recordDecision(_ action: HeldAction, on id: Int64, _ decision: HeldDecision) throws
+        -> HeldImports.Pending
+    {
+        try held.record(action, on: id, decision)
+    }
+
+    func clearDecision(_ pending: HeldImports.Pending) throws { try held.clear(pending) }
+
+    func pendingDecision(workName: FileName) throws -> HeldImports.Pending? {
+        try held.pending(workName: workName)
+    }
+
+    func pendingRelease(sha256: String) throws -> HeldImports.Pending? {
+        try held.pendingRelease(sha256: sha256)
+    }
+
+    func completeRelease(_ pending: HeldImports.Pending, as releaseID: Int64, path: String?) throws {
+        try held.completeRelease(pending, as: releaseID, path: path)
+    }
+
+    func reverse(_ target: Int64, as undoID: Int64, now: Timestamp, windowRows: Int) throws -> ImportSummary {
+        if let refusal = UndoRefusal.of(try history.record(id: target), id: target) { throw refusal }
+        throw UndoRefusal.notOnThisBackend(target, backend: "postgresql")
+    }
+
+    func pruneStep(finishedBefore cutoff: Timestamp, chunks: Int, now: Timestamp) throws -> Bool {
+        try PostgresRowResultPruning(connection: connection).step(
+            finishedBefore: cutoff, chunks: chunks, now: now)
+    }
+
+    func indexStep(chunks: Int, now: Timestamp) throws -> Bool { false }
+
+    func committed() {}
+
+    /// Nothing to tell: each statement is a batch's, short; the one long wait ticks `whileWaiting`.
+    func onProgress(_ busy: @escaping () -> Void) {}
+
+    func whileWaiting(_ tick: @escaping () throws -> Void) { self.tick = tick }
+}

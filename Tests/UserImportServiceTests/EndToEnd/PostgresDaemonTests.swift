@@ -1,0 +1,159 @@
+import Foundation
+import PostgresScratch
+import Testing
+import UserImportPostgres
+
+/// The daemon with [Database] Backend=postgresql against a real server the tests start: files
+/// imported into PostgreSQL, reported and published as on SQLite, invitations delivered from the
+/// server's outbox; a server that stops answering makes files wait, never fail.
+@Suite(.serialized)
+struct PostgresDaemonTests {
+    static let header = "Email ID,First Name,Last Name,User Status\n"
+
+    /// A database of its own, its name (for the admin's statements) and the daemon's configuration.
+    static func database() throws -> (url: String, name: String, admin: PostgresConnection, config: String) {
+        let server = try PostgresScratchServer.forTests.get()
+        let url = try server.database()
+        let name = try #require(
+            url.split(separator: " ").first { $0.hasPrefix("dbname=") }.map { String($0.dropFirst(7)) })
+        let config = "[Database]\nBackend=postgresql\nURL=\(url)\n[Import]\nSettleTime=300ms\n"
+        return (url, name, try PostgresConnection(url: server.adminURL), config)
+    }
+
+    @Test func importsReportsAndInvitesFromTheServerAndWaitsOutAnOutage() throws {
+        let (url, name, admin, config) = try Self.database()
+        let state = try TestStateDirectory()
+        let daemon = try RunningDaemon(state: state, config: config)
+        let server = try PostgresConnection(url: url)
+
+        try state.drop(
+            "people.csv",
+            Self.header + "ada@example.com,Ada,Lovelace,New\nalan@example.com,Alan,Turing,New\n"
+                + "not-an-email,Bad,Row,New\ngrace@example.com,Grace,Hopper,New\n")
+        try waitFor("people.csv in done/", timeout: 30) {
+            try state.list("done").contains { $0.hasPrefix("people") && $0.hasSuffix(".report.txt") }
+        }
+        #expect(try server.scalar("SELECT count(*) FROM users WHERE state = 'invited'") == "3")
+        // The file is marked published once its report is in place, just after.
+        try waitFor("people.csv published", timeout: 30) {
+            try server.scalar("SELECT count(*) FROM imports WHERE published") == "1"
+        }
+        // The row without a valid email is ignored, as on SQLite.
+        let imports = try server.query(
+            "SELECT disposition, published, rows_total, created, ignored FROM imports")
+        #expect(imports == [["done", "t", "4", "3", "1"]])
+        let report = try state.read(
+            "done/" + (try state.list("done").first { $0.hasSuffix(".report.txt") } ?? ""))
+        #expect(report.contains("not-an-email"))
+        // The invitations leave from the server's outbox, once each.
+        try waitFor("3 invitations sent", timeout: 30) {
+            try server.scalar("SELECT count(*) FROM outbox WHERE state = 'sent'") == "3"
+        }
+        #expect(try state.list("mail/new").count == 3)
+        #expect(!FileManager.default.fileExists(atPath: state.paths.database), "no SQLite store was made")
+
+        // The server stops answering: the connection is cut and no new one is let in.
+        try admin.execute("ALTER DATABASE \(name) WITH ALLOW_CONNECTIONS false")
+        try admin.query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+            [name])
+        try state.drop("later.csv", Self.header + "linus@example.com,Linus,Torvalds,New\n")
+        try daemon.waitForLog("will retry", timeout: 30)
+        #expect(try state.list("failed").isEmpty)
+        #expect(try !state.list("done").contains { $0.hasPrefix("later") })
+
+        // Back: the file waiting is imported, once.
+        try admin.execute("ALTER DATABASE \(name) WITH ALLOW_CONNECTIONS true")
+        try waitFor("later.csv in done/", timeout: 60) {
+            try state.list("done").contains { $0.hasPrefix("later") && $0.hasSuffix(".report.txt") }
+        }
+        let after = try PostgresConnection(url: url)
+        #expect(try after.scalar("SELECT count(*) FROM users") == "4")
+        #expect(try after.scalar("SELECT count(*) FROM imports WHERE file_name = 'later.csv'") == "1")
+        #expect(try state.list("failed").isEmpty)
+        try waitFor("4 invitations sent", timeout: 60) {
+            try after.scalar("SELECT count(*) FROM outbox WHERE state = 'sent'") == "4"
+        }
+
+        // Undo is not on PostgreSQL yet: the request is answered in failed/, saying so, and
+        // changes nothing.
+        try state.drop("undo-1.request", "")
+        try waitFor("the undo answered in failed/", timeout: 30) {
+            try state.list("failed").contains { $0.hasPrefix("undo-1") && $0.hasSuffix(".report.txt") }
+        }
+        let answer = try state.read(
+            "failed/"
+                + (try state.list("failed").first { $0.hasPrefix("undo-1") && $0.hasSuffix(".report.txt") }
+                    ?? ""))
+        #expect(answer.contains("Backend=postgresql"))
+        #expect(try after.scalar("SELECT count(*) FROM users WHERE state = 'invited'") == "4")
+        #expect(try daemon.stop() == 0)
+    }
+
+    /// Two daemons, each with its own inbox, on one database: files dropped into both at once are
+    /// imported once each, one after the other (ids from one sequence), and each new user is invited
+    /// once, by whichever daemon took the email.
+    @Test func twoDaemonsOnOneDatabaseImportEachFileOnceAndInviteEachUserOnce() throws {
+        let (url, _, _, config) = try Self.database()
+        let first = try TestStateDirectory()
+        let second = try TestStateDirectory()
+        let daemons = [
+            try RunningDaemon(state: first, config: config), try RunningDaemon(state: second, config: config),
+        ]
+        let files = 12
+        for index in 0..<files {
+            // Each file overlaps the one before: its first five users may exist already.
+            var text = Self.header
+            for user in (index * 5)..<(index * 5 + 10) {
+                text += "u\(user)@example.com,First\(user),Last\(user),New\n"
+            }
+            try (index % 2 == 0 ? first : second).drop("feed-\(index).csv", text)
+        }
+        func reports() throws -> Int {
+            try (first.list("done") + second.list("done")).filter { $0.hasSuffix(".report.txt") }.count
+        }
+        try waitFor("every file reported", timeout: 120) { try reports() == files }
+        let server = try PostgresConnection(url: url)
+        #expect(
+            try server.query("SELECT min(id), max(id), count(DISTINCT id) FROM imports") == [
+                ["1", "12", "12"]
+            ])
+        #expect(
+            try server.scalar("SELECT count(*) FROM imports WHERE disposition = 'done' AND published") == "12"
+        )
+        let users = files * 5 + 5
+        #expect(try server.scalar("SELECT count(*) FROM users") == "\(users)")
+        #expect(try server.scalar("SELECT sum(created) FROM imports") == "\(users)")
+        try waitFor("every invitation sent", timeout: 120) {
+            try server.scalar("SELECT count(*) FROM outbox WHERE state = 'sent'") == "\(users)"
+        }
+        #expect(try server.scalar("SELECT count(DISTINCT email) FROM outbox") == "\(users)")
+        let mail = try first.list("mail/new") + second.list("mail/new")
+        #expect(mail.count == users)
+        #expect(Set(mail).count == users, "an email was sent by both daemons")
+        #expect(try first.list("failed").isEmpty && second.list("failed").isEmpty)
+        for daemon in daemons { #expect(try daemon.stop() == 0) }
+    }
+
+    @Test func aConfigurationWithAPasswordIsRefused() throws {
+        let state = try TestStateDirectory()
+        let path = state.root + "/password.conf"
+        try "[Database]\nBackend=postgresql\nURL=host=/tmp dbname=x password=secret\n".write(
+            toFile: path, atomically: true, encoding: .utf8)
+        let run = try BuiltProgram.userimportd.run(["--state-dir", state.root, "--config", path, "--once"])
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("password must not be in the configuration"))
+    }
+
+    @Test func aServerThatRefusesStopsTheDaemonAtStart() throws {
+        let server = try PostgresScratchServer.forTests.get()
+        let state = try TestStateDirectory()
+        let path = state.root + "/missing.conf"
+        try
+            "[Database]\nBackend=postgresql\nURL=host=\(server.directory) dbname=no_such_database user=userimport\n"
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let run = try BuiltProgram.userimportd.run(["--state-dir", state.root, "--config", path, "--once"])
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("no_such_database"))
+    }
+}
