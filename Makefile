@@ -121,8 +121,8 @@ bench: deps
 	.build/release/userimport-bench $(BENCH_ARGS)
 	BIN=.build/release Tests/Browser/run.sh --bench
 
-# The long checks, not part of `make test` (which runs their short versions): the kill soak with
-# 200 files and 1,000 SIGKILLs, 50,000 files dropped while the daemon is SIGSTOPped, the import
+# The long checks, not part of `make test` (which runs their short versions): the kill soaks with
+# 200 files and 1,000 SIGKILLs (one daemon on SQLite; three on one PostgreSQL), 50,000 files dropped while the daemon is SIGSTOPped, the import
 # fuzzer for FUZZ_SECONDS, then the whole test suite built with AddressSanitizer (its own
 # .build-asan). One after the other, so each gets the machine (about 12 minutes); each prints what it ran.
 # USERIMPORT_SOAK_SEED/_FILES/_KILLS/_MAX_ROWS override the kill soak.

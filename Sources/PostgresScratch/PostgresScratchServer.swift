@@ -7,7 +7,8 @@ import UserImportPostgres
 ///
 /// The server goes with the process that started it whatever way that ends: a shell started with
 /// the server waits on a pipe only this process holds, and when the pipe closes (exit, crash,
-/// kill -9) it shuts the server down and removes the cluster.
+/// kill -9) it shuts the server down and removes the cluster. `restart()` crashes the server
+/// and has the shell start it again on the same cluster.
 public final class PostgresScratchServer: Sendable {
     public let directory: String
     private let process: Process
@@ -38,13 +39,25 @@ public final class PostgresScratchServer: Sendable {
             trap 'exit 1' INT TERM HUP
             "\(bin)/initdb" -D "$dir/data" -U userimport -A trust -E UTF8 --locale=C --no-sync \
                 >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
-            "\(bin)/postgres" -D "$dir/data" -k "$dir" -c listen_addresses= \
-                \(durable ? "" : "-c fsync=off -c synchronous_commit=off") -c max_connections=200 >"$dir/server.log" 2>&1 &
-            pid=$!
             exec 3<&0
-            # A postmaster still starting up can miss the first signal: repeat until it is gone.
-            ( read _; while kill -QUIT "$pid" 2>/dev/null; do sleep 0.2; done ) <&3 &
-            wait "$pid"
+            # A postmaster still starting up can miss the first signal: repeat until the loop
+            # below has seen the last one go (or the cluster is gone).
+            ( read _; : >"$dir/stop"
+              until [ -e "$dir/stopped" ] || [ ! -d "$dir" ]; do
+                  kill -QUIT "$(head -n 1 "$dir/data/postmaster.pid" 2>/dev/null)" 2>/dev/null; sleep 0.2
+              done ) <&3 &
+            # A server that exits is started again only when `restart()` asked for it.
+            while :; do
+                "\(bin)/postgres" -D "$dir/data" -k "$dir" -c listen_addresses= \
+                    \(durable ? "" : "-c fsync=off -c synchronous_commit=off") -c max_connections=200 \
+                    >>"$dir/server.log" 2>&1 &
+                pid=$!
+                wait "$pid"
+                pid=
+                [ -e "$dir/restart" ] && [ ! -e "$dir/stop" ] || break
+                rm -f "$dir/restart"
+            done
+            : >"$dir/stopped"
             """
         process = Process()
         keepAlive = Pipe()
@@ -79,6 +92,37 @@ public final class PostgresScratchServer: Sendable {
             }
             usleep(20_000)
         }
+    }
+
+    /// Crashes the server (an immediate shutdown: no checkpoint, recovery from the WAL at the
+    /// next start, as after a power cut on a durable server) and starts it again; returns once it
+    /// answers. Every connection is cut.
+    public func restart(timeout: TimeInterval = 60) throws {
+        let before = try postmasterPID()
+        guard FileManager.default.createFile(atPath: directory + "/restart", contents: nil) else {
+            throw ScratchServerError("cannot ask for a restart in \(directory)")
+        }
+        kill(before, SIGQUIT)
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            if let now = try? postmasterPID(), now != before, (try? PostgresConnection(url: adminURL)) != nil
+            {
+                return
+            }
+            guard process.isRunning, Date() < deadline else {
+                throw ScratchServerError("PostgreSQL did not come back in \(directory)")
+            }
+            usleep(20_000)
+        }
+    }
+
+    /// The running postmaster's pid, from the first line of its pid file.
+    private func postmasterPID() throws -> pid_t {
+        let text = try String(contentsOfFile: directory + "/data/postmaster.pid", encoding: .utf8)
+        guard let line = text.split(separator: "\n").first, let pid = pid_t(line), pid > 0 else {
+            throw ScratchServerError("no postmaster pid in \(directory)")
+        }
+        return pid
     }
 
     public var adminURL: String { "host=\(directory) dbname=postgres user=userimport" }

@@ -12,24 +12,48 @@ public final class PostgresConnection {
     /// Connects with a libpq connection string (`host=/run/postgresql dbname=userimport`, or a
     /// `postgresql://` URL). The password comes from a passfile or the environment libpq reads,
     /// never from the string the configuration holds.
-    public init(url: String) throws {
+    public convenience init(url: String) throws {
+        var connection = try Self.connect(url)
+        if case .failure(let message) = connection {
+            // libpq's message does not say whether to wait: asking the server does. No answer,
+            // or "starting up", is worth waiting for; an answer that refused us is not.
+            guard PQping(url) == PQPING_OK else { throw PostgresError(.unreachable, message: message) }
+            // A server that answers now may have been down a moment ago (it was restarting
+            // between the two): only a second refusal from a server that is up is a refusal.
+            connection = try Self.connect(url)
+        }
+        switch connection {
+        case .failure(let message):
+            throw PostgresError(PQping(url) == PQPING_OK ? .refused : .unreachable, message: message)
+        case .success(let handle): try self.init(connected: handle)
+        }
+    }
+
+    private enum Attempt {
+        case success(OpaquePointer)
+        case failure(String)
+    }
+
+    private static func connect(_ url: String) throws -> Attempt {
         guard let connection = PQconnectdb(url) else {
             throw PostgresError(.unreachable, message: "libpq could not allocate a connection")
         }
         guard PQstatus(connection) == CONNECTION_OK else {
-            let message = Self.trimmed(PQerrorMessage(connection))
+            let message = trimmed(PQerrorMessage(connection))
             PQfinish(connection)
-            // libpq's message does not say whether to wait: asking the server does. No answer,
-            // or "starting up", is worth waiting for; an answer that refused us is not.
-            switch PQping(url) {
-            case PQPING_NO_RESPONSE, PQPING_REJECT: throw PostgresError(.unreachable, message: message)
-            default: throw PostgresError(.refused, message: message)
-            }
+            return .failure(message)
         }
+        return .success(connection)
+    }
+
+    private init(connected connection: OpaquePointer) throws {
         // Every text in and out is UTF-8, whatever encoding the database was created with.
         guard PQsetClientEncoding(connection, "UTF8") == 0 else {
             let message = Self.trimmed(PQerrorMessage(connection))
+            // The server gone meanwhile (a restart) is not a refusal.
+            let lost = PQstatus(connection) != CONNECTION_OK
             PQfinish(connection)
+            if lost { throw PostgresError(.unreachable, message: message) }
             throw PostgresError(
                 .refused, message: "the server refused UTF-8 as the client encoding: \(message)")
         }

@@ -51,7 +51,11 @@ final class DaemonWorker {
                 "the inbox is on a network filesystem; files written by other hosts arrive by the periodic rescan",
                 metadata: ["rescan_interval_ms": "\(configuration.rescanIntervalMilliseconds)"])
         }
-        status.setImportsToday(try pipeline.importCount(since: StatusBoard.startOfToday))
+        // A PostgreSQL server restarting may not answer yet: the count then starts from the
+        // imports this run finishes, and the files wait for the server as any import does.
+        if let count = try? pipeline.importCount(since: StatusBoard.startOfToday) {
+            status.setImportsToday(count)
+        }
         // Ready once the database is open and the first scan is queued; finishing what a crash left
         // in work/ (a whole file, perhaps) is already the service's work, not its start-up.
         notifier.ready(status: status.text)

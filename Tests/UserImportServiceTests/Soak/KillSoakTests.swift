@@ -32,8 +32,13 @@ final class SoakDaemon {
     private let log: FileHandle
     private(set) var process: Process?
 
-    init(state: TestStateDirectory, config: String) throws {
+    private let passesStateDirectory: Bool
+
+    /// `passesStateDirectory: false` leaves every path to the configuration's [Paths] (daemons
+    /// sharing some folders).
+    init(state: TestStateDirectory, config: String, passesStateDirectory: Bool = true) throws {
         self.state = state
+        self.passesStateDirectory = passesStateDirectory
         configPath = state.root + "/soak.conf"
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
         logPath = state.root + "/daemon.log"
@@ -52,7 +57,8 @@ final class SoakDaemon {
     func start() throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: BuiltProgram.userimportd.path)
-        process.arguments = ["--state-dir", state.root, "--config", configPath]
+        process.arguments =
+            (passesStateDirectory ? ["--state-dir", state.root] : []) + ["--config", configPath]
         var environment = ProcessInfo.processInfo.environment
         environment["NOTIFY_SOCKET"] = nil
         environment["JOURNAL_STREAM"] = nil
