@@ -60,6 +60,9 @@ public enum ConfigParser {
         case ("Database", "Backend"):
             c.database.backend = try choice(value, DatabaseSettings.Backend.allCases)
         case ("Database", "URL"): c.database.url = try connectionString(value)
+        case ("Database", "TakeoverAfter"):
+            c.database.takeoverAfterMilliseconds =
+                value.isEmpty ? nil : try milliseconds(value, at: 1000...86_400_000)
         case ("Import", "SettleTime"): c.settleTimeMilliseconds = try milliseconds(value, at: 0...3_600_000)
         case ("Import", "RescanInterval"):
             c.rescanIntervalMilliseconds = try milliseconds(value, at: 1000...86_400_000)

@@ -39,6 +39,10 @@ public struct DatabaseSettings: Sendable, Equatable {
     /// A libpq connection string or URL, without a password (a passfile or a systemd credential
     /// holds it); required for `postgresql`.
     public var url = ""
+    /// How long a daemon may go without renewing its work folder's lease before another daemon
+    /// finishes the files it left there; nil (the default) never: only for work folders on a
+    /// filesystem every host mounts at the same path.
+    public var takeoverAfterMilliseconds: Int?
 
     public init() {}
 }

@@ -74,6 +74,9 @@ public struct ConfigurationChange: Sendable, Equatable {
         Setting(name: "[Log] Level", live: true) { $0.logLevel },
         Setting(name: "[Database] Backend", live: false) { $0.database.backend.rawValue },
         Setting(name: "[Database] URL", live: false) { $0.database.url },
+        Setting(name: "[Database] TakeoverAfter", live: false) {
+            $0.database.takeoverAfterMilliseconds.map { "\($0)ms" } ?? ""
+        },
         Setting(name: "[History] KeepRowResults", live: true) {
             $0.keepRowResultsMilliseconds.map { "\($0)ms" } ?? "infinity"
         },

@@ -76,7 +76,8 @@ final class DaemonWorker {
     /// request ends it before the next action.
     private func runPass(_ pipeline: ImportPipeline, _ watcher: InboxWatcher) throws {
         while !control.stopRequested {
-            switch scheduler.nextAction(now: now) {
+            let action = scheduler.nextAction(now: now)
+            switch action {
             case .recover:
                 do {
                     for record in try pipeline.reconcile() { finished(record) }
@@ -84,9 +85,11 @@ final class DaemonWorker {
                 } catch {
                     importStopped(by: error)
                 }
+                finishAbandonedWork(pipeline)
             case .checkClaim(let name):
                 scheduler.examined(name, try? pipeline.claimedStatus(of: name), now: now)
             case .scan, .list:
+                if case .scan = action { finishAbandonedWork(pipeline) }
                 do {
                     let entries = try pipeline.waitingEntries()
                     scheduler.listed(entries, now: now)
@@ -120,6 +123,19 @@ final class DaemonWorker {
                 }
                 return
             }
+        }
+    }
+
+    /// Other daemons' work left when their lease ran out, at start and at each rescan; trouble
+    /// there (the server gone again, another daemon's file failing to read) does not hold up
+    /// this daemon's own inbox: the next rescan tries again.
+    private func finishAbandonedWork(_ pipeline: ImportPipeline) {
+        do {
+            for record in try pipeline.finishAbandonedWork() { finished(record) }
+        } catch {
+            logger.warning(
+                "another daemon's work not finished now; trying again at the next rescan",
+                metadata: ["error": "\(LogText.escaped(String(describing: error)))"])
         }
     }
 

@@ -39,10 +39,30 @@ public final class ImportPipeline {
     private var warnedLinks = Set<FileName>()
     /// Failed reads of a claimed file, so that a file the disk cannot deliver eventually fails.
     private var readFailures: [FileName: Int] = [:]
+    /// Other daemons' work folders that cannot be finished from here (said once each).
+    var unreachableWork = Set<String>()
 
-    public init(settings: PipelineSettings, logger: Logger, now: @escaping () -> Timestamp = SystemClock.now)
-        throws
-    {
+    public convenience init(
+        settings: PipelineSettings, logger: Logger, now: @escaping () -> Timestamp = SystemClock.now
+    ) throws {
+        try self.init(settings: settings, logger: logger, now: now) {
+            switch settings.database.backend {
+            case .sqlite: return try SQLitePipelineStore(path: settings.paths.database)
+            case .postgresql:
+                guard !settings.database.url.isEmpty else { throw SetupError.databaseURLMissing }
+                return try PostgresPipelineStore(
+                    url: settings.database.url, daemon: Self.daemonName(work: settings.paths.work),
+                    takeoverAfterMilliseconds: settings.database.takeoverAfterMilliseconds)
+            }
+        }
+    }
+
+    /// The folders made and checked, then the store `makeStore` opens (another daemon's work
+    /// folder is finished with a store answering for it).
+    init(
+        settings: PipelineSettings, logger: Logger, now: @escaping () -> Timestamp,
+        makeStore: () throws -> any PipelineStore
+    ) throws {
         let paths = settings.paths
         for parent in Set([paths.inbox, paths.done, paths.failed, paths.held, paths.work].map(Self.parent)) {
             try Self.makeDirectories(parent)
@@ -60,13 +80,7 @@ public final class ImportPipeline {
         }
         // The state lock and the progress file live beside [Paths] Database whichever the backend.
         try Self.makeDirectories(Self.parent(paths.database))
-        switch settings.database.backend {
-        case .sqlite: store = try SQLitePipelineStore(path: paths.database)
-        case .postgresql:
-            guard !settings.database.url.isEmpty else { throw SetupError.databaseURLMissing }
-            store = try PostgresPipelineStore(
-                url: settings.database.url, daemon: Self.daemonName(work: paths.work))
-        }
+        store = try makeStore()
         self.settings = settings
         self.logger = logger
         self.now = now

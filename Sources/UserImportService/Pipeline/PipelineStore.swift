@@ -54,6 +54,13 @@ protocol PipelineStore: AnyObject {
     func onProgress(_ busy: @escaping () -> Void)
     /// Called while the store waits for another daemon's import to commit; it may throw to stop.
     func whileWaiting(_ tick: @escaping () throws -> Void)
+    /// Daemons sharing the database whose work lease ran out: their folders' work is left.
+    func abandonedWork() throws -> [String]
+    /// A store answering for `daemon`'s work folder, its lease taken; nil when another daemon
+    /// took it first.
+    func finishing(_ daemon: String) throws -> (any PipelineStore)?
+    /// Gives the work folder's lease back once its work is finished.
+    func releaseWork() throws
 }
 
 /// The store in the SQLite file: one connection, the history and held decisions over it.
@@ -195,4 +202,9 @@ final class SQLitePipelineStore: PipelineStore {
 
     /// One daemon per file: nobody else's import to wait for.
     func whileWaiting(_ tick: @escaping () throws -> Void) {}
+
+    /// Nobody else's work folder.
+    func abandonedWork() throws -> [String] { [] }
+    func finishing(_ daemon: String) throws -> (any PipelineStore)? { nil }
+    func releaseWork() throws {}
 }

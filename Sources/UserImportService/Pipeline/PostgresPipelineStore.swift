@@ -16,6 +16,9 @@ final class PostgresPipelineStore: PipelineStore {
     /// nil until the first use, and again after the connection was lost: the next use connects.
     private var live: Live?
     private var tick: () throws -> Void = {}
+    /// With [Database] TakeoverAfter: the work folders' leases, and this store's folder's own.
+    private let leases: PostgresWorkLeases?
+    private var lease: PostgresWorkLeases.Claim?
 
     /// A connection, migrated, with the history and decisions over it.
     private struct Live {
@@ -26,9 +29,20 @@ final class PostgresPipelineStore: PipelineStore {
 
     /// Connects at once, to refuse a configuration the server refuses (a wrong database, user or
     /// password) before the daemon says it is ready; a server not there yet is only waited for.
-    init(url: String, daemon: String) throws {
+    convenience init(url: String, daemon: String, takeoverAfterMilliseconds: Int?) throws {
+        try self.init(
+            url: url, daemon: daemon,
+            leases: takeoverAfterMilliseconds.map {
+                PostgresWorkLeases(url: url, holder: daemon, leaseMilliseconds: Int64($0))
+            })
+    }
+
+    /// `daemon` is the one whose work folder the store answers for: this daemon's own, or one
+    /// whose lease ran out (then `leases` are this daemon's).
+    private init(url: String, daemon: String, leases: PostgresWorkLeases?) throws {
         self.url = url
         self.daemon = daemon
+        self.leases = leases
         do {
             _ = try connected()
         } catch let error as PostgresError where error.isTransient {
@@ -43,6 +57,13 @@ final class PostgresPipelineStore: PipelineStore {
         live = nil
         let connection = try PostgresConnection(url: url)
         try PostgresSchema.migrate(connection)
+        if leases == nil {
+            // TakeoverAfter was set at an earlier run and is not now: the folder's old lease must
+            // not let another daemon take over a folder this one works in unfenced.
+            try connection.query(
+                "DELETE FROM file_claims WHERE file_key = $1 AND (holder = $2 OR expires_at < now())",
+                [PostgresWorkLeases.key(daemon), daemon])
+        }
         let fresh = Live(
             connection: connection, history: PostgresImportHistory(connection: connection, daemon: daemon),
             held: PostgresHeldDecisions(connection: connection))
@@ -58,9 +79,21 @@ final class PostgresPipelineStore: PipelineStore {
         try connection.transaction(body)
     }
 
+    /// The folder's lease, taken again when it was lost; throws `Taken` while another daemon
+    /// finishes this folder's work (a transient wait).
+    private func holdingTheFolder() throws {
+        guard let leases else { return }
+        if let lease, !leases.wasLost(lease) { return }
+        switch try leases.hold(daemon, on: try connection) {
+        case .success(let claim): lease = claim
+        case .failure(let taken): throw taken
+        }
+    }
+
     func beginImport(
         workName: FileName, size: Int, ownerUID: UInt32?, receivedAt: Timestamp, startedAt: Timestamp
     ) throws -> Int64 {
+        try holdingTheFolder()
         // The directory first, then the id: ids then rise in the order imports commit. Another
         // daemon's import may hold it for minutes: waited for here, ticking (the watchdog, a stop
         // request), rather than inside a statement that cannot be stopped.
@@ -71,6 +104,8 @@ final class PostgresPipelineStore: PipelineStore {
 
     func finishImport(_ record: ImportRecord, publishAttempt: Int) throws {
         try history.finish(record, publishAttempt: publishAttempt)
+        // Last: a takeover of this folder since the lease was taken rolls the import back.
+        if let leases, let lease { try leases.confirm(lease, on: try connection) }
     }
 
     func readFile<Source: RereadableSource>(
@@ -86,7 +121,32 @@ final class PostgresPipelineStore: PipelineStore {
 
     func record(id: Int64) throws -> ImportRecord? { try history.record(id: id) }
     func placement(id: Int64) throws -> UnpublishedImport? { try history.placement(id: id) }
-    func unpublished() throws -> [UnpublishedImport] { try history.unpublished() }
+    func unpublished() throws -> [UnpublishedImport] {
+        try holdingTheFolder()
+        return try history.unpublished()
+    }
+
+    func abandonedWork() throws -> [String] {
+        guard let leases else { return [] }
+        return try leases.abandoned(on: try connection)
+    }
+
+    func finishing(_ other: String) throws -> (any PipelineStore)? {
+        guard let leases else { return nil }
+        let store = try PostgresPipelineStore(url: url, daemon: other, leases: leases)
+        do {
+            try store.holdingTheFolder()
+        } catch is PostgresWorkLeases.Taken {
+            return nil
+        }
+        return store
+    }
+
+    func releaseWork() throws {
+        guard let leases, let lease else { return }
+        try leases.release(lease, on: try connection)
+        self.lease = nil
+    }
 
     func renamePublished(id: Int64, path: String, attempt: Int) throws {
         try history.renamePublished(id: id, path: path, attempt: attempt)

@@ -15,12 +15,17 @@ public enum SetupError: Error, CustomStringConvertible, Equatable {
     case databaseURLMissing
     /// The PostgreSQL server answered and refused: a wrong database, user or password.
     case databaseRefused(String)
+    /// Another daemon's work folder, to be finished here, is not at the path it named.
+    case workFolderMissing(path: String)
 
     public var description: String {
         switch self {
         case .mixedFilesystems(let deviceList):
             "inbox, done, failed and work must be on one filesystem so files move by rename; they are on "
                 + "different ones: \(deviceList)"
+        case .workFolderMissing(let path):
+            "no folder at \(path) on this host: every daemon's work folder must be on the shared "
+                + "filesystem, mounted at the same path on every host, for another to finish its files"
         case .inboxGone(let path):
             "the inbox \(path) was removed, renamed or unmounted; "
                 + "exiting so that the service manager restarts userimportd on a fresh inbox"

@@ -76,6 +76,8 @@ struct ConfigParserTests {
         #expect(
             try parse("[Database]\nURL=host=/run/postgresql dbname=u\n").database.url
                 == "host=/run/postgresql dbname=u")
+        #expect(try parse("[Database]\nTakeoverAfter=90s\n").database.takeoverAfterMilliseconds == 90_000)
+        #expect(try parse("[Database]\nTakeoverAfter=\n").database.takeoverAfterMilliseconds == nil)
     }
 
     @Test func laterValuesWin() throws {

@@ -54,7 +54,7 @@ struct ConfigurationChangeTests {
             "[Mail] Maildir": "/x/mail", "[Mail] Templates": "/x/templates", "[Mail] MaxPerMinute": "7",
             "[Mail] MaxAttempts": "7", "[Mail] RetryInterval": "7s", "[Log] Level": "debug",
             "[History] KeepRowResults": "7d", "[Database] Backend": "postgresql",
-            "[Database] URL": "host=/x dbname=x",
+            "[Database] URL": "host=/x dbname=x", "[Database] TakeoverAfter": "7s",
         ]
         #expect(Set(values.keys) == Set(ConfigurationChange.keyNames))
         for name in ConfigurationChange.keyNames {

@@ -135,6 +135,65 @@ struct PostgresDaemonTests {
         for daemon in daemons { #expect(try daemon.stop() == 0) }
     }
 
+    /// Two daemons sharing an inbox, done/ and failed/, each with a work folder of its own beside
+    /// them ([Database] TakeoverAfter set): one dies holding a file (claimed, or committed and not
+    /// yet moved to done/) and never comes back; once its lease has run out the other finishes the
+    /// file, once: imported if it was only claimed, published as committed if it was committed.
+    @Test(arguments: ["claimed", "committed"])
+    func aDeadDaemonsFileIsFinishedByTheOther(killedAt step: String) throws {
+        let (url, _, _, _) = try Self.database()
+        let shared = try TestStateDirectory()
+        let first = try TestStateDirectory()
+        let second = try TestStateDirectory()
+        func config(_ own: TestStateDirectory) -> String {
+            """
+            [Paths]
+            Inbox=\(shared.paths.inbox)
+            Done=\(shared.paths.done)
+            Failed=\(shared.paths.failed)
+            Held=\(shared.paths.held)
+            Work=\(own.paths.work)
+            Database=\(own.paths.database)
+            [Database]
+            Backend=postgresql
+            URL=\(url)
+            TakeoverAfter=1s
+            [Import]
+            SettleTime=0ms
+            RescanInterval=1s
+            [Mail]
+            Maildir=\(own.root)/mail
+
+            """
+        }
+        let dying = try RunningDaemon(
+            state: first, config: config(first), environment: ["USERIMPORTD_TEST_KILL_AT": step],
+            stateDirOption: false)
+        try shared.drop("people.csv", Self.header + "ada@example.com,Ada,Lovelace,New\n")
+        try dying.waitForExit()
+        #expect(try first.list("work") == ["people.csv"], "the dead daemon holds the file")
+        let server = try PostgresConnection(url: url)
+        #expect(try server.scalar("SELECT count(*) FROM imports") == (step == "committed" ? "1" : "0"))
+
+        let survivor = try RunningDaemon(state: second, config: config(second), stateDirOption: false)
+        try waitFor("people.csv in done/ with its report", timeout: 30) {
+            try shared.list("done").contains { $0.hasPrefix("people") && $0.hasSuffix(".report.txt") }
+        }
+        try waitFor("the import published", timeout: 30) {
+            try server.scalar("SELECT count(*) FROM imports WHERE published") == "1"
+        }
+        #expect(try server.scalar("SELECT count(*) FROM imports") == "1", "imported once")
+        #expect(try server.scalar("SELECT count(*) FROM users WHERE state = 'invited'") == "1")
+        #expect(try first.list("work").isEmpty)
+        #expect(try shared.list("failed").isEmpty)
+        #expect(survivor.log.contains("finishing the work of a daemon whose lease ran out"))
+        // The folder's lease is given back: its daemon, started again, works at once.
+        #expect(
+            try server.scalar("SELECT count(*) FROM file_claims WHERE file_key LIKE '%\(first.root)%'") == "0"
+        )
+        #expect(try survivor.stop() == 0)
+    }
+
     @Test func aConfigurationWithAPasswordIsRefused() throws {
         let state = try TestStateDirectory()
         let path = state.root + "/password.conf"

@@ -9,7 +9,8 @@ import UserImportCore
 /// Several hosts on one PostgreSQL, SIGKILLed at random while files arrive, and the server itself
 /// crashed and restarted twice mid-run. Three daemons: one with an inbox of its own, two sharing
 /// one inbox (each with a work folder of its own: the rename that wins claims the file); done/,
-/// failed/ and held/ shared by all. Checked against the one-host soak's independent model,
+/// failed/ and held/ shared by all; now and then a daemon stays down past its lease
+/// ([Database] TakeoverAfter=1s) and another finishes what it left in its work folder. Checked against the one-host soak's independent model,
 /// applied in the order the server committed the imports (their ids): every file imported once,
 /// every row's result once, the users and one outbox entry per email as the model says.
 @Suite(.serialized)
@@ -32,8 +33,10 @@ struct PostgresKillSoakTests {
         [Database]
         Backend=postgresql
         URL=\(url)
+        TakeoverAfter=1s
         [Import]
         SettleTime=0ms
+        RescanInterval=1s
         [Guard]
         MaxDeletePercent=100
         [Mail]
@@ -70,6 +73,7 @@ struct PostgresKillSoakTests {
         var restarts = 0
         var stalled = 0
         var lastPublished = -1
+        var downUntil = [Date](repeating: .distantPast, count: Self.daemonCount)
         let restartAfter: Set = [max(1, settings.kills / 3), max(2, 2 * settings.kills / 3)]
         let dropHorizon = max(1, settings.kills / 4)
         let giveUp = Date().addingTimeInterval(settings.full ? 3_600 : 300)
@@ -85,7 +89,10 @@ struct PostgresKillSoakTests {
                         + "dropped files published (\(files.count) in all)\n"
                         + daemons.map { $0.tail(10) }.joined(separator: "\n--\n"))
             }
-            for daemon in daemons where !daemon.isRunning { try daemon.start() }
+            for (index, daemon) in daemons.enumerated() where !daemon.isRunning && Date() >= downUntil[index]
+            {
+                try daemon.start()
+            }
             let due = min(files.count, (kills + 1) * files.count / dropHorizon + 1)
             while dropped < due, Self.canDrop(files[dropped], after: files[..<dropped], in: inboxes + works) {
                 let inbox = Int.random(in: 0...1, using: &random)
@@ -96,9 +103,21 @@ struct PostgresKillSoakTests {
             let ceiling = 120 << min(stalled, 8)
             let deadline = Date().addingTimeInterval(
                 Double(Int.random(in: 0...ceiling, using: &random)) / 1000)
-            while Date() < deadline && daemons.allSatisfy(\.isRunning) { usleep(1_000) }
-            try random.pick(daemons).kill9()
+            let running = daemons.indices.filter { daemons[$0].isRunning }
+            while Date() < deadline && running.allSatisfy({ daemons[$0].isRunning }) { usleep(1_000) }
+            guard !running.isEmpty else {
+                usleep(10_000)
+                continue
+            }
+            let victim = random.pick(running)
+            try daemons[victim].kill9()
             kills += 1
+            // Now and then a host stays down past its lease (at least once, halfway): another
+            // daemon finishes its work.
+            if random.chance(0.1) || kills == settings.kills / 2 {
+                downUntil[victim] = Date().addingTimeInterval(
+                    2.5 + Double.random(in: 0...1.5, using: &random))
+            }
             if works.contains(where: { !Self.entries($0).isEmpty }) { killsMidFile += 1 }
             if restartAfter.contains(kills) {
                 try server.restart()
@@ -120,6 +139,10 @@ struct PostgresKillSoakTests {
                 && check.scalar("SELECT count(*) FROM outbox_blocks") == "0"
         }
         #expect(finished != nil, "the final run did not publish every import and expand every email")
+        let tookOver = daemons.map {
+            $0.logText.contains("finishing the work of a daemon whose lease ran out")
+        }
+        #expect(tookOver.contains(true), "no daemon down past its lease had its work finished by another")
         for daemon in daemons { #expect(try daemon.stop() == 0) }
 
         let checked = try Self.checkInvariants(check, shared: shared, files: files, daemons: daemons)
@@ -127,7 +150,8 @@ struct PostgresKillSoakTests {
             """
             PostgreSQL kill soak: seed \(settings.seed), \(Self.daemonCount) daemons, \(kills) SIGKILLs \
             (\(killsMidFile) with a file claimed in a work folder), \(restarts) server crashes and restarts \
-            (\(checked.retries) imports stopped by them and retried), \(files.count) files (\(droppedInto[0]) into the \
+            (\(checked.retries) imports stopped by them and retried), \(checked.takeovers) work folders of a \
+            daemon down past its lease finished by another, \(files.count) files (\(droppedInto[0]) into the \
             own inbox, \(droppedInto[1]) into the shared one), \(checked.rows) rows checked, \
             \(checked.users) users, \(checked.emails) emails; kill loop \
             \(String(format: "%.1f", killed.timeIntervalSince(began))) s, final run + checks \
@@ -168,6 +192,7 @@ struct PostgresKillSoakTests {
         var users = 0
         var emails = 0
         var retries = 0
+        var takeovers = 0
     }
 
     static func checkInvariants(
@@ -289,6 +314,8 @@ struct PostgresKillSoakTests {
         let errors = lines.filter {
             ($0.hasPrefix("error") || $0.hasPrefix("critical")) && !$0.contains("will retry")
         }
+        checked.takeovers =
+            lines.filter { $0.contains("finishing the work of a daemon whose lease ran out") }.count
         checked.retries = lines.filter { $0.hasPrefix("error") && $0.contains("will retry") }.count
         #expect(errors.isEmpty, "\(errors.prefix(5).joined(separator: "\n"))")
         return checked
