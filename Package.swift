@@ -78,6 +78,7 @@ let package = Package(
                 "UserImportCore",
                 "UserImportStore",
                 "UserImportService",
+                "UserImportPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -164,12 +164,82 @@ public struct PostgresImportHistory {
 
     /// An import's row results in line order, read a few chunks at a time, each checked as the
     /// SQLite history checks it (the same cursor reads both).
-    public func rows(importID: Int64, skipping: Int = 0, keeping: ((RowOutcome) -> Bool)? = nil)
-        -> RowResultCursor
-    {
+    public func rows(importID: Int64, skipping: Int = 0) -> RowResultCursor {
         RowResultCursor(
             chunks: PostgresRowChunks(connection: connection, importID: importID), skipping: skipping,
+            keeping: nil)
+    }
+
+    /// Those whose outcome `keeping` accepts (the rows to fix).
+    public func rows(importID: Int64, keeping: @escaping (RowOutcome) -> Bool) -> RowResultCursor {
+        RowResultCursor(
+            chunks: PostgresRowChunks(connection: connection, importID: importID), skipping: 0,
             keeping: keeping)
+    }
+
+    /// Files the mass-change guard holds, waiting for a decision, oldest first.
+    public func heldWaiting() throws -> [ImportRecord] {
+        try connection.query(
+            """
+            SELECT \(Self.columns) FROM imports
+            WHERE disposition = 'held' AND released_as IS NULL AND published ORDER BY imports.id
+            """
+        ).map(Self.record)
+    }
+
+    public func isPublished(id: Int64) throws -> Bool {
+        try connection.scalar("SELECT published FROM imports WHERE id = $1", [String(id)]) == "t"
+    }
+
+    /// Published imports, newest first, as the SQLite history lists them.
+    public func forEachRecent(
+        _ query: HistoryQuery = HistoryQuery(), offset: Int = 0, limit: Int? = nil,
+        _ body: (ImportRecord) throws -> Void
+    ) throws {
+        // A page at a time by id, so years of imports are never one result in memory.
+        var skipped = max(0, offset)
+        var left = limit ?? Int.max
+        var below = Int64.max
+        while left > 0 {
+            let page = min(left, 1_000)
+            let rows = try connection.query(
+                "SELECT \(Self.columns) FROM imports WHERE \(Self.condition) AND imports.id < $6 "
+                    + "ORDER BY imports.id DESC LIMIT $7 OFFSET $8",
+                Self.bindings(query) + [String(below), String(page), String(skipped)])
+            skipped = 0
+            for row in rows {
+                let record = try Self.record(row)
+                below = record.id
+                try body(record)
+            }
+            left -= rows.count
+            if rows.count < page { return }
+        }
+    }
+
+    public func count(_ query: HistoryQuery) throws -> Int {
+        Int(
+            try Self.int(
+                try connection.scalar(
+                    "SELECT count(*) FROM imports WHERE \(Self.condition)", Self.bindings(query)),
+                "a count"))
+    }
+
+    public func lastID() throws -> Int64 {
+        try connection.scalar("SELECT max(id) FROM imports").map { try Self.int($0, "an import id") } ?? 0
+    }
+
+    /// `HistoryQuery`'s filter, with its five parameters first.
+    static let condition = """
+        published AND received_at >= $1::bigint AND ($2::text IS NULL OR disposition = $2)
+        AND ($3::text IS NULL OR file_name = $3) AND ($4::text IS NULL OR sha256 = $4) AND imports.id > $5::bigint
+        """
+
+    static func bindings(_ query: HistoryQuery) -> [String?] {
+        [
+            String(query.since?.millisecondsSinceEpoch ?? 0), query.disposition?.rawValue, query.fileName,
+            query.sha256, String(query.afterID),
+        ]
     }
 
     /// A row selected with `columns`; the database is read as outside data.
@@ -315,3 +385,5 @@ final class PostgresRowChunks: StoredRowChunks {
         exhausted = true
     }
 }
+
+extension PostgresImportHistory: HistoryReading {}

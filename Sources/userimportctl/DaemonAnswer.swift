@@ -6,12 +6,10 @@ import UserImportStore
 /// passes (nil). The database is opened afresh each time: the daemon may create it after we began.
 enum DaemonAnswer {
     static func poll<Answer>(
-        _ state: StateOptions, until deadline: Int, _ answer: (ImportHistory) throws -> Answer?
+        _ state: StateOptions, until deadline: Int, _ answer: (any HistoryReading) throws -> Answer?
     ) throws -> Answer? {
         while time(nil) < deadline {
-            if let database = try? state.openDatabase(),
-                let found = try answer(ImportHistory(database: database))
-            {
+            if let history = try? state.openHistory(), let found = try answer(history) {
                 return found
             }
             usleep(50_000)

@@ -32,10 +32,11 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         let separator = Delimiter(name: delimiter) ?? .comma
-        let listing = UserListing(database: try state.openDatabase())
+        let listing = try state.openUsers()
         var text = ExportText.headerLine(delimiter: separator)
         var out = StandardOutput()
-        try listing.forEachUser(states: states.isEmpty ? [.invited, .active] : states) { user in
+        let wanted: [UserState] = states.isEmpty ? [.invited, .active] : states
+        try listing.forEachUser(states: wanted, search: nil, offset: 0, limit: nil) { user in
             text += ExportText.lines(for: user, delimiter: separator)
             if output == nil, text.utf8.count > 1 << 16 {
                 out.write(text)

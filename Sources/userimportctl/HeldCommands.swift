@@ -46,7 +46,7 @@ struct HeldDecisionOptions: ParsableArguments {
         300
 
     func carryOut(_ action: HeldAction) throws {
-        let history = ImportHistory(database: try state.openDatabase())
+        let history = try state.openHistory()
         guard let record = try history.record(id: id) else {
             throw ToolError.noSuchImport(what: "with ID \(id)")
         }
@@ -63,7 +63,7 @@ struct HeldDecisionOptions: ParsableArguments {
         switch action {
         case .release:
             guard let releaseID = answered.releasedAs,
-                let release = try ImportHistory(database: try state.openDatabase()).record(id: releaseID)
+                let release = try state.openHistory().record(id: releaseID)
             else { throw ToolError.notHeld(id: id, state: Self.state(of: answered)) }
             Output.write("import \(id) released as import \(releaseID): \(release.disposition.rawValue)\n")
             if release.disposition == .failed {

@@ -30,7 +30,7 @@ struct HistoryCommand: ParsableCommand {
     }
 
     func run() throws {
-        let history = ImportHistory(database: try state.openDatabase())
+        let history = try state.openHistory()
         let query = HistoryQuery(
             since: since.flatMap(Timestamp.init(rfc3339Date:)), disposition: disposition, fileName: file,
             sha256: sha256?.lowercased(), afterID: after)

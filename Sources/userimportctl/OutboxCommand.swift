@@ -17,7 +17,7 @@ struct OutboxCommand: ParsableCommand {
     @Flag(help: "Print a JSON array, newest first (see userimportctl(1)).") var json = false
 
     func run() throws {
-        let listing = OutboxListing(database: try state.openDatabase())
+        let listing = try state.openOutbox()
         if json {
             // Streamed: without --limit every entry, however many.
             var out = StandardOutput()

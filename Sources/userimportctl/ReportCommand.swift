@@ -26,7 +26,7 @@ struct ReportCommand: ParsableCommand {
     }
 
     func run() throws {
-        let history = ImportHistory(database: try state.openDatabase())
+        let history = try state.openHistory()
         let found =
             try id.map { try history.record(id: $0) } ?? file.flatMap { try history.latest(fileName: $0) }
         guard let record = found else {

@@ -1,4 +1,6 @@
 import ArgumentParser
+import UserImportCore
+import UserImportPostgres
 import UserImportService
 import UserImportStore
 
@@ -21,6 +23,76 @@ struct StateOptions: ParsableArguments {
         }
     }
 
+    /// The history, from whichever backend the configuration names.
+    func openHistory() throws -> any HistoryReading {
+        let configuration = try configuration()
+        switch configuration.database.backend {
+        case .sqlite: return ImportHistory(database: try openDatabase())
+        case .postgresql: return PostgresImportHistory(connection: try openServer(configuration.database))
+        }
+    }
+
+    /// The user directory, from whichever backend the configuration names.
+    func openUsers() throws -> any UserReading {
+        let configuration = try configuration()
+        switch configuration.database.backend {
+        case .sqlite: return UserListing(database: try openDatabase())
+        case .postgresql: return PostgresUserListing(connection: try openServer(configuration.database))
+        }
+    }
+
+    /// The outbox, from whichever backend the configuration names.
+    func openOutbox() throws -> any OutboxReading {
+        let configuration = try configuration()
+        switch configuration.database.backend {
+        case .sqlite: return OutboxListing(database: try openDatabase())
+        case .postgresql: return PostgresOutboxListing(connection: try openServer(configuration.database))
+        }
+    }
+
+    /// What `status` reads, or what stands in the way (it reports the rest without them).
+    func openReadersIfPossible() throws -> Result<StoreReaders, Error> {
+        let configuration = try configuration()
+        switch configuration.database.backend {
+        case .sqlite:
+            return try openDatabaseIfPossible().mapError { $0 as Error }.map { database in
+                StoreReaders(
+                    history: ImportHistory(database: database), outbox: OutboxListing(database: database),
+                    held: { try HeldImports(database: database).waiting() },
+                    location: configuration.paths.database)
+            }
+        case .postgresql:
+            do {
+                let connection = try openServer(configuration.database)
+                let history = PostgresImportHistory(connection: connection)
+                return .success(
+                    StoreReaders(
+                        history: history, outbox: PostgresOutboxListing(connection: connection),
+                        held: { try history.heldWaiting() },
+                        location: "PostgreSQL " + configuration.database.url))
+            } catch {
+                return .failure(error)
+            }
+        }
+    }
+
+    /// A read-only session on the server the daemons share; one without their tables is an error
+    /// that says so, never an empty history.
+    func openServer(_ settings: DatabaseSettings) throws -> PostgresConnection {
+        guard !settings.url.isEmpty else { throw ToolError.serverUnusable("[Database] URL is empty") }
+        do {
+            let connection = try PostgresConnection(url: settings.url)
+            try connection.execute("SET default_transaction_read_only = on")
+            guard try connection.scalar("SELECT to_regclass('imports')::text") != nil else {
+                throw ToolError.serverUnusable(
+                    "the database has no userimportd tables yet: start userimportd on it once")
+            }
+            return connection
+        } catch let error as PostgresError {
+            throw ToolError.serverUnusable(error.description)
+        }
+    }
+
     /// The database read-only (never migrated or written by this tool, except `submit`'s inbox
     /// copy). A missing or unreadable one is an error that says why, never an empty system.
     func openDatabase() throws -> ImportDatabase {
@@ -40,4 +112,13 @@ struct StateOptions: ParsableArguments {
         }
         return .success(try ImportDatabase(path: path, readOnly: true))
     }
+}
+
+/// The history, the outbox and the held files, from either backend, and where they are (the
+/// file's path, or the server's connection string) for `status`.
+struct StoreReaders {
+    let history: any HistoryReading
+    let outbox: any OutboxReading
+    let held: () throws -> [ImportRecord]
+    let location: String
 }

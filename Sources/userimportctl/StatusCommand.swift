@@ -18,8 +18,8 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         let configuration = try state.configuration()
-        let database = try state.openDatabaseIfPossible().mapError { $0 as Error }
-        let status = try ServiceStatus.gather(configuration: configuration, database: database)
+        let status = try ServiceStatus.gather(
+            configuration: configuration, readers: try state.openReadersIfPossible())
         Output.write(json ? Self.json(status) : Self.text(status))
         if !status.daemonRunning { throw ExitCode(1) }
     }

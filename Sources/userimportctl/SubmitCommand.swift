@@ -40,7 +40,7 @@ struct SubmitCommand: ParsableCommand {
     func run() throws {
         let paths = try state.configuration().paths
         // Imports are found by name, bytes and an ID above this; none yet is 0.
-        let before = (try? ImportHistory(database: try state.openDatabase()).lastID()) ?? 0
+        let before = (try? state.openHistory().lastID()) ?? 0
         var submitted: [Submission.Submitted] = []
         for file in files {
             let copy =

@@ -56,13 +56,15 @@ enum ToolError: Error, CustomStringConvertible {
     case backupExists(String)
     case backupDamaged(String)
     case readsSQLiteOnly
+    case serverUnusable(String)
 
     var description: String {
         switch self {
         case .readsSQLiteOnly:
             return
-                "[Database] Backend=postgresql: this version of userimportctl reads only the SQLite store; "
-                + "query the server with psql meanwhile"
+                "[Database] Backend=postgresql: undo, validate and backup work only on the SQLite store in "
+                + "this version (the other commands read the server); back the server up with pg_dump"
+        case .serverUnusable(let why): return "the PostgreSQL server ([Database] URL): \(why)"
         case .noSuchImport(let what): return "no import \(what); see userimportctl history"
         case .noSuchUser(let email, let named):
             return "no user \(email)" + (named ? " (rejected rows named it)" : "")

@@ -22,7 +22,7 @@ struct UsersCommand: ParsableCommand {
     static let searchCountLimit = 10_000
 
     func run() throws {
-        let listing = UserListing(database: try state.openDatabase())
+        let listing = try state.openUsers()
         var out = StandardOutput()
         let limit = paging.limit(json: json)
         if json {
@@ -53,7 +53,8 @@ struct UsersCommand: ParsableCommand {
         // A search is counted up to a limit: a term most users match would otherwise read them all.
         let notice =
             search == nil
-            ? paging.cutNotice(shown: table.rows.count, total: try listing.count(states: states))
+            ? paging.cutNotice(
+                shown: table.rows.count, total: try listing.count(states: states, search: nil, atMost: nil))
             : paging.cutNotice(
                 shown: table.rows.count,
                 countedUpTo: try listing.count(
@@ -75,7 +76,7 @@ struct UserCommand: ParsableCommand {
     @Flag(help: "Print JSON: the user object and its imports (see userimportctl(1)).") var json = false
 
     func run() throws {
-        let listing = UserListing(database: try state.openDatabase())
+        let listing = try state.openUsers()
         let key = EmailAddress.key(for: email) ?? email
         let lineage = try listing.lineage(email: key)
         guard let user = try listing.user(email: key) else {

@@ -152,16 +152,6 @@ public final class ImportHistory {
             destination: Destination(recordedPath: record.path ?? ""), attempt: Int(statement.int(25)))
     }
 
-    /// Newest first, `offset` of them skipped, at most `limit` (nil: all).
-    public func recent(_ query: HistoryQuery = HistoryQuery(), offset: Int = 0, limit: Int? = 100) throws
-        -> [ImportRecord]
-    {
-        var result: [ImportRecord] = []
-        try forEachRecent(query, offset: offset, limit: limit) { result.append($0) }
-        return result
-    }
-
-    /// The same, streamed: `history --json` of years of imports never sits in memory.
     public func forEachRecent(
         _ query: HistoryQuery = HistoryQuery(), offset: Int = 0, limit: Int? = nil,
         _ body: (ImportRecord) throws -> Void
@@ -181,13 +171,6 @@ public final class ImportHistory {
                 "SELECT count(*) FROM imports WHERE \(HistoryQuery.condition)", query.bindings) ?? 0)
     }
 
-    /// The newest published import of a file name (`report --file`), optionally with given bytes
-    /// and newer than `after` (`submit --wait`).
-    public func latest(fileName: String, sha256: String? = nil, after id: Int64 = 0) throws -> ImportRecord? {
-        try recent(HistoryQuery(fileName: fileName, sha256: sha256, afterID: id), limit: 1).first
-    }
-
-    /// The highest import id so far (0 when none).
     public func lastID() throws -> Int64 {
         try connection.scalar("SELECT max(id) FROM imports") ?? 0
     }

@@ -17,6 +17,21 @@ public struct OutboxEntry: Sendable, Equatable {
     public var attempts: Int
     public var createdAt: Timestamp
     public var lastError: String?
+
+    public init(
+        id: Int64, importID: Int64, line: Int, kind: NotificationKind, email: String, state: State,
+        attempts: Int, createdAt: Timestamp, lastError: String?
+    ) {
+        self.id = id
+        self.importID = importID
+        self.line = line
+        self.kind = kind
+        self.email = email
+        self.state = state
+        self.attempts = attempts
+        self.createdAt = createdAt
+        self.lastError = lastError
+    }
 }
 
 /// The outbox, read side: the `outbox` table's rows and the entries still in blocks, which are
@@ -30,17 +45,9 @@ public final class OutboxListing {
 
     /// Newest first (highest id). Every entry still in a block has a higher id than every row of
     /// `outbox` (see `OutboxBlock`), so the blocks' entries come first, newest block first, and a
-    /// block is decoded only while the listing still needs entries.
-    public func entries(state: OutboxEntry.State? = nil, offset: Int = 0, limit: Int = 1000) throws
-        -> [OutboxEntry]
-    {
-        var result: [OutboxEntry] = []
-        try forEachEntry(state: state, offset: offset, limit: limit) { result.append($0) }
-        return result
-    }
-
-    /// The same entries, handed to `body` one at a time: a listing of a million emails (`outbox
-    /// --json` without a limit) never sits in memory. nil `limit`: every entry.
+    /// block is decoded only while the listing still needs entries. Handed to `body` one at a
+    /// time: a listing of a million emails (`outbox --json` without a limit) never sits in memory.
+    /// nil `limit`: every entry.
     public func forEachEntry(
         state: OutboxEntry.State? = nil, offset: Int = 0, limit: Int?, _ body: (OutboxEntry) throws -> Void
     ) throws {

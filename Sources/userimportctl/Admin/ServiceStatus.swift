@@ -24,16 +24,16 @@ struct ServiceStatus: Sendable {
     /// The file the running daemon has in hand, and how far it has read it.
     var importing: ProgressFile.Progress?
 
-    /// - Parameter database: the database opened read-only, or why it could not be.
-    static func gather(configuration: Configuration, database opened: Result<ImportDatabase, Error>)
+    /// - Parameter readers: the store opened read-only, or why it could not be.
+    static func gather(configuration: Configuration, readers opened: Result<StoreReaders, Error>)
         throws -> ServiceStatus
     {
-        let database = try? opened.get()
+        let readers = try? opened.get()
         let paths = configuration.paths
         let inbox = (try? Folder(path: paths.inbox).entries()) ?? []
         let work = (try? Folder(path: paths.work).entries()) ?? []
-        let history = database.map(ImportHistory.init)
-        let outbox = database.map(OutboxListing.init)
+        let history = readers?.history
+        let outbox = readers?.outbox
         let (state, text) = systemd()
         let running = StateLock.isHeld(databasePath: paths.database)
         var problem: String?
@@ -45,10 +45,11 @@ struct ServiceStatus: Sendable {
             inboxInProgress: inbox.filter { $0.name.kind == .inProgress }.count,
             workFiles: work.filter { !$0.name.bytes.starts(with: Array(".report-".utf8)) }.count,
             lastImport: try history?.recent(limit: 1).first,
-            held: try database.map { try HeldImports(database: $0).waiting() } ?? [],
+            held: try readers?.held() ?? [],
             outboxPending: try outbox?.count(state: .pending) ?? 0,
             outboxSent: try outbox?.count(state: .sent) ?? 0,
-            outboxFailed: try outbox?.count(state: .failed) ?? 0, database: paths.database,
+            outboxFailed: try outbox?.count(state: .failed) ?? 0,
+            database: readers?.location ?? paths.database,
             databaseProblem: problem,
             importing: running ? ProgressFile(databasePath: paths.database).read() : nil)
     }

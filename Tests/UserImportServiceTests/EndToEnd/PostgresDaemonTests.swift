@@ -194,6 +194,94 @@ struct PostgresDaemonTests {
         #expect(try survivor.stop() == 0)
     }
 
+    /// userimportctl reads the server as it reads the file: the same files imported by a daemon
+    /// on each backend give the same users, export, report rows and lineage, and a history of the
+    /// same imports.
+    @Test func theAdminToolReadsTheServerAsItReadsTheFile() throws {
+        let (_, _, _, serverOnly) = try Self.database()
+        // Nothing sent: the outbox lists the same pending emails on both.
+        let config = serverOnly + "[Mail]\nTransport=none\n"
+        let onServer = try TestStateDirectory()
+        let onFile = try TestStateDirectory()
+        let files = [
+            (
+                "first.csv",
+                Self.header + "ada@example.com,Ada,Lovelace,New\nalan@example.com,Alan,Turing,New\n"
+                    + "bad-address,Bad,Row,New\nGrace@Example.com,Grace,Hopper,New\n"
+            ),
+            (
+                "second.csv",
+                Self.header + "ada@example.com,Ada,King,Update\nalan@example.com,,,Delete\n"
+                    + "linus@example.com,Linus,Torvalds,Suspend\nzoë@example.com,Zoë,Ünal,New\n"
+            ),
+        ]
+        let serverDaemon = try RunningDaemon(state: onServer, config: config)
+        let fileDaemon = try RunningDaemon(
+            state: onFile, config: "[Import]\nSettleTime=300ms\n[Mail]\nTransport=none\n")
+        for (index, (name, text)) in files.enumerated() {
+            for state in [onServer, onFile] { try state.drop(name, text) }
+            for state in [onServer, onFile] {
+                try waitFor("\(name) reported", timeout: 30) {
+                    try state.list("done").filter { $0.hasSuffix(".report.txt") }.count == index + 1
+                }
+            }
+        }
+        #expect(try serverDaemon.stop() == 0)
+        #expect(try fileDaemon.stop() == 0)
+        let serverConfig = onServer.root + "/ctl.conf"
+        try config.write(toFile: serverConfig, atomically: true, encoding: .utf8)
+        func both(_ arguments: [String]) throws -> (server: String, file: String) {
+            let server = try BuiltProgram.userimportctl.run(
+                ["--state-dir", onServer.root, "--config", serverConfig] + arguments)
+            let file = try BuiltProgram.userimportctl.run(["--state-dir", onFile.root] + arguments)
+            #expect(server.status == 0, "\(arguments): \(server.stderr)")
+            #expect(file.status == 0, "\(arguments): \(file.stderr)")
+            return (server.stdout, file.stdout)
+        }
+        for arguments in [
+            ["users", "--json"], ["users"], ["users", "--state", "deleted"], ["users", "--search", "ZO"],
+            ["users", "--search", "HOPP"], ["users", "--search", "ünal"],
+            ["users", "--search", "example", "--limit", "2", "--offset", "1"], ["export"],
+            ["export", "--state", "deleted", "--delimiter", "tab"], ["report", "2", "--only", "rejected"],
+            ["report", "1", "--json", "--offset", "1", "--limit", "2"],
+            ["history", "--json", "--file", "second.csv"], ["history", "--disposition", "failed"],
+            ["outbox", "--json"], ["outbox", "--state", "pending", "--offset", "1", "--limit", "1"],
+            ["report", "--file", "first.csv"],
+        ] {
+            let (server, file) = try both(arguments)
+            // The times differ (the two daemons imported seconds apart): compared without them.
+            func timeless(_ text: String) -> String {
+                text.replacing(/"(received_at|started_at|finished_at|decided_at)" *: *"[^"]*"/, with: "")
+                    .replacing(/\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?Z?/, with: "TIME")
+                    .replacing(/\d+(\.\d+)? ?(ms|s)\b/, with: "DURATION")
+            }
+            #expect(timeless(server) == timeless(file), "userimportctl \(arguments.joined(separator: " "))")
+            #expect(!server.isEmpty)
+        }
+        // Not on the server yet: said, not done against an empty store.
+        for arguments in [
+            ["undo", "1"], ["validate", onServer.root + "/done/first.csv"], ["backup", onServer.root + "/b"],
+        ] {
+            let refused = try BuiltProgram.userimportctl.run(
+                ["--state-dir", onServer.root, "--config", serverConfig] + arguments)
+            #expect(refused.status == 1, "\(arguments)")
+            #expect(
+                refused.stderr.contains("work only on the SQLite store"), "\(arguments): \(refused.stderr)")
+        }
+        // status: the daemon is stopped (exit 1), the store read as the file's.
+        let status = try BuiltProgram.userimportctl.run(
+            ["--state-dir", onServer.root, "--config", serverConfig, "status", "--json"])
+        #expect(status.status == 1)
+        #expect(status.stdout.contains("\"database_readable\":true"), "\(status.stdout) \(status.stderr)")
+        #expect(status.stdout.contains("\"outbox_pending\":3"))
+        #expect(status.stdout.contains("\"database\":\"PostgreSQL host="))
+        let (serverUser, fileUser) = try both(["user", "ada@example.com", "--json"])
+        #expect(serverUser.contains("King") && serverUser.contains("first.csv"))
+        #expect(
+            serverUser.replacing(/"received_at" *: *"[^"]*"/, with: "")
+                == fileUser.replacing(/"received_at" *: *"[^"]*"/, with: ""))
+    }
+
     @Test func aConfigurationWithAPasswordIsRefused() throws {
         let state = try TestStateDirectory()
         let path = state.root + "/password.conf"

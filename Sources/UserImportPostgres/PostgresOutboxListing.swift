@@ -1,0 +1,123 @@
+import UserImportCore
+import UserImportStore
+
+/// The outbox on PostgreSQL as `userimportctl` reads it, listed as the SQLite one is: the entries
+/// still in blocks first (newest block first, each decoded only while entries are still wanted),
+/// then the rows, newest first, all in one snapshot so an expansion meanwhile shows no email twice.
+public struct PostgresOutboxListing: OutboxReading {
+    private let connection: PostgresConnection
+
+    public init(connection: PostgresConnection) {
+        self.connection = connection
+    }
+
+    public func forEachEntry(
+        state: OutboxEntry.State? = nil, offset: Int = 0, limit: Int?, _ body: (OutboxEntry) throws -> Void
+    ) throws {
+        var skip = max(0, offset)
+        var left = limit ?? .max
+        try snapshot {
+            if state == nil || state == .pending {
+                var below = Int64.max
+                while left > 0 {
+                    let blocks = try connection.query(
+                        """
+                        SELECT first_id, import_id, entry_count, expanded, created_at, entries FROM outbox_blocks
+                        WHERE first_id < $1 ORDER BY first_id DESC LIMIT 16
+                        """,
+                        [String(below)])
+                    for block in blocks {
+                        guard block.count == 6 else {
+                            throw PostgresError(.data, message: "an outbox block without its columns")
+                        }
+                        let firstID = try PostgresImportHistory.int(block[0], "an outbox block's first id")
+                        below = firstID
+                        let count = Int(try PostgresImportHistory.int(block[2], "an outbox block's count"))
+                        let expanded = Int(
+                            try PostgresImportHistory.int(block[3], "an outbox block's expanded count"))
+                        let pending = count - expanded
+                        if skip >= pending {
+                            skip -= pending
+                            continue
+                        }
+                        let importID = try PostgresImportHistory.int(block[1], "an outbox block's import")
+                        let createdAt = try PostgresImportHistory.int(block[4], "an outbox block's time")
+                        let entries = try OutboxBlockCodec.decode(
+                            try PostgresConnection.bytes(block[5]), count: count,
+                            name: "outbox block \(firstID)")
+                        for index in stride(from: count - 1, through: expanded, by: -1) where left > 0 {
+                            if skip > 0 {
+                                skip -= 1
+                                continue
+                            }
+                            left -= 1
+                            let entry = entries[index]
+                            try body(
+                                OutboxEntry(
+                                    id: firstID + Int64(index), importID: importID, line: entry.line,
+                                    kind: entry.kind, email: entry.email, state: .pending, attempts: 0,
+                                    createdAt: Timestamp(millisecondsSinceEpoch: createdAt), lastError: nil))
+                        }
+                    }
+                    if blocks.count < 16 { break }
+                }
+            }
+            var below = Int64.max
+            while left > 0 {
+                let page = min(left, 1_000)
+                let rows = try connection.query(
+                    """
+                    SELECT id, import_id, line, kind, email, state, attempts, created_at, last_error FROM outbox
+                    WHERE ($1::text IS NULL OR state = $1) AND id < $2 ORDER BY id DESC LIMIT $3 OFFSET $4
+                    """,
+                    [state?.rawValue, String(below), String(page), String(skip)])
+                skip = 0
+                for row in rows {
+                    let entry = try Self.entry(row)
+                    below = entry.id
+                    left -= 1
+                    try body(entry)
+                }
+                if rows.count < page { break }
+            }
+        }
+    }
+
+    public func count(state: OutboxEntry.State?) throws -> Int {
+        let pendingInBlocks = "(SELECT coalesce(sum(entry_count - expanded), 0) FROM outbox_blocks)"
+        let sql: String
+        switch state {
+        case nil: sql = "SELECT (SELECT count(*) FROM outbox) + \(pendingInBlocks)"
+        case .pending?:
+            sql = "SELECT (SELECT count(*) FROM outbox WHERE state = 'pending') + \(pendingInBlocks)"
+        case let other?: sql = "SELECT count(*) FROM outbox WHERE state = '\(other.rawValue)'"
+        }
+        return Int(try PostgresImportHistory.int(try connection.scalar(sql), "a count"))
+    }
+
+    /// Blocks and rows read in one snapshot (a read-only, repeatable-read transaction).
+    private func snapshot(_ body: () throws -> Void) throws {
+        try connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        do {
+            try body()
+            try connection.execute("COMMIT")
+        } catch {
+            try? connection.execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    static func entry(_ row: [String?]) throws -> OutboxEntry {
+        guard row.count == 9, let kindText = row[3], let kind = NotificationKind(rawValue: kindText),
+            let stateText = row[5], let state = OutboxEntry.State(rawValue: stateText), let email = row[4]
+        else { throw PostgresError(.data, message: "an outbox row without its columns") }
+        return OutboxEntry(
+            id: try PostgresImportHistory.int(row[0], "an outbox id"),
+            importID: try PostgresImportHistory.int(row[1], "an outbox row's import"),
+            line: Int(try PostgresImportHistory.int(row[2], "an outbox row's line")), kind: kind,
+            email: email,
+            state: state, attempts: Int(try PostgresImportHistory.int(row[6], "an outbox row's attempts")),
+            createdAt: Timestamp(millisecondsSinceEpoch: try PostgresImportHistory.int(row[7], "a time")),
+            lastError: row[8])
+    }
+}

@@ -1,0 +1,95 @@
+import UserImportCore
+import UserImportStore
+
+/// The user directory on PostgreSQL as `userimportctl` reads it, listing as the SQLite one does:
+/// bytewise email order (the column's "C" collation), the search folding ASCII letters only.
+public struct PostgresUserListing: UserReading {
+    private let connection: PostgresConnection
+
+    public init(connection: PostgresConnection) {
+        self.connection = connection
+    }
+
+    /// Keyset pages of a thousand, so an export of a million users never sits in memory.
+    public func forEachUser(
+        states: [UserState] = [], search: String? = nil, offset: Int = 0, limit: Int? = nil,
+        _ body: (StoredUser) throws -> Void
+    ) throws {
+        var skipped = max(0, offset)
+        var left = limit ?? Int.max
+        var after: String?
+        while left > 0 {
+            let page = min(left, 1_000)
+            let rows = try connection.query(
+                """
+                SELECT \(PostgresUserDirectory.columns) FROM users
+                WHERE \(Self.filter) AND ($3::text IS NULL OR email > $3)
+                ORDER BY email LIMIT $4 OFFSET $5
+                """,
+                Self.bindings(states: states, search: search) + [after, String(page), String(skipped)])
+            skipped = 0
+            for row in rows {
+                let user = try PostgresUserDirectory.user(row)
+                after = user.email
+                try body(user)
+            }
+            left -= rows.count
+            if rows.count < page { return }
+        }
+    }
+
+    public func count(states: [UserState] = [], search: String? = nil, atMost: Int? = nil) throws -> Int {
+        let text = try connection.scalar(
+            "SELECT count(*) FROM (SELECT 1 FROM users WHERE \(Self.filter) LIMIT $3) AS counted",
+            Self.bindings(states: states, search: search) + [atMost.map(String.init)])
+        return Int(try PostgresImportHistory.int(text, "a count"))
+    }
+
+    public func user(email: String) throws -> StoredUser? {
+        try connection.query(
+            "SELECT \(PostgresUserDirectory.columns) FROM users WHERE email = $1", [email]
+        ).first.map(PostgresUserDirectory.user)
+    }
+
+    /// Every chunk holding the address's bytes is decoded and its rows compared exactly (no
+    /// lineage index on the server: a scan of the row results, slower on years of them).
+    public func lineage(email: String) throws -> [(
+        importID: Int64, fileName: String, received: Timestamp, row: RowResult
+    )] {
+        let rows = try connection.query(
+            """
+            SELECT c.import_id, i.file_name, i.received_at, c.first_line, c.row_count, c.rows
+            FROM import_row_chunks c JOIN imports i ON i.id = c.import_id
+            WHERE position($1::bytea IN c.rows) > 0 ORDER BY 1, 4
+            """,
+            values: [.bytes(Array(email.utf8))])
+        var result: [(Int64, String, Timestamp, RowResult)] = []
+        for row in rows {
+            guard row.count == 6, let fileName = row[1] else {
+                throw PostgresError(.data, message: "a row chunk without its columns")
+            }
+            let importID = try PostgresImportHistory.int(row[0], "a chunk's import")
+            let received = Timestamp(millisecondsSinceEpoch: try PostgresImportHistory.int(row[2], "a time"))
+            let decoded = try RowChunk.decode(
+                try PostgresConnection.bytes(row[5]),
+                firstLine: try PostgresImportHistory.int(row[3], "a line"),
+                rowCount: try PostgresImportHistory.int(row[4], "a row count"))
+            for named in decoded where named.email.utf8.elementsEqual(email.utf8) {
+                result.append((importID, fileName, received, named))
+            }
+        }
+        return result
+    }
+
+    /// The same text the SQLite search reads, lower-cased in ASCII only (the "C" collation), as
+    /// SQLite's lower() does.
+    static let filter = """
+        state = ANY ($1::text[])
+        AND ($2::text IS NULL OR position(lower($2 COLLATE "C")
+            IN lower((email || ' ' || first_name || ' ' || last_name) COLLATE "C")) > 0)
+        """
+
+    static func bindings(states: [UserState], search: String?) -> [String?] {
+        [PostgresArray.text((states.isEmpty ? UserState.allCases : states).map(\.rawValue)), search]
+    }
+}
