@@ -56,52 +56,74 @@ public final class PostgresOutboxQueue {
                         [String(after)]
                     ).first
                 else { break }
-                guard row.count == 6 else {
-                    throw PostgresError(.data, message: "an outbox block without its columns")
-                }
-                let firstID = try PostgresImportHistory.int(row[0], "an outbox block's first id")
-                let importID = try PostgresImportHistory.int(row[1], "an outbox block's import")
-                let entryCount = Int(try PostgresImportHistory.int(row[2], "an outbox block's count"))
-                let expanded = Int(try PostgresImportHistory.int(row[3], "an outbox block's expanded count"))
-                let createdAt = try PostgresImportHistory.int(row[4], "an outbox block's time")
-                guard expanded >= 0, expanded < entryCount else {
-                    throw PostgresError(
-                        .data, message: "outbox block \(firstID): \(expanded) of \(entryCount) expanded")
-                }
-                let entries = try OutboxBlockCodec.decode(
-                    try PostgresConnection.bytes(row[5]), count: entryCount, name: "outbox block \(firstID)")
-                let end = min(entryCount, expanded + (count - moved))
-                var rows = CopyRows()
-                for index in expanded..<end {
-                    let entry = entries[index]
-                    rows.field(firstID + Int64(index))
-                    rows.field(importID)
-                    rows.field(Int64(entry.line))
-                    try rows.field(entry.kind.rawValue)
-                    try rows.field(entry.email)
-                    try rows.field(entry.firstName)
-                    try rows.field(entry.lastName)
-                    rows.field(createdAt)
-                    rows.field(createdAt)
-                    rows.endRow()
-                }
-                try connection.copy(
-                    """
-                    COPY outbox (id, import_id, line, kind, email, first_name, last_name, created_at, next_attempt_at)
-                    FROM STDIN
-                    """, rows)
-                if end == entryCount {
-                    try connection.query("DELETE FROM outbox_blocks WHERE first_id = $1", [String(firstID)])
-                } else {
-                    try connection.query(
-                        "UPDATE outbox_blocks SET expanded = $2 WHERE first_id = $1",
-                        [String(firstID), String(end)])
-                }
-                moved += end - expanded
+                let (firstID, entries) = try Self.move(block: row, atMost: count - moved, on: connection)
+                moved += entries
                 after = firstID
             }
             return moved
         }
+    }
+
+    /// Moves up to `limit` of a locked block's entries (a row of `first_id, import_id,
+    /// entry_count, expanded, created_at, entries`) into `outbox` rows with the ids they were given
+    /// when queued; deletes the block once all are rows. Returns its first id and how many moved.
+    static func move(block row: [String?], atMost limit: Int, on connection: PostgresConnection) throws
+        -> (firstID: Int64, moved: Int)
+    {
+        guard row.count == 6 else {
+            throw PostgresError(.data, message: "an outbox block without its columns")
+        }
+        let firstID = try PostgresImportHistory.int(row[0], "an outbox block's first id")
+        let importID = try PostgresImportHistory.int(row[1], "an outbox block's import")
+        let entryCount = Int(try PostgresImportHistory.int(row[2], "an outbox block's count"))
+        let expanded = Int(try PostgresImportHistory.int(row[3], "an outbox block's expanded count"))
+        let createdAt = try PostgresImportHistory.int(row[4], "an outbox block's time")
+        guard expanded >= 0, expanded < entryCount else {
+            throw PostgresError(
+                .data, message: "outbox block \(firstID): \(expanded) of \(entryCount) expanded")
+        }
+        let entries = try OutboxBlockCodec.decode(
+            try PostgresConnection.bytes(row[5]), count: entryCount, name: "outbox block \(firstID)")
+        let end = expanded + min(entryCount - expanded, limit)
+        var rows = CopyRows()
+        for index in expanded..<end {
+            let entry = entries[index]
+            rows.field(firstID + Int64(index))
+            rows.field(importID)
+            rows.field(Int64(entry.line))
+            try rows.field(entry.kind.rawValue)
+            try rows.field(entry.email)
+            try rows.field(entry.firstName)
+            try rows.field(entry.lastName)
+            rows.field(createdAt)
+            rows.field(createdAt)
+            rows.endRow()
+        }
+        try connection.copy(
+            """
+            COPY outbox (id, import_id, line, kind, email, first_name, last_name, created_at, next_attempt_at)
+            FROM STDIN
+            """, rows)
+        if end == entryCount {
+            try connection.query("DELETE FROM outbox_blocks WHERE first_id = $1", [String(firstID)])
+        } else {
+            try connection.query(
+                "UPDATE outbox_blocks SET expanded = $2 WHERE first_id = $1",
+                [String(firstID), String(end)])
+        }
+        return (firstID, end - expanded)
+    }
+
+    /// Every entry of one import's blocks as rows, in the caller's transaction (an undo cancels
+    /// rows).
+    static func expandAll(importID: Int64, on connection: PostgresConnection) throws {
+        let blocks = try connection.query(
+            """
+            SELECT first_id, import_id, entry_count, expanded, created_at, entries FROM outbox_blocks
+            WHERE import_id = $1 ORDER BY first_id FOR UPDATE
+            """,
+            [String(importID)])
+        for block in blocks { _ = try move(block: block, atMost: .max, on: connection) }
     }
 
     /// When the next pending email is due; nil when none is pending.

@@ -76,6 +76,32 @@ struct StateOptions: ParsableArguments {
         }
     }
 
+    /// `undo --dry-run`'s plan, read in one snapshot: `body` makes the windows of the plan (as
+    /// often as it needs). On the server the planning's TEMP table needs a transaction that may
+    /// write; it is rolled back, so nothing of the directory is ever written.
+    func planningUndo(of id: Int64, windowRows: Int, _ body: (() throws -> UndoWindows) throws -> Void) throws
+    {
+        let configuration = try configuration()
+        switch configuration.database.backend {
+        case .sqlite:
+            let database = try openDatabase()
+            try database.connection.reading {
+                try body { try UndoWindows(database: database, undoing: id, windowRows: windowRows) }
+            }
+        case .postgresql:
+            let connection = try openServer(configuration.database)
+            try connection.execute("BEGIN READ WRITE ISOLATION LEVEL REPEATABLE READ")
+            defer { try? connection.execute("ROLLBACK") }
+            let history = PostgresImportHistory(connection: connection)
+            try body {
+                UndoWindows(
+                    rows: history.rows(importID: id),
+                    lookups: try PostgresUndoLookups(connection: connection),
+                    undoing: id, windowRows: windowRows)
+            }
+        }
+    }
+
     /// A read-only session on the server the daemons share; one without their tables is an error
     /// that says so, never an empty history.
     func openServer(_ settings: DatabaseSettings) throws -> PostgresConnection {

@@ -28,15 +28,14 @@ struct UndoCommand: ParsableCommand {
         300
 
     func run() throws {
-        let database = try state.openDatabase()
-        let history = ImportHistory(database: database)
+        let history = try state.openHistory()
         if let refusal = UndoRefusal.of(try history.record(id: id), id: id) {
             throw ToolError.cannotUndo(refusal.message)
         }
         if dryRun {
             // One snapshot for both passes: an import committed meanwhile cannot make the counts
             // and the rows disagree.
-            try database.connection.reading { try printPlan(database: database) }
+            try state.planningUndo(of: id, windowRows: Self.windowRows) { try printPlan($0) }
             return
         }
         let before = try history.lastID()
@@ -63,20 +62,20 @@ struct UndoCommand: ParsableCommand {
 
     /// The report the undo would write, from the same windows the daemon plans, twice: once for
     /// the counts at its head, once for its rows, so memory stays flat on a million-row import.
-    private func printPlan(database: ImportDatabase) throws {
+    private func printPlan(_ windowsOfThePlan: () throws -> UndoWindows) throws {
         let now = SystemClock.now()
         var undo = ImportRecord(
             id: 0, fileName: FileName.request(.undo, importID: id).display, path: nil, sha256: "", size: 0,
             ownerUID: getuid(), receivedAt: now, startedAt: now, finishedAt: now, disposition: .done,
             duplicateOf: nil, error: nil, summary: ImportSummary())
         undo.undoOf = id
-        let counting = try UndoWindows(database: database, undoing: id, windowRows: Self.windowRows)
+        let counting = try windowsOfThePlan()
         for window in counting {
             for step in window.plan.steps { undo.summary.counts[step.result.outcome] += 1 }
             undo.summary.rows += window.plan.steps.count
         }
         if let failure = counting.failure { throw Self.told(failure) }
-        let windows = try UndoWindows(database: database, undoing: id, windowRows: Self.windowRows)
+        let windows = try windowsOfThePlan()
         var out = StandardOutput()
         ReportText.render(
             undo, rows: windows.lazy.flatMap { $0.plan.steps.lazy.map(\.result) }, dryRun: true, to: &out)

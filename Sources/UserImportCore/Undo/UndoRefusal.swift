@@ -6,8 +6,6 @@ public enum UndoRefusal: Error, Equatable {
     case undoneAlready(Int64, by: Int64)
     case storedWithoutPreviousValues(Int64)
     case rowsPruned(Int64)
-    /// The store cannot undo yet (PostgreSQL, for now).
-    case notOnThisBackend(Int64, backend: String)
 
     /// The one rule for whether import `id` (`record`, nil when there is none) can be undone,
     /// as far as its history row tells; the rows themselves may still refuse (stored without
@@ -32,9 +30,6 @@ public enum UndoRefusal: Error, Equatable {
         case .storedWithoutPreviousValues(let id):
             return
                 "import \(id) was stored by an older version that kept no previous values; it cannot be undone"
-        case .notOnThisBackend(let id, let backend):
-            return "import \(id) cannot be undone by this version with [Database] Backend=\(backend); "
-                + "import a file that puts the users back instead"
         case .rowsPruned(let id):
             return "import \(id) is older than [History] KeepRowResults: its row results and previous values "
                 + "were pruned, so it cannot be undone"

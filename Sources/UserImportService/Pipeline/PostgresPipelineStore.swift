@@ -7,8 +7,7 @@ import UserImportStore
 /// directory for its transaction, so imports from several hosts apply one after the other in
 /// commit order, with ids from one sequence.
 ///
-/// Not yet on PostgreSQL: undo (refused with a message that says so) and the idle indexing of
-/// `user EMAIL` and `users --search` (answered by the server's own indexes later).
+/// Not on PostgreSQL: the idle indexing of `user EMAIL` and `users --search` (the server scans).
 final class PostgresPipelineStore: PipelineStore {
     private let url: String
     /// This daemon among those sharing the database: its host and work folder.
@@ -182,8 +181,19 @@ final class PostgresPipelineStore: PipelineStore {
     }
 
     func reverse(_ target: Int64, as undoID: Int64, now: Timestamp, windowRows: Int) throws -> ImportSummary {
-        if let refusal = UndoRefusal.of(try history.record(id: target), id: target) { throw refusal }
-        throw UndoRefusal.notOnThisBackend(target, backend: "postgresql")
+        // A refusal found in a later window is thrown after earlier windows wrote: taken back here.
+        let connection = try self.connection
+        try connection.execute("SAVEPOINT undo_rows")
+        do {
+            let summary = try PostgresUndo.reverse(
+                target, as: undoID, now: now, windowRows: windowRows, on: connection)
+            try connection.execute("RELEASE SAVEPOINT undo_rows")
+            return summary
+        } catch let refusal as UndoRefusal {
+            try connection.execute("ROLLBACK TO SAVEPOINT undo_rows")
+            try connection.execute("RELEASE SAVEPOINT undo_rows")
+            throw refusal
+        }
     }
 
     func pruneStep(finishedBefore cutoff: Timestamp, chunks: Int, now: Timestamp) throws -> Bool {

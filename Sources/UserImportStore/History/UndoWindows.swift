@@ -2,8 +2,8 @@ import UserImportCore
 
 /// The plan of an undo, a window of rows at a time, so memory stays flat whatever the import's
 /// size; the daemon applies each window and `userimportctl undo --dry-run` prints it, from the same
-/// plan. Each window plans the users its rows change first; `undo_seen` (a TEMP table, so a
-/// read-only connection can plan too) remembers across windows whom an earlier window put back,
+/// plan. Each window plans the users its rows change first; the store's lookups remember across
+/// windows (in a TEMP table, so memory stays flat and a read-only connection can plan too) whom an earlier window put back,
 /// for the emails their later rows queued. Planning reads the directory but writes none of it: a
 /// window only plans users no earlier window planned, so applying one changes no later plan.
 public final class UndoWindows: Sequence, IteratorProtocol {
@@ -16,28 +16,24 @@ public final class UndoWindows: Sequence, IteratorProtocol {
     private let target: Int64
     private let windowRows: Int
     private let rows: RowResultCursor
-    private let select: SQLiteStatement
-    private let seen: SQLiteStatement
-    private let remember: SQLiteStatement
+    private let lookups: any UndoLookups
     private var finished = false
     /// Why the windows stopped early (an `UndoRefusal` or a database error); nil when they ran out.
     public private(set) var failure: Error?
 
-    public init(database: ImportDatabase, undoing target: Int64, windowRows: Int) throws {
+    /// The windows of an undo of `target` in the SQLite file.
+    public convenience init(database: ImportDatabase, undoing target: Int64, windowRows: Int) throws {
+        let lookups = try SQLiteUndoLookups(database: database)
+        let rows = try ImportHistory(database: database).rows(importID: target)
+        self.init(rows: rows, lookups: lookups, undoing: target, windowRows: windowRows)
+    }
+
+    /// Over any store: its row results of `target` and its lookups.
+    public init(rows: RowResultCursor, lookups: any UndoLookups, undoing target: Int64, windowRows: Int) {
         self.target = target
         self.windowRows = Swift.max(windowRows, 1)
-        let connection = database.connection
-        try connection.execute(
-            """
-            CREATE TEMP TABLE IF NOT EXISTS undo_seen (email TEXT PRIMARY KEY, put_back INTEGER NOT NULL)
-                WITHOUT ROWID;
-            DELETE FROM temp.undo_seen;
-            """)
-        seen = try connection.prepare("SELECT put_back FROM temp.undo_seen WHERE email = ?")
-        remember = try connection.prepare("INSERT INTO temp.undo_seen (email, put_back) VALUES (?, ?)")
-        select = try connection.prepare(
-            "SELECT \(UserQueries.columns), last_import_id FROM users WHERE email = ?")
-        rows = try ImportHistory(database: database).rows(importID: target)
+        self.rows = rows
+        self.lookups = lookups
     }
 
     public func next() -> Window? {
@@ -62,41 +58,83 @@ public final class UndoWindows: Sequence, IteratorProtocol {
         var fresh: [RowResult] = []
         var later: [UndoPlan.Cancellation] = []
         var freshEmails = Set<String>()
-        for row in window where UndoPlan.wrote(row) {
+        let written = window.filter(UndoPlan.wrote)
+        let earlier = try lookups.putBack(emails: Array(Set(written.map(\.email))))
+        for row in written {
             if freshEmails.contains(row.email) {
                 fresh.append(row)
                 continue
             }
-            try seen.bind(.text(row.email))
-            let earlier = try seen.step() ? seen.int(0) : nil
-            seen.reset()
-            if let earlier {
-                if earlier == 1, let email = UndoPlan.queuedEmail(of: row) { later.append(email) }
+            if let putBack = earlier[row.email] {
+                if putBack, let email = UndoPlan.queuedEmail(of: row) { later.append(email) }
             } else {
                 freshEmails.insert(row.email)
                 fresh.append(row)
             }
         }
-        let current = try current(emails: UndoPlan.changedEmails(in: fresh))
+        let current = try lookups.current(emails: UndoPlan.changedEmails(in: fresh))
         let plan: UndoPlan
         do {
             plan = try UndoPlan(undoing: target, rows: fresh, current: current)
         } catch {
             throw UndoRefusal.storedWithoutPreviousValues(target)
         }
-        for step in plan.steps {
-            let putBack: Int64
-            switch step.action {
-            case .delete, .restore: putBack = 1
-            case .kept, .absent: putBack = 0
-            }
-            try remember.run(.text(step.email), .int(putBack))
-        }
+        try lookups.remember(
+            plan.steps.map { step in
+                switch step.action {
+                case .delete, .restore: (step.email, true)
+                case .kept, .absent: (step.email, false)
+                }
+            })
         return Window(plan: plan, laterCancellations: later)
     }
+}
 
+/// What planning an undo asks the store, a window at a time: whom an earlier window planned
+/// (and whether it put them back), and the users as they are now.
+public protocol UndoLookups: AnyObject {
+    /// For each email an earlier window planned: true when it deleted or restored the user.
+    func putBack(emails: [String]) throws -> [String: Bool]
+    func remember(_ planned: [(email: String, putBack: Bool)]) throws
     /// The stored user of each email that has one, with the import that wrote it last.
-    private func current(emails: [String]) throws -> [String: CurrentUser] {
+    func current(emails: [String]) throws -> [String: CurrentUser]
+}
+
+/// The lookups in the SQLite file: `undo_seen` a TEMP table, so a read-only connection can plan too.
+final class SQLiteUndoLookups: UndoLookups {
+    private let seen: SQLiteStatement
+    private let insert: SQLiteStatement
+    private let select: SQLiteStatement
+
+    init(database: ImportDatabase) throws {
+        let connection = database.connection
+        try connection.execute(
+            """
+            CREATE TEMP TABLE IF NOT EXISTS undo_seen (email TEXT PRIMARY KEY, put_back INTEGER NOT NULL)
+                WITHOUT ROWID;
+            DELETE FROM temp.undo_seen;
+            """)
+        seen = try connection.prepare("SELECT put_back FROM temp.undo_seen WHERE email = ?")
+        insert = try connection.prepare("INSERT INTO temp.undo_seen (email, put_back) VALUES (?, ?)")
+        select = try connection.prepare(
+            "SELECT \(UserQueries.columns), last_import_id FROM users WHERE email = ?")
+    }
+
+    func putBack(emails: [String]) throws -> [String: Bool] {
+        var result: [String: Bool] = [:]
+        for email in emails {
+            try seen.bind(.text(email))
+            if try seen.step() { result[email] = seen.int(0) == 1 }
+            seen.reset()
+        }
+        return result
+    }
+
+    func remember(_ planned: [(email: String, putBack: Bool)]) throws {
+        for (email, putBack) in planned { try insert.run(.text(email), .int(putBack ? 1 : 0)) }
+    }
+
+    func current(emails: [String]) throws -> [String: CurrentUser] {
         var result: [String: CurrentUser] = [:]
         for email in emails {
             try select.bind(.text(email))

@@ -75,18 +75,13 @@ struct PostgresDaemonTests {
             try after.scalar("SELECT count(*) FROM outbox WHERE state = 'sent'") == "4"
         }
 
-        // Undo is not on PostgreSQL yet: the request is answered in failed/, saying so, and
-        // changes nothing.
+        // An undo on the server: the first file's three users go; the fourth stays.
         try state.drop("undo-1.request", "")
-        try waitFor("the undo answered in failed/", timeout: 30) {
-            try state.list("failed").contains { $0.hasPrefix("undo-1") && $0.hasSuffix(".report.txt") }
+        try waitFor("the undo reported in done/", timeout: 30) {
+            try state.list("done").contains { $0.hasPrefix("undo-1") && $0.hasSuffix(".report.txt") }
         }
-        let answer = try state.read(
-            "failed/"
-                + (try state.list("failed").first { $0.hasPrefix("undo-1") && $0.hasSuffix(".report.txt") }
-                    ?? ""))
-        #expect(answer.contains("Backend=postgresql"))
-        #expect(try after.scalar("SELECT count(*) FROM users WHERE state = 'invited'") == "4")
+        #expect(try after.scalar("SELECT count(*) FROM users") == "1")
+        #expect(try after.scalar("SELECT undo_of FROM imports WHERE file_name = 'undo-1.request'") == "1")
         #expect(try daemon.stop() == 0)
     }
 
@@ -218,16 +213,8 @@ struct PostgresDaemonTests {
         let serverDaemon = try RunningDaemon(state: onServer, config: config)
         let fileDaemon = try RunningDaemon(
             state: onFile, config: "[Import]\nSettleTime=300ms\n[Mail]\nTransport=none\n")
-        for (index, (name, text)) in files.enumerated() {
-            for state in [onServer, onFile] { try state.drop(name, text) }
-            for state in [onServer, onFile] {
-                try waitFor("\(name) reported", timeout: 30) {
-                    try state.list("done").filter { $0.hasSuffix(".report.txt") }.count == index + 1
-                }
-            }
-        }
-        #expect(try serverDaemon.stop() == 0)
-        #expect(try fileDaemon.stop() == 0)
+        // Then the second undone (its users back as the first left them) and the first (its
+        // users gone, but those a later import changed are kept).
         let serverConfig = onServer.root + "/ctl.conf"
         try config.write(toFile: serverConfig, atomically: true, encoding: .utf8)
         func both(_ arguments: [String]) throws -> (server: String, file: String) {
@@ -238,6 +225,22 @@ struct PostgresDaemonTests {
             #expect(file.status == 0, "\(arguments): \(file.stderr)")
             return (server.stdout, file.stdout)
         }
+        var plans: [(String, String)] = []
+        let drops = files + [("undo-2.request", ""), ("undo-1.request", "")]
+        for (index, (name, text)) in drops.enumerated() {
+            // What the undo will do, planned by the tool before the daemon does it.
+            if name.hasPrefix("undo-") {
+                plans.append(try both(["undo", String(name.dropFirst(5).prefix { $0 != "." }), "--dry-run"]))
+            }
+            for state in [onServer, onFile] { try state.drop(name, text) }
+            for state in [onServer, onFile] {
+                try waitFor("\(name) reported", timeout: 30) {
+                    try state.list("done").filter { $0.hasSuffix(".report.txt") }.count == index + 1
+                }
+            }
+        }
+        #expect(try serverDaemon.stop() == 0)
+        #expect(try fileDaemon.stop() == 0)
         for arguments in [
             ["users", "--json"], ["users"], ["users", "--state", "deleted"], ["users", "--search", "ZO"],
             ["users", "--search", "HOPP"], ["users", "--search", "ünal"],
@@ -246,7 +249,9 @@ struct PostgresDaemonTests {
             ["report", "1", "--json", "--offset", "1", "--limit", "2"],
             ["history", "--json", "--file", "second.csv"], ["history", "--disposition", "failed"],
             ["outbox", "--json"], ["outbox", "--state", "pending", "--offset", "1", "--limit", "1"],
-            ["report", "--file", "first.csv"],
+            ["report", "--file", "first.csv"], ["report", "3"], ["report", "4", "--json"],
+            ["users", "--json", "--state", "deleted", "--state", "invited", "--state", "active"],
+            ["user", "alan@example.com"],
         ] {
             let (server, file) = try both(arguments)
             // The times differ (the two daemons imported seconds apart): compared without them.
@@ -258,9 +263,16 @@ struct PostgresDaemonTests {
             #expect(timeless(server) == timeless(file), "userimportctl \(arguments.joined(separator: " "))")
             #expect(!server.isEmpty)
         }
+        #expect(plans.count == 2)
+        for (server, file) in plans {
+            #expect(server.contains("kept") || server.contains("deleted"), "\(server)")
+            #expect(
+                server.replacing(/\d{4}-\d\d-\d\dT?[ \d:.]*Z?/, with: "TIME")
+                    == file.replacing(/\d{4}-\d\d-\d\dT?[ \d:.]*Z?/, with: "TIME"))
+        }
         // Not on the server yet: said, not done against an empty store.
         for arguments in [
-            ["undo", "1"], ["validate", onServer.root + "/done/first.csv"], ["backup", onServer.root + "/b"],
+            ["validate", onServer.root + "/done/first.csv"], ["backup", onServer.root + "/b"],
         ] {
             let refused = try BuiltProgram.userimportctl.run(
                 ["--state-dir", onServer.root, "--config", serverConfig] + arguments)
@@ -273,10 +285,10 @@ struct PostgresDaemonTests {
             ["--state-dir", onServer.root, "--config", serverConfig, "status", "--json"])
         #expect(status.status == 1)
         #expect(status.stdout.contains("\"database_readable\":true"), "\(status.stdout) \(status.stderr)")
-        #expect(status.stdout.contains("\"outbox_pending\":3"))
+        #expect(status.stdout.contains("\"outbox_pending\":2"))
         #expect(status.stdout.contains("\"database\":\"PostgreSQL host="))
         let (serverUser, fileUser) = try both(["user", "ada@example.com", "--json"])
-        #expect(serverUser.contains("King") && serverUser.contains("first.csv"))
+        #expect(serverUser.contains("Lovelace") && serverUser.contains("undo-2.request"))
         #expect(
             serverUser.replacing(/"received_at" *: *"[^"]*"/, with: "")
                 == fileUser.replacing(/"received_at" *: *"[^"]*"/, with: ""))
