@@ -17,7 +17,12 @@ public final class PostgresConnection {
         if case .failure(let message) = connection {
             // libpq's message does not say whether to wait: asking the server does. No answer,
             // or "starting up", is worth waiting for; an answer that refused us is not.
-            guard PQping(url) == PQPING_OK else { throw PostgresError(.unreachable, message: message) }
+            switch PQping(url) {
+            case PQPING_OK: break
+            // A connection string libpq cannot use (a misspelt keyword) is the configuration's.
+            case PQPING_NO_ATTEMPT: throw PostgresError(.refused, message: message)
+            default: throw PostgresError(.unreachable, message: message)
+            }
             // A server that answers now may have been down a moment ago (it was restarting
             // between the two): only a second refusal from a server that is up is a refusal.
             connection = try Self.connect(url)
@@ -238,9 +243,14 @@ public final class PostgresConnection {
         try query(sql, parameters).first?.first ?? nil
     }
 
-    /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
+    /// Runs `body` in a transaction: committed when it returns, rolled back when it throws. Never
+    /// inside another: the server would only warn at the inner BEGIN, and the inner COMMIT would
+    /// end the outer transaction early.
     @discardableResult
     public func transaction<T>(_ body: () throws -> T) throws -> T {
+        guard PQtransactionStatus(handle) == PQTRANS_IDLE else {
+            throw PostgresError(.statement, message: "a transaction was begun inside another")
+        }
         try execute("BEGIN")
         do {
             let value = try body()

@@ -26,7 +26,7 @@ public struct PostgresOutboxListing: OutboxReading {
                         WHERE first_id < $1 ORDER BY first_id DESC LIMIT 16
                         """,
                         [String(below)])
-                    for block in blocks {
+                    for block in blocks where left > 0 {
                         guard block.count == 6 else {
                             throw PostgresError(.data, message: "an outbox block without its columns")
                         }
@@ -35,6 +35,12 @@ public struct PostgresOutboxListing: OutboxReading {
                         let count = Int(try PostgresImportHistory.int(block[2], "an outbox block's count"))
                         let expanded = Int(
                             try PostgresImportHistory.int(block[3], "an outbox block's expanded count"))
+                        guard count > 0, expanded >= 0, expanded <= count,
+                            !firstID.addingReportingOverflow(Int64(count)).overflow
+                        else {
+                            throw PostgresError(
+                                .data, message: "outbox block \(firstID): \(expanded) of \(count) expanded")
+                        }
                         let pending = count - expanded
                         if skip >= pending {
                             skip -= pending
@@ -59,7 +65,7 @@ public struct PostgresOutboxListing: OutboxReading {
                                     createdAt: Timestamp(millisecondsSinceEpoch: createdAt), lastError: nil))
                         }
                     }
-                    if blocks.count < 16 { break }
+                    if blocks.count < 16 || left == 0 { break }
                 }
             }
             var below = Int64.max

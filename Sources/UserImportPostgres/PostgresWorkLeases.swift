@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 
 /// Which daemon answers for each work folder, kept in `file_claims` (migration 3; times on the
 /// server's clock, so the hosts' clocks need not agree) under `work:<daemon>`: a
@@ -38,6 +39,9 @@ public final class PostgresWorkLeases: @unchecked Sendable {
         let lock = NSLock()
         var held: [String: Claim] = [:]
         var lost: Set<String> = []
+        /// When each lease was last renewed (monotonic): one not renewed for most of a lease is
+        /// as good as lost, whatever the server says, since another daemon may take it soon.
+        var renewedAt: [String: Int64] = [:]
         var stopped = false
     }
 
@@ -90,6 +94,7 @@ public final class PostgresWorkLeases: @unchecked Sendable {
             state.lock.withLock {
                 state.held[key] = claim
                 state.lost.remove(key)
+                state.renewedAt[key] = MonotonicTime.milliseconds()
             }
         }
         return claim
@@ -99,7 +104,10 @@ public final class PostgresWorkLeases: @unchecked Sendable {
     /// folder's lease is no longer this daemon's, so the transaction rolls back.
     public func confirm(_ claim: Claim, on connection: PostgresConnection) throws {
         let rows = try connection.query(
-            "SELECT 1 FROM file_claims WHERE file_key = $1 AND token = $2 AND holder = $3 FOR KEY SHARE",
+            """
+            SELECT 1 FROM file_claims WHERE file_key = $1 AND token = $2 AND holder = $3 AND expires_at > now()
+            FOR KEY SHARE
+            """,
             [claim.fileKey, String(claim.token), holder])
         if rows.isEmpty {
             state.lock.withLock { _ = state.lost.insert(claim.fileKey) }
@@ -107,9 +115,15 @@ public final class PostgresWorkLeases: @unchecked Sendable {
         }
     }
 
-    /// Whether the renewals found the lease taken by another daemon since it was held.
+    /// Whether the renewals found the lease taken by another daemon since it was held, or have
+    /// not renewed it for three quarters of a lease (the server unreachable from the renewing
+    /// connection): then it is taken again before more work in the folder.
     public func wasLost(_ claim: Claim) -> Bool {
-        state.lock.withLock { state.lost.contains(claim.fileKey) || state.held[claim.fileKey] != claim }
+        let now = MonotonicTime.milliseconds()
+        return state.lock.withLock {
+            state.lost.contains(claim.fileKey) || state.held[claim.fileKey] != claim
+                || now - (state.renewedAt[claim.fileKey] ?? 0) > leaseMilliseconds * 3 / 4
+        }
     }
 
     /// Gives a folder's lease back (its work is finished): deleted, so its own daemon takes it
@@ -118,7 +132,29 @@ public final class PostgresWorkLeases: @unchecked Sendable {
         try connection.query(
             "DELETE FROM file_claims WHERE file_key = $1 AND token = $2 AND holder = $3",
             [claim.fileKey, String(claim.token), holder])
-        state.lock.withLock { if state.held[claim.fileKey] == claim { state.held[claim.fileKey] = nil } }
+        forget(claim)
+    }
+
+    /// Gives a folder's lease up unfinished (its work could not be finished here): its lease is
+    /// made to have run out, so another daemon takes it over, or this one at a later rescan.
+    public func giveUp(_ claim: Claim, on connection: PostgresConnection) throws {
+        forget(claim)
+        try connection.query(
+            """
+            UPDATE file_claims SET expires_at = now() - interval '1 millisecond'
+            WHERE file_key = $1 AND token = $2 AND holder = $3
+            """,
+            [claim.fileKey, String(claim.token), holder])
+    }
+
+    /// No longer renewed by this daemon.
+    public func forget(_ claim: Claim) {
+        state.lock.withLock {
+            if state.held[claim.fileKey] == claim {
+                state.held[claim.fileKey] = nil
+                state.renewedAt[claim.fileKey] = nil
+            }
+        }
     }
 
     /// Daemons whose work lease ran out, this one excepted, oldest first.
@@ -154,12 +190,26 @@ public final class PostgresWorkLeases: @unchecked Sendable {
                         """,
                         [claim.fileKey, String(claim.token), holder, String(leaseMilliseconds)]
                     ).isEmpty
-                    if !renewed { state.lock.withLock { _ = state.lost.insert(claim.fileKey) } }
+                    state.lock.withLock {
+                        // Only the lease renewed: one taken again or given back meanwhile is not lost.
+                        guard state.held[claim.fileKey] == claim else { return }
+                        if renewed {
+                            state.renewedAt[claim.fileKey] = MonotonicTime.milliseconds()
+                        } else {
+                            _ = state.lost.insert(claim.fileKey)
+                        }
+                    }
                 } catch {
                     connection = nil
                 }
             }
-            usleep(UInt32(interval) * 1_000)
+            // Short steps: a stop is seen within a second, whatever the lease.
+            var slept: Int64 = 0
+            while slept < interval, !state.lock.withLock({ state.stopped }) {
+                let step = min(interval - slept, 1_000)
+                usleep(UInt32(step) * 1_000)
+                slept += step
+            }
         }
     }
 
@@ -168,8 +218,22 @@ public final class PostgresWorkLeases: @unchecked Sendable {
         public let daemon: String
         public let holder: String
 
+        public init(daemon: String, holder: String) {
+            self.daemon = daemon
+            self.holder = holder
+        }
+
         public var description: String {
             "the work folder of \(daemon) is being finished by \(holder); this daemon waits for it"
         }
+    }
+}
+
+/// Milliseconds on CLOCK_MONOTONIC: the leases' own clock for how long ago they were renewed.
+enum MonotonicTime {
+    static func milliseconds() -> Int64 {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return Int64(time.tv_sec) * 1_000 + Int64(time.tv_nsec) / 1_000_000
     }
 }

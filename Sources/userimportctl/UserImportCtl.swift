@@ -62,8 +62,8 @@ enum ToolError: Error, CustomStringConvertible {
         switch self {
         case .readsSQLiteOnly:
             return
-                "[Database] Backend=postgresql: validate and backup work only on the SQLite store in this "
-                + "version (the other commands read the server); back the server up with pg_dump"
+                "[Database] Backend=postgresql: backup works only on the SQLite store (the other commands "
+                + "read the server); back the server up with pg_dump"
         case .serverUnusable(let why): return "the PostgreSQL server ([Database] URL): \(why)"
         case .noSuchImport(let what): return "no import \(what); see userimportctl history"
         case .noSuchUser(let email, let named):

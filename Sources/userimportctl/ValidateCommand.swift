@@ -29,6 +29,28 @@ struct ValidateCommand: ParsableCommand {
     }
 
     func run() throws {
+        let input = file == "-" ? try StandardInputCopy() : nil
+        let settings = try state.configuration().pipelineSettings
+        let result: DryRun.Result
+        if settings.database.backend == .postgresql {
+            // The overlay is a TEMP table, which needs a transaction that may write: rolled back,
+            // so nothing of the directory is ever written.
+            let connection = try state.openServer(settings.database)
+            try connection.execute("BEGIN READ WRITE ISOLATION LEVEL REPEATABLE READ")
+            defer { try? connection.execute("ROLLBACK") }
+            var attempt = PostgresDryRunAttempt(connection: connection)
+            result = try DryRun.validate(
+                path: input?.path ?? file, name: name, settings: settings, now: SystemClock.now(),
+                attempt: &attempt)
+        } else {
+            result = try validateOnTheFile(input: input, settings: settings)
+        }
+        try show(result)
+    }
+
+    private func validateOnTheFile(input: StandardInputCopy?, settings: PipelineSettings) throws
+        -> DryRun.Result
+    {
         let database: ImportDatabase
         switch try state.openDatabaseIfPossible() {
         case .success(let opened): database = opened
@@ -37,10 +59,12 @@ struct ValidateCommand: ParsableCommand {
             database = try ImportDatabase(path: ":memory:")
         case .failure(let problem): throw problem
         }
-        let input = file == "-" ? try StandardInputCopy() : nil
-        let result = try DryRun.validate(
-            path: input?.path ?? file, name: name, database: database,
-            settings: try state.configuration().pipelineSettings, now: SystemClock.now())
+        return try DryRun.validate(
+            path: input?.path ?? file, name: name, database: database, settings: settings,
+            now: SystemClock.now())
+    }
+
+    private func show(_ result: DryRun.Result) throws {
         let selection = rowPage.selection
         let rows = selection.apply(to: result.rows, alreadySkipped: false)
         var out = StandardOutput()

@@ -28,6 +28,7 @@ DAEMON_PID_FILE = os.environ["USERIMPORT_DAEMON_PID_FILE"]
 URL = os.environ["USERIMPORT_URL"]
 NOBODY_URL = os.environ["USERIMPORT_NOBODY_URL"]
 SCREENSHOTS = os.environ["USERIMPORT_SCREENSHOTS"]
+BASE_CONFIG = os.environ["USERIMPORT_BASE_CONFIG"]
 FILES = os.path.join(WORK, "files")
 DOWNLOADS = os.path.join(WORK, "downloads")
 
@@ -103,13 +104,13 @@ def daemon_pid():
 
 
 def start_daemon(config=None):
+    """The daemon on the test's state directory, with the shared configuration ([Database] with
+    run.sh --postgresql) and `config` after it."""
     log = open(os.path.join(WORK, "daemon.log"), "a")
-    arguments = [DAEMON, "--state-dir", STATE]
-    if config is not None:
-        path = os.path.join(WORK, "userimportd-test.conf")
-        with open(path, "w") as out:
-            out.write(config)
-        arguments += ["--config", path]
+    path = os.path.join(WORK, "userimportd-test.conf")
+    with open(BASE_CONFIG) as base, open(path, "w") as out:
+        out.write(base.read() + "\n" + (config or ""))
+    arguments = [DAEMON, "--state-dir", STATE, "--config", path]
     process = subprocess.Popen(arguments, stdout=log, stderr=log, start_new_session=True)
     with open(DAEMON_PID_FILE, "w") as pid_file:
         pid_file.write(str(process.pid))

@@ -4,14 +4,18 @@
 # Selenium (page_test.py). Run as root on Debian 12 (`make test-browser`); installs what is missing.
 # Prints "N passed, N failed" and exits non-zero on any failure.
 # `run.sh --bench` runs page_bench.py instead (the page's timings on large histories and reports;
-# `make bench`, with BIN=.build/release).
+# `make bench`, with BIN=.build/release). `run.sh --postgresql` runs the checks with the daemon
+# and userimportctl on a PostgreSQL server of its own ([Database] Backend=postgresql), all but the
+# one about file permissions (on the server, access is the server's roles').
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
 root=$PWD
 bin=$root/${BIN:-.build/debug}
 script=page_test.py
+backend=sqlite
 [ "${1:-}" = --bench ] && script=page_bench.py
+[ "${1:-}" = --postgresql ] && backend=postgresql
 for tool in userimportd userimportctl; do
     [ -x "$bin/$tool" ] || { echo "run.sh: $bin/$tool is missing; run swift build first" >&2; exit 1; }
 done
@@ -55,9 +59,10 @@ chown 65534:65534 "$work/nobody-home" "$work/nobody-runtime"
 chmod 0700 "$work/nobody-runtime"
 ln -s "$root/Sources/cockpit-userimport" "$work/xdg/cockpit/userimport"
 
-# `userimportctl` as the page finds it on PATH: the real one on our state directory.
-printf '#!/bin/sh\nexec %q --state-dir %q "$@"\n' "$bin/userimportctl" "$state" >"$work/bin/userimportctl"
-chmod 0755 "$work/bin/userimportctl"
+# With --postgresql, the configuration every run of the daemon and the tool shares.
+config=$work/base.conf
+: >"$config"
+chmod 0644 "$config"
 
 # Each background process leads its own process group; on exit we end those groups and no others.
 groups=()
@@ -82,7 +87,31 @@ free_port() {
     "$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-setsid "$bin/userimportd" --state-dir "$state" >>"$work/daemon.log" 2>&1 &
+# `userimportctl` as the page finds it on PATH: the real one on our state directory.
+printf '#!/bin/sh\nexec %q --state-dir %q --config %q "$@"\n' "$bin/userimportctl" "$state" "$config" \
+    >"$work/bin/userimportctl"
+chmod 0755 "$work/bin/userimportctl"
+
+if [ "$backend" = postgresql ]; then
+    # Debian's server, its own cluster in $work reached by a Unix socket there, as the Swift
+    # tests start theirs (as the postgres account: the server refuses to run as root).
+    pgbin=$(pg_config --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)
+    mkdir -m 0755 "$work/pg"
+    chown postgres: "$work/pg"
+    runuser -u postgres -- "$pgbin/initdb" -D "$work/pg/data" -U userimport -A trust -E UTF8 --locale=C \
+        --no-sync >"$work/pg-initdb.log" 2>&1 || { cat "$work/pg-initdb.log" >&2; exit 1; }
+    setsid runuser -u postgres -- "$pgbin/postgres" -D "$work/pg/data" -k "$work/pg" -c listen_addresses= \
+        -c fsync=off >"$work/pg.log" 2>&1 &
+    groups+=($!)
+    for _ in $(seq 300); do
+        "$pgbin/pg_isready" -q -h "$work/pg" -U userimport -d postgres && break
+        sleep 0.1
+    done
+    "$pgbin/createdb" -h "$work/pg" -U userimport userimport
+    printf '[Database]\nBackend=postgresql\nURL=host=%s dbname=userimport user=userimport\n' "$work/pg" >"$config"
+fi
+
+setsid "$bin/userimportd" --state-dir "$state" --config "$config" >>"$work/daemon.log" 2>&1 &
 echo $! >"$work/daemon.pid"
 
 export PATH="$work/bin:$PATH" XDG_DATA_DIRS="$work/xdg:/usr/local/share:/usr/share" XDG_DATA_HOME="$work/xdg-home"
@@ -106,4 +135,6 @@ USERIMPORT_STATE="$state" \
     USERIMPORT_URL="http://127.0.0.1:$port/cockpit/@localhost/userimport/index.html" \
     USERIMPORT_NOBODY_URL="http://127.0.0.1:$nobody_port/cockpit/@localhost/userimport/index.html" \
     USERIMPORT_SCREENSHOTS="$root/.build/browser-screenshots" \
+    USERIMPORT_BASE_CONFIG="$config" \
+    USERIMPORT_BROWSER_CHECKS="${USERIMPORT_BROWSER_CHECKS:-$([ "$backend" = postgresql ] && echo 1,2,3,5,6,7,8 || true)}" \
     "$python" "$root/Tests/Browser/$script"

@@ -86,6 +86,29 @@ struct PostgresConnectionTests {
         #expect(try connection.query("SELECT k FROM t") == [["b"]])
     }
 
+    /// An inner BEGIN is only a warning to the server and its COMMIT would end the outer
+    /// transaction: refused, and the outer one still rolls back whole.
+    @Test func aTransactionInsideAnotherIsRefused() throws {
+        let connection = try connect()
+        try connection.execute("CREATE TABLE n (k text PRIMARY KEY)")
+        #expect(throws: PostgresError.self) {
+            try connection.transaction {
+                try connection.query("INSERT INTO n VALUES ('a')")
+                try connection.transaction { try connection.query("INSERT INTO n VALUES ('b')") }
+            }
+        }
+        #expect(try connection.query("SELECT k FROM n") == [])
+    }
+
+    /// A connection string libpq cannot use is the configuration's to fix, not a server to wait for.
+    @Test func aMisspeltConnectionStringIsRefusedNotWaitedFor() throws {
+        #expect {
+            _ = try PostgresConnection(url: "host=/tmp dbnme=x")
+        } throws: { error in
+            (error as? PostgresError)?.kind == .refused
+        }
+    }
+
     @Test func aServerThatIsNotThereIsATransientConnectionError() throws {
         let missing = NSTemporaryDirectory() + "no-such-postgres-\(getpid())"
         do {

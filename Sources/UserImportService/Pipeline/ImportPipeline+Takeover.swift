@@ -20,28 +20,31 @@ extension ImportPipeline {
             var status = stat()
             // Another daemon may take the folder first: then nil.
             guard let store = try self.store.finishing(daemon) else { continue }
-            let finishing: ImportPipeline
             do {
                 guard stat(path, &status) == 0, status.st_mode & S_IFMT == S_IFDIR else {
                     throw SetupError.workFolderMissing(path: path)
                 }
-                finishing = try ImportPipeline(settings: other, logger: logger, now: now) { store }
+                let finishing = try ImportPipeline(settings: other, logger: logger, now: now) { store }
+                finishing.shouldStop = shouldStop
+                finishing.onBusy = onBusy
+                finishing.onProgress = onProgress
+                logger.notice(
+                    "finishing the work of a daemon whose lease ran out",
+                    metadata: ["daemon": "\(LogText.escaped(daemon))", "work": "\(LogText.escaped(path))"])
+                records += try finishing.reconcile()
+                try store.releaseWork()
             } catch let error as SetupError {
-                try? store.releaseWork()
+                // Left for a daemon that can reach the folder: its lease stays run out.
+                store.giveUpWork()
                 unreachableWork.insert(daemon)
                 logger.warning(
                     "a daemon's lease ran out but its work folder cannot be finished here",
                     metadata: ["daemon": "\(LogText.escaped(daemon))", "error": "\(error)"])
-                continue
+            } catch {
+                // The server lost again, a file unreadable, a stop: tried again at a later rescan.
+                store.giveUpWork()
+                throw error
             }
-            finishing.shouldStop = shouldStop
-            finishing.onBusy = onBusy
-            finishing.onProgress = onProgress
-            logger.notice(
-                "finishing the work of a daemon whose lease ran out",
-                metadata: ["daemon": "\(LogText.escaped(daemon))", "work": "\(LogText.escaped(path))"])
-            records += try finishing.reconcile()
-            try finishing.store.releaseWork()
         }
         return records
     }

@@ -61,6 +61,8 @@ protocol PipelineStore: AnyObject {
     func finishing(_ daemon: String) throws -> (any PipelineStore)?
     /// Gives the work folder's lease back once its work is finished.
     func releaseWork() throws
+    /// Gives the lease up with the work unfinished: another daemon (or this one later) takes it.
+    func giveUpWork()
 }
 
 /// The store in the SQLite file: one connection, the history and held decisions over it.
@@ -207,4 +209,5 @@ final class SQLitePipelineStore: PipelineStore {
     func abandonedWork() throws -> [String] { [] }
     func finishing(_ daemon: String) throws -> (any PipelineStore)? { nil }
     func releaseWork() throws {}
+    func giveUpWork() {}
 }

@@ -46,6 +46,9 @@ final class PostgresPipelineStore: PipelineStore {
             _ = try connected()
         } catch let error as PostgresError where error.isTransient {
             live = nil
+        } catch is PostgresWorkLeases.Taken {
+            // Another daemon finishes this folder's work: waited for, as a server not there is.
+            live = nil
         } catch let error as PostgresError where error.kind == .refused {
             throw SetupError.databaseRefused(error.message)
         }
@@ -58,10 +61,16 @@ final class PostgresPipelineStore: PipelineStore {
         try PostgresSchema.migrate(connection)
         if leases == nil {
             // TakeoverAfter was set at an earlier run and is not now: the folder's old lease must
-            // not let another daemon take over a folder this one works in unfenced.
+            // not let another daemon take over a folder this one works in unfenced; one that is
+            // finishing it now is waited for.
+            let key = PostgresWorkLeases.key(daemon)
             try connection.query(
                 "DELETE FROM file_claims WHERE file_key = $1 AND (holder = $2 OR expires_at < now())",
-                [PostgresWorkLeases.key(daemon), daemon])
+                [key, daemon])
+            if let holder = try connection.scalar("SELECT holder FROM file_claims WHERE file_key = $1", [key])
+            {
+                throw PostgresWorkLeases.Taken(daemon: daemon, holder: holder)
+            }
         }
         let fresh = Live(
             connection: connection, history: PostgresImportHistory(connection: connection, daemon: daemon),
@@ -74,8 +83,11 @@ final class PostgresPipelineStore: PipelineStore {
     private var history: PostgresImportHistory { get throws { try connected().history } }
     private var held: PostgresHeldDecisions { get throws { try connected().held } }
 
+    /// The folder's lease is made sure of first, outside the transaction: taking it again inside
+    /// would hold its row locked, and its renewals waiting, for the whole import.
     func transaction<T>(_ body: () throws -> T) throws -> T {
-        try connection.transaction(body)
+        try holdingTheFolder()
+        return try connection.transaction(body)
     }
 
     /// The folder's lease, taken again when it was lost; throws `Taken` while another daemon
@@ -92,7 +104,6 @@ final class PostgresPipelineStore: PipelineStore {
     func beginImport(
         workName: FileName, size: Int, ownerUID: UInt32?, receivedAt: Timestamp, startedAt: Timestamp
     ) throws -> Int64 {
-        try holdingTheFolder()
         // The directory first, then the id: ids then rise in the order imports commit. Another
         // daemon's import may hold it for minutes: waited for here, ticking (the watchdog, a stop
         // request), rather than inside a statement that cannot be stopped.
@@ -143,8 +154,15 @@ final class PostgresPipelineStore: PipelineStore {
 
     func releaseWork() throws {
         guard let leases, let lease else { return }
-        try leases.release(lease, on: try connection)
         self.lease = nil
+        try leases.release(lease, on: try connection)
+    }
+
+    func giveUpWork() {
+        guard let leases, let lease else { return }
+        self.lease = nil
+        leases.forget(lease)
+        try? leases.giveUp(lease, on: try connection)
     }
 
     func renamePublished(id: Int64, path: String, attempt: Int) throws {

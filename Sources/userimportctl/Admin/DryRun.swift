@@ -25,6 +25,14 @@ enum DryRun {
     )
         throws -> Result
     {
+        var attempt = try DryRunAttempt(database: database)
+        return try validate(path: path, name: name, settings: settings, now: now, attempt: &attempt)
+    }
+
+    /// The same over any store's dry-run attempt (PostgreSQL's, inside a transaction rolled back).
+    static func validate<Attempt: CollectingAttempt>(
+        path: String, name: String?, settings: PipelineSettings, now: Timestamp, attempt: inout Attempt
+    ) throws -> Result {
         let baseName = name ?? path.split(separator: "/").last.map(String.init) ?? path
         let name = FileName(bytes: Array(baseName.utf8))
         var st = stat()
@@ -44,7 +52,6 @@ enum DryRun {
         }
         let input: ImportRun.Input<FileSource> =
             problem.map { .failedBefore($0) } ?? .opened(FileSource(fd: fd, name: path), size: info.size)
-        var attempt = try DryRunAttempt(database: database)
         let outcome = try ImportRun.run(input, importer: .overlapping(settings.options), attempt: &attempt)
         record.sha256 = outcome.sha256 ?? ""
         record = outcome.fate.applied(to: record)
@@ -52,8 +59,13 @@ enum DryRun {
     }
 }
 
+/// A dry run's attempt: the row results it kept in memory.
+protocol CollectingAttempt: ImportAttempt {
+    var rows: CollectedRows { get }
+}
+
 /// A dry run's attempt at a file: changes in a TEMP-table overlay, no emails, rows in memory.
-struct DryRunAttempt: ImportAttempt {
+struct DryRunAttempt: CollectingAttempt {
     let database: ImportDatabase
     var rows = CollectedRows()
 

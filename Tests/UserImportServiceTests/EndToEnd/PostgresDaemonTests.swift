@@ -270,16 +270,26 @@ struct PostgresDaemonTests {
                 server.replacing(/\d{4}-\d\d-\d\dT?[ \d:.]*Z?/, with: "TIME")
                     == file.replacing(/\d{4}-\d\d-\d\dT?[ \d:.]*Z?/, with: "TIME"))
         }
-        // Not on the server yet: said, not done against an empty store.
-        for arguments in [
-            ["validate", onServer.root + "/done/first.csv"], ["backup", onServer.root + "/b"],
-        ] {
-            let refused = try BuiltProgram.userimportctl.run(
-                ["--state-dir", onServer.root, "--config", serverConfig] + arguments)
-            #expect(refused.status == 1, "\(arguments)")
+        // A dry run on each: the same rows against the same directory, and nothing written.
+        let check = onFile.root + "/check.csv"
+        try
+            (Self.header + "ada@example.com,Ada,Byron,Update\nnew@example.com,New,Person,New\n"
+            + "grace@example.com,,,Activate\nnot-an-email,X,Y,New\n").write(
+                toFile: check, atomically: true, encoding: .utf8)
+        for arguments in [["validate", check], ["validate", check, "--json"]] {
+            let (server, file) = try both(arguments)
+            #expect(server.contains("new@example.com"))
             #expect(
-                refused.stderr.contains("work only on the SQLite store"), "\(arguments): \(refused.stderr)")
+                server.replacing(/\d{4}-\d\d-\d\dT?[ \d:.]*Z?/, with: "TIME")
+                    == file.replacing(/\d{4}-\d\d-\d\dT?[ \d:.]*Z?/, with: "TIME"))
         }
+        let (serverUsers, _) = try both(["users", "--json"])
+        #expect(!serverUsers.contains("new@example.com") && !serverUsers.contains("Byron"))
+        // Not on the server yet: said, not done against an empty store.
+        let refused = try BuiltProgram.userimportctl.run(
+            ["--state-dir", onServer.root, "--config", serverConfig, "backup", onServer.root + "/b"])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("works only on the SQLite store"), "\(refused.stderr)")
         // status: the daemon is stopped (exit 1), the store read as the file's.
         let status = try BuiltProgram.userimportctl.run(
             ["--state-dir", onServer.root, "--config", serverConfig, "status", "--json"])
