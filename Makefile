@@ -105,11 +105,14 @@ test-docs: deps
 	Tests/Docs/run.sh
 
 # The Cockpit page in headless Chromium, served by cockpit-ws against the debug binaries (installs
-# cockpit-ws, chromium, chromium-driver and Selenium when missing).
+# cockpit-ws, chromium, chromium-driver and Selenium when missing), on the SQLite store and then
+# on a PostgreSQL server of its own.
 .PHONY: test-browser
 test-browser: deps
+	$(call install-missing,postgresql-15)
 	$(SWIFT) build
 	Tests/Browser/run.sh
+	Tests/Browser/run.sh --postgresql
 
 # The benchmark (release build): the product against its floors; prints a table, writes
 # bench-results.json. BENCH_ARGS=--quick for a short run. Then the Cockpit page's timings on a

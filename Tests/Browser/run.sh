@@ -138,3 +138,12 @@ USERIMPORT_STATE="$state" \
     USERIMPORT_BASE_CONFIG="$config" \
     USERIMPORT_BROWSER_CHECKS="${USERIMPORT_BROWSER_CHECKS:-$([ "$backend" = postgresql ] && echo 1,2,3,5,6,7,8 || true)}" \
     "$python" "$root/Tests/Browser/$script"
+
+# The checks ran against the server, not a file beside the state: no SQLite store was made, and
+# the server holds every import the page made.
+if [ "$backend" = postgresql ]; then
+    [ ! -e "$state/userimportd.sqlite" ] || { echo "FAIL: a SQLite store was made with Backend=postgresql" >&2; exit 1; }
+    imports=$("$pgbin/psql" -h "$work/pg" -U userimport -d userimport -tAc "SELECT count(*) FROM imports")
+    [ "$imports" -gt 0 ] || { echo "FAIL: the server holds no import" >&2; exit 1; }
+    echo "the server holds $imports imports; no SQLite store"
+fi
