@@ -84,3 +84,5 @@ public struct PostgresHeldDecisions {
                 at: Timestamp(millisecondsSinceEpoch: try PostgresImportHistory.int(row[4], "a time"))))
     }
 }
+
+extension PostgresHeldDecisions: HeldDecisionRecords {}

@@ -387,3 +387,5 @@ final class PostgresRowChunks: StoredRowChunks {
 }
 
 extension PostgresImportHistory: HistoryReading {}
+
+extension PostgresImportHistory: PublishingHistory {}

@@ -9,6 +9,10 @@ import UserImportStore
 /// `transaction`, and a file's rows inside `readFile`'s savepoint, so each backend gives the same
 /// guarantee: a file's changes, history row, row results and emails commit together or not at all.
 protocol PipelineStore: AnyObject {
+    /// The history and the held decisions, as the pipeline writes them around its transactions.
+    var publishing: any PublishingHistory { get throws }
+    var decisions: any HeldDecisionRecords { get throws }
+
     func transaction<T>(_ body: () throws -> T) throws -> T
 
     /// The history row, begun and finished inside the file's transaction.
@@ -65,6 +69,40 @@ protocol PipelineStore: AnyObject {
     func giveUpWork()
 }
 
+/// The same on every backend: straight to its history and held decisions.
+extension PipelineStore {
+    func record(id: Int64) throws -> ImportRecord? { try publishing.record(id: id) }
+    func placement(id: Int64) throws -> UnpublishedImport? { try publishing.placement(id: id) }
+
+    func renamePublished(id: Int64, path: String, attempt: Int) throws {
+        try publishing.renamePublished(id: id, path: path, attempt: attempt)
+    }
+
+    func markPublished(id: Int64, path: String) throws { try publishing.markPublished(id: id, path: path) }
+    func markUnpublished(id: Int64) throws { try publishing.markUnpublished(id: id) }
+    func importCount(since time: Timestamp) throws -> Int { try publishing.count(since: time) }
+
+    func recordDecision(_ action: HeldAction, on id: Int64, _ decision: HeldDecision) throws
+        -> HeldImports.Pending
+    {
+        try decisions.record(action, on: id, decision)
+    }
+
+    func clearDecision(_ pending: HeldImports.Pending) throws { try decisions.clear(pending) }
+
+    func pendingDecision(workName: FileName) throws -> HeldImports.Pending? {
+        try decisions.pending(workName: workName)
+    }
+
+    func pendingRelease(sha256: String) throws -> HeldImports.Pending? {
+        try decisions.pendingRelease(sha256: sha256)
+    }
+
+    func completeRelease(_ pending: HeldImports.Pending, as releaseID: Int64, path: String?) throws {
+        try decisions.completeRelease(pending, as: releaseID, path: path)
+    }
+}
+
 /// The store in the SQLite file: one connection, the history and held decisions over it.
 final class SQLitePipelineStore: PipelineStore {
     let database: ImportDatabase
@@ -108,41 +146,14 @@ final class SQLitePipelineStore: PipelineStore {
         return outcome
     }
 
-    func record(id: Int64) throws -> ImportRecord? { try history.record(id: id) }
-    func placement(id: Int64) throws -> UnpublishedImport? { try history.placement(id: id) }
+    var publishing: any PublishingHistory { history }
+    var decisions: any HeldDecisionRecords { heldImports }
     func unpublished() throws -> [UnpublishedImport] { try history.unpublished() }
 
-    func renamePublished(id: Int64, path: String, attempt: Int) throws {
-        try history.renamePublished(id: id, path: path, attempt: attempt)
-    }
-
-    func markPublished(id: Int64, path: String) throws { try history.markPublished(id: id, path: path) }
-    func markUnpublished(id: Int64) throws { try history.markUnpublished(id: id) }
-    func importCount(since time: Timestamp) throws -> Int { try history.count(since: time) }
     func rows(importID: Int64) throws -> RowResultCursor { try history.rows(importID: importID) }
 
     func rows(importID: Int64, keeping: @escaping (RowOutcome) -> Bool) throws -> RowResultCursor {
         try history.rows(importID: importID, keeping: keeping)
-    }
-
-    func recordDecision(_ action: HeldAction, on id: Int64, _ decision: HeldDecision) throws
-        -> HeldImports.Pending
-    {
-        try heldImports.record(action, on: id, decision)
-    }
-
-    func clearDecision(_ pending: HeldImports.Pending) throws { try heldImports.clear(pending) }
-
-    func pendingDecision(workName: FileName) throws -> HeldImports.Pending? {
-        try heldImports.pending(workName: workName)
-    }
-
-    func pendingRelease(sha256: String) throws -> HeldImports.Pending? {
-        try heldImports.pendingRelease(sha256: sha256)
-    }
-
-    func completeRelease(_ pending: HeldImports.Pending, as releaseID: Int64, path: String?) throws {
-        try heldImports.completeRelease(pending, as: releaseID, path: path)
     }
 
     func reverse(_ target: Int64, as undoID: Int64, now: Timestamp, windowRows: Int) throws -> ImportSummary {

@@ -81,7 +81,8 @@ final class PostgresPipelineStore: PipelineStore {
 
     private var connection: PostgresConnection { get throws { try connected().connection } }
     private var history: PostgresImportHistory { get throws { try connected().history } }
-    private var held: PostgresHeldDecisions { get throws { try connected().held } }
+    var publishing: any PublishingHistory { get throws { try connected().history } }
+    var decisions: any HeldDecisionRecords { get throws { try connected().held } }
 
     /// The folder's lease is made sure of first, outside the transaction: taking it again inside
     /// would hold its row locked, and its renewals waiting, for the whole import.
@@ -129,8 +130,6 @@ final class PostgresPipelineStore: PipelineStore {
         return outcome
     }
 
-    func record(id: Int64) throws -> ImportRecord? { try history.record(id: id) }
-    func placement(id: Int64) throws -> UnpublishedImport? { try history.placement(id: id) }
     func unpublished() throws -> [UnpublishedImport] {
         try holdingTheFolder()
         return try history.unpublished()
@@ -165,37 +164,10 @@ final class PostgresPipelineStore: PipelineStore {
         try? leases.giveUp(lease, on: try connection)
     }
 
-    func renamePublished(id: Int64, path: String, attempt: Int) throws {
-        try history.renamePublished(id: id, path: path, attempt: attempt)
-    }
-
-    func markPublished(id: Int64, path: String) throws { try history.markPublished(id: id, path: path) }
-    func markUnpublished(id: Int64) throws { try history.markUnpublished(id: id) }
-    func importCount(since time: Timestamp) throws -> Int { try history.count(since: time) }
     func rows(importID: Int64) throws -> RowResultCursor { try history.rows(importID: importID) }
 
     func rows(importID: Int64, keeping: @escaping (RowOutcome) -> Bool) throws -> RowResultCursor {
         try history.rows(importID: importID, keeping: keeping)
-    }
-
-    func recordDecision(_ action: HeldAction, on id: Int64, _ decision: HeldDecision) throws
-        -> HeldImports.Pending
-    {
-        try held.record(action, on: id, decision)
-    }
-
-    func clearDecision(_ pending: HeldImports.Pending) throws { try held.clear(pending) }
-
-    func pendingDecision(workName: FileName) throws -> HeldImports.Pending? {
-        try held.pending(workName: workName)
-    }
-
-    func pendingRelease(sha256: String) throws -> HeldImports.Pending? {
-        try held.pendingRelease(sha256: sha256)
-    }
-
-    func completeRelease(_ pending: HeldImports.Pending, as releaseID: Int64, path: String?) throws {
-        try held.completeRelease(pending, as: releaseID, path: path)
     }
 
     func reverse(_ target: Int64, as undoID: Int64, now: Timestamp, windowRows: Int) throws -> ImportSummary {

@@ -141,25 +141,7 @@ struct PostgresDaemonTests {
         let first = try TestStateDirectory()
         let second = try TestStateDirectory()
         func config(_ own: TestStateDirectory) -> String {
-            """
-            [Paths]
-            Inbox=\(shared.paths.inbox)
-            Done=\(shared.paths.done)
-            Failed=\(shared.paths.failed)
-            Held=\(shared.paths.held)
-            Work=\(own.paths.work)
-            Database=\(own.paths.database)
-            [Database]
-            Backend=postgresql
-            URL=\(url)
-            TakeoverAfter=1s
-            [Import]
-            SettleTime=0ms
-            RescanInterval=1s
-            [Mail]
-            Maildir=\(own.root)/mail
-
-            """
+            sharedFoldersConfig(inbox: shared.paths.inbox, own: own, shared: shared, url: url)
         }
         let dying = try RunningDaemon(
             state: first, config: config(first), environment: ["USERIMPORTD_TEST_KILL_AT": step],

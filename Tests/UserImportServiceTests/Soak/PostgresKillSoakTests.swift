@@ -22,28 +22,9 @@ struct PostgresKillSoakTests {
     static func config(daemon: Int, own: TestStateDirectory, shared: TestStateDirectory, url: String)
         -> String
     {
-        """
-        [Paths]
-        Inbox=\(daemon == 0 ? own.paths.inbox : shared.paths.inbox)
-        Done=\(shared.paths.done)
-        Failed=\(shared.paths.failed)
-        Held=\(shared.paths.held)
-        Work=\(own.paths.work)
-        Database=\(own.paths.database)
-        [Database]
-        Backend=postgresql
-        URL=\(url)
-        TakeoverAfter=1s
-        [Import]
-        SettleTime=0ms
-        RescanInterval=1s
-        [Guard]
-        MaxDeletePercent=100
-        [Mail]
-        Maildir=\(own.root)/mail
-        MaxPerMinute=1000000
-
-        """
+        sharedFoldersConfig(
+            inbox: daemon == 0 ? own.paths.inbox : shared.paths.inbox, own: own, shared: shared, url: url,
+            extra: "[Guard]\nMaxDeletePercent=100\n[Mail]\nMaxPerMinute=1000000\n")
     }
 
     @Test func severalDaemonsKilledAtRandomWithTheServerRestartedImportEveryFileOnce() throws {
