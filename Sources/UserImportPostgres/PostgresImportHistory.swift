@@ -197,23 +197,18 @@ public struct PostgresImportHistory {
         _ body: (ImportRecord) throws -> Void
     ) throws {
         // A page at a time by id, so years of imports are never one result in memory.
-        var skipped = max(0, offset)
-        var left = limit ?? Int.max
         var below = Int64.max
-        while left > 0 {
-            let page = min(left, 1_000)
+        try KeysetPages.read(offset: offset, limit: limit) { page, skip in
             let rows = try connection.query(
                 "SELECT \(Self.columns) FROM imports WHERE \(Self.condition) AND imports.id < $6 "
                     + "ORDER BY imports.id DESC LIMIT $7 OFFSET $8",
-                Self.bindings(query) + [String(below), String(page), String(skipped)])
-            skipped = 0
+                Self.bindings(query) + [String(below), String(page), String(skip)])
             for row in rows {
                 let record = try Self.record(row)
                 below = record.id
                 try body(record)
             }
-            left -= rows.count
-            if rows.count < page { return }
+            return rows.count
         }
     }
 

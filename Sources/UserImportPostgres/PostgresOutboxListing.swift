@@ -68,23 +68,21 @@ public struct PostgresOutboxListing: OutboxReading {
                     if blocks.count < 16 || left == 0 { break }
                 }
             }
+            guard left > 0 else { return }
             var below = Int64.max
-            while left > 0 {
-                let page = min(left, 1_000)
+            try KeysetPages.read(offset: skip, limit: left) { page, skip in
                 let rows = try connection.query(
                     """
                     SELECT id, import_id, line, kind, email, state, attempts, created_at, last_error FROM outbox
                     WHERE ($1::text IS NULL OR state = $1) AND id < $2 ORDER BY id DESC LIMIT $3 OFFSET $4
                     """,
                     [state?.rawValue, String(below), String(page), String(skip)])
-                skip = 0
                 for row in rows {
                     let entry = try Self.entry(row)
                     below = entry.id
-                    left -= 1
                     try body(entry)
                 }
-                if rows.count < page { break }
+                return rows.count
             }
         }
     }

@@ -10,31 +10,25 @@ public struct PostgresUserListing: UserReading {
         self.connection = connection
     }
 
-    /// Keyset pages of a thousand, so an export of a million users never sits in memory.
     public func forEachUser(
         states: [UserState] = [], search: String? = nil, offset: Int = 0, limit: Int? = nil,
         _ body: (StoredUser) throws -> Void
     ) throws {
-        var skipped = max(0, offset)
-        var left = limit ?? Int.max
         var after: String?
-        while left > 0 {
-            let page = min(left, 1_000)
+        try KeysetPages.read(offset: offset, limit: limit) { page, skip in
             let rows = try connection.query(
                 """
                 SELECT \(PostgresUserDirectory.columns) FROM users
                 WHERE \(Self.filter) AND ($3::text IS NULL OR email > $3)
                 ORDER BY email LIMIT $4 OFFSET $5
                 """,
-                Self.bindings(states: states, search: search) + [after, String(page), String(skipped)])
-            skipped = 0
+                Self.bindings(states: states, search: search) + [after, String(page), String(skip)])
             for row in rows {
                 let user = try PostgresUserDirectory.user(row)
                 after = user.email
                 try body(user)
             }
-            left -= rows.count
-            if rows.count < page { return }
+            return rows.count
         }
     }
 
