@@ -152,17 +152,28 @@ public struct PostgresUserDirectory: UserDirectory {
 enum PostgresArray {
     /// `{"a","b"}`: every element quoted, its `"` and `\` escaped, so any text round-trips
     /// (commas, braces, spaces, the word NULL).
+    ///
+    /// Built as bytes: a batch's 24,576 emails are one parameter, and appending them a scalar at a
+    /// time to a String took a second per million (`make bench`), on the import's thread.
     static func text(_ values: [String]) -> String {
-        var out = "{"
+        let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")
+        var out: [UInt8] = [UInt8(ascii: "{")]
+        out.reserveCapacity(values.reduce(2) { $0 + $1.utf8.count + 3 })
         for (index, value) in values.enumerated() {
-            if index > 0 { out += "," }
-            out += "\""
-            for character in value.unicodeScalars {
-                if character == "\"" || character == "\\" { out += "\\" }
-                out.unicodeScalars.append(character)
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(quote)
+            let utf8 = value.utf8
+            if utf8.contains(where: { $0 == quote || $0 == backslash }) {
+                for byte in utf8 {
+                    if byte == quote || byte == backslash { out.append(backslash) }
+                    out.append(byte)
+                }
+            } else {
+                out.append(contentsOf: utf8)
             }
-            out += "\""
+            out.append(quote)
         }
-        return out + "}"
+        out.append(UInt8(ascii: "}"))
+        return String(decoding: out, as: UTF8.self)
     }
 }
