@@ -139,6 +139,11 @@ public enum PostgresSchema {
         DROP INDEX imports_unpublished;
         CREATE INDEX imports_unpublished ON imports (daemon, id) WHERE NOT published;
         """,
+        // 5: where a work folder's daemon publishes (its done/, failed/ and held/), so that only a
+        // daemon publishing into the same folders finishes its work.
+        """
+        ALTER TABLE file_claims ADD COLUMN folders text;
+        """,
     ]
 
     /// The version this build brings a database to.

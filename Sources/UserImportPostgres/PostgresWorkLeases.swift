@@ -46,8 +46,12 @@ public final class PostgresWorkLeases: @unchecked Sendable {
     }
 
     /// Starts the renewing thread, which ends when this value goes (its leases then run out).
-    public init(url: String, holder: String, leaseMilliseconds: Int64) {
+    /// Where this daemon publishes (done/, failed/, held/), kept with its own folder's lease.
+    public let folders: String
+
+    public init(url: String, holder: String, folders: String, leaseMilliseconds: Int64) {
         self.holder = holder
+        self.folders = folders
         self.leaseMilliseconds = leaseMilliseconds
         let thread = Thread { [state] in
             Self.renewUntilStopped(state, url: url, holder: holder, leaseMilliseconds: leaseMilliseconds)
@@ -81,13 +85,14 @@ public final class PostgresWorkLeases: @unchecked Sendable {
             guard current == holder || row[2] == "t" else {
                 return .failure(Taken(daemon: daemon, holder: current))
             }
+            // Its own daemon says where it publishes; a daemon finishing it leaves that as it was.
             try connection.query(
                 """
                 UPDATE file_claims SET holder = $2, token = $3, finished_at = NULL, import_id = NULL,
-                    expires_at = now() + $4::bigint * interval '1 millisecond'
+                    expires_at = now() + $4::bigint * interval '1 millisecond', folders = coalesce($5, folders)
                 WHERE file_key = $1
                 """,
-                [key, holder, String(token + 1), String(leaseMilliseconds)])
+                [key, holder, String(token + 1), String(leaseMilliseconds), daemon == holder ? folders : nil])
             return .success(Claim(fileKey: key, token: token + 1))
         }
         if case .success(let claim) = claim {
@@ -157,15 +162,17 @@ public final class PostgresWorkLeases: @unchecked Sendable {
         }
     }
 
-    /// Daemons whose work lease ran out, this one excepted, oldest first.
-    public func abandoned(on connection: PostgresConnection) throws -> [String] {
+    /// Daemons whose work lease ran out, this one excepted, oldest first, and whether each
+    /// publishes where this one does (only then may this one finish its work).
+    public func abandoned(on connection: PostgresConnection) throws -> [(daemon: String, publishesHere: Bool)]
+    {
         try connection.query(
             """
-            SELECT substr(file_key, 6) FROM file_claims
+            SELECT substr(file_key, 6), folders IS NOT DISTINCT FROM $2 FROM file_claims
             WHERE file_key LIKE 'work:%' AND expires_at < now() AND file_key <> $1 ORDER BY expires_at LIMIT 100
             """,
-            [Self.key(holder)]
-        ).compactMap { $0.first ?? nil }
+            [Self.key(holder), folders]
+        ).compactMap { row in row.first.flatMap { $0 }.map { ($0, row.count == 2 && row[1] == "t") } }
     }
 
     /// A few renewals per lease, on a connection of the thread's own (never waiting for an

@@ -4,6 +4,8 @@ import UserImportPostgres
 
 /// Work folders' leases between daemons that are separate connections (and renewing threads) here.
 struct PostgresWorkLeasesTests {
+    static let folders = "/s/done\n/s/failed\n/s/held"
+
     func migratedURL() throws -> String {
         let url = try PostgresServer.shared.get().database()
         try PostgresSchema.migrate(try PostgresConnection(url: url))
@@ -21,8 +23,10 @@ struct PostgresWorkLeasesTests {
     @Test func aRunningDaemonKeepsItsFolder() throws {
         let url = try migratedURL()
         let connection = try PostgresConnection(url: url)
-        let a = PostgresWorkLeases(url: url, holder: "host-a:/w/a", leaseMilliseconds: 300)
-        let b = PostgresWorkLeases(url: url, holder: "host-b:/w/b", leaseMilliseconds: 300)
+        let a = PostgresWorkLeases(
+            url: url, holder: "host-a:/w/a", folders: Self.folders, leaseMilliseconds: 300)
+        let b = PostgresWorkLeases(
+            url: url, holder: "host-b:/w/b", folders: Self.folders, leaseMilliseconds: 300)
         let claim = try #require(held(try a.hold("host-a:/w/a", on: connection)))
         let until = ContinuousClock.now + .milliseconds(1_200)
         var looks = 0
@@ -39,7 +43,8 @@ struct PostgresWorkLeasesTests {
         #expect(looks > 5)
         #expect(!a.wasLost(claim))
         // Its own daemon, started again, takes it back at once.
-        let again = PostgresWorkLeases(url: url, holder: "host-a:/w/a", leaseMilliseconds: 300)
+        let again = PostgresWorkLeases(
+            url: url, holder: "host-a:/w/a", folders: Self.folders, leaseMilliseconds: 300)
         #expect(held(try again.hold("host-a:/w/a", on: connection)) != nil)
     }
 
@@ -51,15 +56,24 @@ struct PostgresWorkLeasesTests {
         // Its leases go with it when the scope ends: nothing renews them after.
         let claim: PostgresWorkLeases.Claim
         do {
-            let a = PostgresWorkLeases(url: url, holder: "host-a:/w/a", leaseMilliseconds: 200)
+            let a = PostgresWorkLeases(
+                url: url, holder: "host-a:/w/a", folders: Self.folders, leaseMilliseconds: 200)
             claim = try #require(held(try a.hold("host-a:/w/a", on: late)))
         }
-        let b = PostgresWorkLeases(url: url, holder: "host-b:/w/b", leaseMilliseconds: 200)
+        let b = PostgresWorkLeases(
+            url: url, holder: "host-b:/w/b", folders: Self.folders, leaseMilliseconds: 200)
         let connection = try PostgresConnection(url: url)
         let deadline = ContinuousClock.now + .seconds(20)
         var taken: PostgresWorkLeases.Claim?
         while taken == nil, ContinuousClock.now < deadline {
-            if try b.abandoned(on: connection) == ["host-a:/w/a"] {
+            let listed = try b.abandoned(on: connection)
+            if listed.map(\.daemon) == ["host-a:/w/a"] {
+                #expect(listed.map(\.publishesHere) == [true])
+                // A daemon publishing elsewhere is told so, and leaves the folder to others.
+                let elsewhere = PostgresWorkLeases(
+                    url: url, holder: "host-c:/w/c", folders: "/other/done\n/other/failed\n/other/held",
+                    leaseMilliseconds: 200)
+                #expect(try elsewhere.abandoned(on: connection).map(\.publishesHere) == [false])
                 taken = held(try b.hold("host-a:/w/a", on: connection))
             }
             Thread.sleep(forTimeInterval: 0.02)
@@ -68,7 +82,8 @@ struct PostgresWorkLeasesTests {
         #expect(takeover.token > claim.token)
 
         // The dead daemon's process, paused rather than dead, tries to commit an import.
-        let resumed = PostgresWorkLeases(url: url, holder: "host-a:/w/a", leaseMilliseconds: 200)
+        let resumed = PostgresWorkLeases(
+            url: url, holder: "host-a:/w/a", folders: Self.folders, leaseMilliseconds: 200)
         try late.execute("CREATE TABLE IF NOT EXISTS late_work (x int)")
         #expect(throws: PostgresWorkLeases.LostClaim.self) {
             try late.transaction {

@@ -11,10 +11,18 @@ extension ImportPipeline {
     /// another filesystem than this daemon's, is left alone and said once.
     public func finishAbandonedWork() throws -> [ImportRecord] {
         var records: [ImportRecord] = []
-        for daemon in try store.abandonedWork() {
+        for (daemon, publishesHere) in try store.abandonedWork() {
             guard let slash = daemon.firstIndex(of: "/") else { continue }
             let path = String(daemon[slash...])
             guard path != settings.paths.work, !unreachableWork.contains(daemon) else { continue }
+            guard publishesHere else {
+                // Its reports and files belong in its own done/ and failed/, not this daemon's.
+                unreachableWork.insert(daemon)
+                logger.warning(
+                    "a daemon's lease ran out but it publishes into other folders than this one; its work is left for it",
+                    metadata: ["daemon": "\(LogText.escaped(daemon))"])
+                continue
+            }
             var other = settings
             other.paths.work = path
             var status = stat()

@@ -50,8 +50,10 @@ public final class ImportPipeline {
             case .sqlite: return try SQLitePipelineStore(path: settings.paths.database)
             case .postgresql:
                 guard !settings.database.url.isEmpty else { throw SetupError.databaseURLMissing }
+                let paths = settings.paths
                 return try PostgresPipelineStore(
-                    url: settings.database.url, daemon: Self.daemonName(work: settings.paths.work),
+                    url: settings.database.url, daemon: Self.daemonName(work: paths.work),
+                    folders: [paths.done, paths.failed, paths.held].joined(separator: "\n"),
                     takeoverAfterMilliseconds: settings.database.takeoverAfterMilliseconds)
             }
         }

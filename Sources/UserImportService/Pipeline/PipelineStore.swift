@@ -59,7 +59,7 @@ protocol PipelineStore: AnyObject {
     /// Called while the store waits for another daemon's import to commit; it may throw to stop.
     func whileWaiting(_ tick: @escaping () throws -> Void)
     /// Daemons sharing the database whose work lease ran out: their folders' work is left.
-    func abandonedWork() throws -> [String]
+    func abandonedWork() throws -> [(daemon: String, publishesHere: Bool)]
     /// A store answering for `daemon`'s work folder, its lease taken; nil when another daemon
     /// took it first.
     func finishing(_ daemon: String) throws -> (any PipelineStore)?
@@ -217,7 +217,7 @@ final class SQLitePipelineStore: PipelineStore {
     func whileWaiting(_ tick: @escaping () throws -> Void) {}
 
     /// Nobody else's work folder.
-    func abandonedWork() throws -> [String] { [] }
+    func abandonedWork() throws -> [(daemon: String, publishesHere: Bool)] { [] }
     func finishing(_ daemon: String) throws -> (any PipelineStore)? { nil }
     func releaseWork() throws {}
     func giveUpWork() {}

@@ -28,11 +28,13 @@ final class PostgresPipelineStore: PipelineStore {
 
     /// Connects at once, to refuse a configuration the server refuses (a wrong database, user or
     /// password) before the daemon says it is ready; a server not there yet is only waited for.
-    convenience init(url: String, daemon: String, takeoverAfterMilliseconds: Int?) throws {
+    /// `folders`: where this daemon publishes, said with its lease so that only a daemon
+    /// publishing there too finishes its work.
+    convenience init(url: String, daemon: String, folders: String, takeoverAfterMilliseconds: Int?) throws {
         try self.init(
             url: url, daemon: daemon,
             leases: takeoverAfterMilliseconds.map {
-                PostgresWorkLeases(url: url, holder: daemon, leaseMilliseconds: Int64($0))
+                PostgresWorkLeases(url: url, holder: daemon, folders: folders, leaseMilliseconds: Int64($0))
             })
     }
 
@@ -135,7 +137,7 @@ final class PostgresPipelineStore: PipelineStore {
         return try history.unpublished()
     }
 
-    func abandonedWork() throws -> [String] {
+    func abandonedWork() throws -> [(daemon: String, publishesHere: Bool)] {
         guard let leases else { return [] }
         return try leases.abandoned(on: try connection)
     }
