@@ -78,7 +78,9 @@ public final class PostgresOutboxQueue {
         let entryCount = Int(try PostgresImportHistory.int(row[2], "an outbox block's count"))
         let expanded = Int(try PostgresImportHistory.int(row[3], "an outbox block's expanded count"))
         let createdAt = try PostgresImportHistory.int(row[4], "an outbox block's time")
-        guard expanded >= 0, expanded < entryCount else {
+        guard expanded >= 0, expanded < entryCount,
+            !firstID.addingReportingOverflow(Int64(entryCount)).overflow
+        else {
             throw PostgresError(
                 .data, message: "outbox block \(firstID): \(expanded) of \(entryCount) expanded")
         }

@@ -9,6 +9,9 @@ public enum PostgresUndo {
         _ target: Int64, as undoID: Int64, now: Timestamp, windowRows: Int, on connection: PostgresConnection
     ) throws -> ImportSummary {
         let history = PostgresImportHistory(connection: connection)
+        // Another daemon's retention may be pruning this import's rows: waited for and then seen
+        // (a refusal), and its later steps pass this import by while the undo holds it.
+        try connection.query("SELECT 1 FROM imports WHERE id = $1 FOR SHARE", [String(target)])
         if let refusal = UndoRefusal.of(try history.record(id: target), id: target) { throw refusal }
         var results = PostgresRowResultWriter(connection: connection, importID: undoID)
         var summary = ImportSummary()

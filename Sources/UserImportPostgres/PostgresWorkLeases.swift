@@ -71,14 +71,19 @@ public final class PostgresWorkLeases: @unchecked Sendable {
     public func hold(_ daemon: String, on connection: PostgresConnection) throws -> Result<Claim, Taken> {
         let key = Self.key(daemon)
         let claim: Result<Claim, Taken> = try connection.transaction {
-            try connection.query(
-                "INSERT INTO file_claims (file_key, holder, token, expires_at) VALUES ($1, $2, 0, now()) "
-                    + "ON CONFLICT (file_key) DO NOTHING",
-                [key, holder])
+            // Only a folder's own daemon makes its lease; another only takes over one that ran out
+            // (one its daemon deleted, running without TakeoverAfter, is not recreated).
+            if daemon == holder {
+                try connection.query(
+                    "INSERT INTO file_claims (file_key, holder, token, expires_at) VALUES ($1, $2, 0, now()) "
+                        + "ON CONFLICT (file_key) DO NOTHING",
+                    [key, holder])
+            }
             let rows = try connection.query(
                 "SELECT holder, token, expires_at < now() FROM file_claims WHERE file_key = $1 FOR UPDATE",
                 [key])
-            guard let row = rows.first, row.count == 3, let current = row[0], let tokenText = row[1] else {
+            guard let row = rows.first else { return .failure(Taken(daemon: daemon, holder: "nobody")) }
+            guard row.count == 3, let current = row[0], let tokenText = row[1] else {
                 throw PostgresError(.data, message: "the work lease \(key) without its holder")
             }
             let token = try PostgresImportHistory.int(tokenText, "a work lease's token")
@@ -110,7 +115,8 @@ public final class PostgresWorkLeases: @unchecked Sendable {
     public func confirm(_ claim: Claim, on connection: PostgresConnection) throws {
         let rows = try connection.query(
             """
-            SELECT 1 FROM file_claims WHERE file_key = $1 AND token = $2 AND holder = $3 AND expires_at > now()
+            SELECT 1 FROM file_claims WHERE file_key = $1 AND token = $2 AND holder = $3
+                AND expires_at > clock_timestamp()
             FOR KEY SHARE
             """,
             [claim.fileKey, String(claim.token), holder])
@@ -134,10 +140,11 @@ public final class PostgresWorkLeases: @unchecked Sendable {
     /// Gives a folder's lease back (its work is finished): deleted, so its own daemon takes it
     /// at once when it starts again.
     public func release(_ claim: Claim, on connection: PostgresConnection) throws {
+        // Not renewed any more whatever the DELETE does: a lease left behind then runs out.
+        defer { forget(claim) }
         try connection.query(
             "DELETE FROM file_claims WHERE file_key = $1 AND token = $2 AND holder = $3",
             [claim.fileKey, String(claim.token), holder])
-        forget(claim)
     }
 
     /// Gives a folder's lease up unfinished (its work could not be finished here): its lease is
@@ -146,7 +153,7 @@ public final class PostgresWorkLeases: @unchecked Sendable {
         forget(claim)
         try connection.query(
             """
-            UPDATE file_claims SET expires_at = now() - interval '1 millisecond'
+            UPDATE file_claims SET expires_at = now() - interval '1 millisecond', token = token + 1
             WHERE file_key = $1 AND token = $2 AND holder = $3
             """,
             [claim.fileKey, String(claim.token), holder])
@@ -163,12 +170,13 @@ public final class PostgresWorkLeases: @unchecked Sendable {
     }
 
     /// Daemons whose work lease ran out, this one excepted, oldest first, and whether each
-    /// publishes where this one does (only then may this one finish its work).
+    /// publishes where this one does (only then may this one finish its work; a lease from before
+    /// the daemons said where they publish is taken as the same folders, as it was then).
     public func abandoned(on connection: PostgresConnection) throws -> [(daemon: String, publishesHere: Bool)]
     {
         try connection.query(
             """
-            SELECT substr(file_key, 6), folders IS NOT DISTINCT FROM $2 FROM file_claims
+            SELECT substr(file_key, 6), folders IS NULL OR folders = $2 FROM file_claims
             WHERE file_key LIKE 'work:%' AND expires_at < now() AND file_key <> $1 ORDER BY expires_at LIMIT 100
             """,
             [Self.key(holder), folders]

@@ -41,6 +41,11 @@ struct PostgresWorkLeasesTests {
             Thread.sleep(forTimeInterval: 0.05)
         }
         #expect(looks > 5)
+        // A folder with no lease (its daemon runs without TakeoverAfter) is never made one by another.
+        guard case .failure = try b.hold("host-z:/w/z", on: connection) else {
+            Issue.record("a daemon made a lease for another's folder")
+            return
+        }
         #expect(!a.wasLost(claim))
         // Its own daemon, started again, takes it back at once.
         let again = PostgresWorkLeases(

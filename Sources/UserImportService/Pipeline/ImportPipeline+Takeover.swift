@@ -36,6 +36,8 @@ extension ImportPipeline {
                 finishing.shouldStop = shouldStop
                 finishing.onBusy = onBusy
                 finishing.onProgress = onProgress
+                finishing.exclusiveOfSending = exclusiveOfSending
+                finishing.undoWindowRows = undoWindowRows
                 logger.notice(
                     "finishing the work of a daemon whose lease ran out",
                     metadata: ["daemon": "\(LogText.escaped(daemon))", "work": "\(LogText.escaped(path))"])

@@ -156,6 +156,8 @@ final class PostgresPipelineStore: PipelineStore {
     func releaseWork() throws {
         guard let leases, let lease else { return }
         self.lease = nil
+        // Not renewed any more even when the connection fails first: the lease then runs out.
+        defer { leases.forget(lease) }
         try leases.release(lease, on: try connection)
     }
 
