@@ -14,69 +14,34 @@ public struct PostgresOutboxListing: OutboxReading {
     public func forEachEntry(
         state: OutboxEntry.State? = nil, offset: Int = 0, limit: Int?, _ body: (OutboxEntry) throws -> Void
     ) throws {
-        var skip = max(0, offset)
-        var left = limit ?? .max
+        var page = OutboxPage(skip: max(0, offset), left: limit ?? .max)
         try snapshot {
             if state == nil || state == .pending {
                 var below = Int64.max
-                while left > 0 {
+                while page.left > 0 {
                     let blocks = try connection.query(
                         """
-                        SELECT first_id, import_id, entry_count, expanded, created_at, entries FROM outbox_blocks
+                        SELECT \(OutboxBlock.columns) FROM outbox_blocks
                         WHERE first_id < $1 ORDER BY first_id DESC LIMIT 16
                         """,
                         [String(below)])
-                    for block in blocks where left > 0 {
-                        guard block.count == 6 else {
-                            throw PostgresError(.data, message: "an outbox block without its columns")
-                        }
-                        let firstID = try PostgresImportHistory.int(block[0], "an outbox block's first id")
-                        below = firstID
-                        let count = Int(try PostgresImportHistory.int(block[2], "an outbox block's count"))
-                        let expanded = Int(
-                            try PostgresImportHistory.int(block[3], "an outbox block's expanded count"))
-                        guard count > 0, expanded >= 0, expanded <= count,
-                            !firstID.addingReportingOverflow(Int64(count)).overflow
-                        else {
-                            throw PostgresError(
-                                .data, message: "outbox block \(firstID): \(expanded) of \(count) expanded")
-                        }
-                        let pending = count - expanded
-                        if skip >= pending {
-                            skip -= pending
-                            continue
-                        }
-                        let importID = try PostgresImportHistory.int(block[1], "an outbox block's import")
-                        let createdAt = try PostgresImportHistory.int(block[4], "an outbox block's time")
-                        let entries = try OutboxBlockCodec.decode(
-                            try PostgresConnection.bytes(block[5]), count: count,
-                            name: "outbox block \(firstID)")
-                        for index in stride(from: count - 1, through: expanded, by: -1) where left > 0 {
-                            if skip > 0 {
-                                skip -= 1
-                                continue
-                            }
-                            left -= 1
-                            let entry = entries[index]
-                            try body(
-                                OutboxEntry(
-                                    id: firstID + Int64(index), importID: importID, line: entry.line,
-                                    kind: entry.kind, email: entry.email, state: .pending, attempts: 0,
-                                    createdAt: Timestamp(millisecondsSinceEpoch: createdAt), lastError: nil))
-                        }
+                    for row in blocks where page.left > 0 {
+                        let block = try OutboxBlock(postgresRow: row)
+                        below = block.firstID
+                        try block.visitPending(&page, body)
                     }
-                    if blocks.count < 16 || left == 0 { break }
+                    if blocks.count < 16 { break }
                 }
             }
-            guard left > 0 else { return }
+            guard page.left > 0 else { return }
             var below = Int64.max
-            try KeysetPages.read(offset: skip, limit: left) { page, skip in
+            try KeysetPages.read(offset: page.skip, limit: page.left) { pageSize, skip in
                 let rows = try connection.query(
                     """
                     SELECT id, import_id, line, kind, email, state, attempts, created_at, last_error FROM outbox
                     WHERE ($1::text IS NULL OR state = $1) AND id < $2 ORDER BY id DESC LIMIT $3 OFFSET $4
                     """,
-                    [state?.rawValue, String(below), String(page), String(skip)])
+                    [state?.rawValue, String(below), String(pageSize), String(skip)])
                 for row in rows {
                     let entry = try Self.entry(row)
                     below = entry.id

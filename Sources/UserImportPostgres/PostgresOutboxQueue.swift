@@ -50,7 +50,7 @@ public final class PostgresOutboxQueue {
                 guard
                     let row = try connection.query(
                         """
-                        SELECT first_id, import_id, entry_count, expanded, created_at, entries FROM outbox_blocks
+                        SELECT \(OutboxBlock.columns) FROM outbox_blocks
                         WHERE first_id > $1 ORDER BY first_id LIMIT 1 FOR UPDATE SKIP LOCKED
                         """,
                         [String(after)]
@@ -64,41 +64,27 @@ public final class PostgresOutboxQueue {
         }
     }
 
-    /// Moves up to `limit` of a locked block's entries (a row of `first_id, import_id,
-    /// entry_count, expanded, created_at, entries`) into `outbox` rows with the ids they were given
-    /// when queued; deletes the block once all are rows. Returns its first id and how many moved.
+    /// Moves up to `limit` of a locked block's entries (a row of `OutboxBlock.columns`) into
+    /// `outbox` rows with the ids they were given when queued; deletes the block once all are rows.
+    /// Returns its first id and how many moved.
     static func move(block row: [String?], atMost limit: Int, on connection: PostgresConnection) throws
         -> (firstID: Int64, moved: Int)
     {
-        guard row.count == 6 else {
-            throw PostgresError(.data, message: "an outbox block without its columns")
-        }
-        let firstID = try PostgresImportHistory.int(row[0], "an outbox block's first id")
-        let importID = try PostgresImportHistory.int(row[1], "an outbox block's import")
-        let entryCount = Int(try PostgresImportHistory.int(row[2], "an outbox block's count"))
-        let expanded = Int(try PostgresImportHistory.int(row[3], "an outbox block's expanded count"))
-        let createdAt = try PostgresImportHistory.int(row[4], "an outbox block's time")
-        guard expanded >= 0, expanded < entryCount,
-            !firstID.addingReportingOverflow(Int64(entryCount)).overflow
-        else {
-            throw PostgresError(
-                .data, message: "outbox block \(firstID): \(expanded) of \(entryCount) expanded")
-        }
-        let entries = try OutboxBlockCodec.decode(
-            try PostgresConnection.bytes(row[5]), count: entryCount, name: "outbox block \(firstID)")
-        let end = expanded + min(entryCount - expanded, limit)
+        let block = try OutboxBlock(postgresRow: row)
+        let entries = try block.entries()
+        let end = block.expanded + min(block.count - block.expanded, limit)
         var rows = CopyRows()
-        for index in expanded..<end {
+        for index in block.expanded..<end {
             let entry = entries[index]
-            rows.field(firstID + Int64(index))
-            rows.field(importID)
+            rows.field(block.id(index))
+            rows.field(block.importID)
             rows.field(Int64(entry.line))
             try rows.field(entry.kind.rawValue)
             try rows.field(entry.email)
             try rows.field(entry.firstName)
             try rows.field(entry.lastName)
-            rows.field(createdAt)
-            rows.field(createdAt)
+            rows.field(block.createdAt)
+            rows.field(block.createdAt)
             rows.endRow()
         }
         try connection.copy(
@@ -106,14 +92,14 @@ public final class PostgresOutboxQueue {
             COPY outbox (id, import_id, line, kind, email, first_name, last_name, created_at, next_attempt_at)
             FROM STDIN
             """, rows)
-        if end == entryCount {
-            try connection.query("DELETE FROM outbox_blocks WHERE first_id = $1", [String(firstID)])
+        if end == block.count {
+            try connection.query("DELETE FROM outbox_blocks WHERE first_id = $1", [String(block.firstID)])
         } else {
             try connection.query(
                 "UPDATE outbox_blocks SET expanded = $2 WHERE first_id = $1",
-                [String(firstID), String(end)])
+                [String(block.firstID), String(end)])
         }
-        return (firstID, end - expanded)
+        return (block.firstID, end - block.expanded)
     }
 
     /// Every entry of one import's blocks as rows, in the caller's transaction (an undo cancels
@@ -121,7 +107,7 @@ public final class PostgresOutboxQueue {
     static func expandAll(importID: Int64, on connection: PostgresConnection) throws {
         let blocks = try connection.query(
             """
-            SELECT first_id, import_id, entry_count, expanded, created_at, entries FROM outbox_blocks
+            SELECT \(OutboxBlock.columns) FROM outbox_blocks
             WHERE import_id = $1 ORDER BY first_id FOR UPDATE
             """,
             [String(importID)])
@@ -201,5 +187,21 @@ public final class PostgresOutboxQueue {
                 id: try PostgresImportHistory.int(row[0], "an outbox id"), kind: kind, user: user,
                 attempts: Int(try PostgresImportHistory.int(row[5], "an outbox row's attempts")))
         }
+    }
+}
+
+extension OutboxBlock {
+    /// A row selected with `OutboxBlock.columns` from the server, checked as the file's are.
+    init(postgresRow row: [String?]) throws {
+        guard row.count == 6 else {
+            throw PostgresError(.data, message: "an outbox block without its columns")
+        }
+        try self.init(
+            firstID: try PostgresImportHistory.int(row[0], "an outbox block's first id"),
+            importID: try PostgresImportHistory.int(row[1], "an outbox block's import"),
+            count: try PostgresImportHistory.int(row[2], "an outbox block's count"),
+            expanded: try PostgresImportHistory.int(row[3], "an outbox block's expanded count"),
+            createdAt: try PostgresImportHistory.int(row[4], "an outbox block's time"),
+            bytes: try PostgresConnection.bytes(row[5]))
     }
 }

@@ -51,26 +51,10 @@ public final class OutboxListing {
     public func forEachEntry(
         state: OutboxEntry.State? = nil, offset: Int = 0, limit: Int?, _ body: (OutboxEntry) throws -> Void
     ) throws {
-        var page = Page(skip: offset, left: limit ?? .max)
+        var page = OutboxPage(skip: offset, left: limit ?? .max)
         try connection.reading {
             if state == nil || state == .pending { try visitBlockEntries(&page, body) }
             if page.left > 0 { try visitRows(&page, state: state, body) }
-        }
-    }
-
-    /// What is left to skip and to hand out.
-    private struct Page {
-        var skip: Int
-        var left: Int
-
-        /// Whether the next entry is handed out (else it is skipped).
-        mutating func admits() -> Bool {
-            if skip > 0 {
-                skip -= 1
-                return false
-            }
-            left -= 1
-            return true
         }
     }
 
@@ -97,34 +81,17 @@ public final class OutboxListing {
                 """) ?? 0)
     }
 
-    private func visitBlockEntries(_ page: inout Page, _ body: (OutboxEntry) throws -> Void) throws {
+    private func visitBlockEntries(_ page: inout OutboxPage, _ body: (OutboxEntry) throws -> Void) throws {
         let blocks = try connection.prepare(
             "SELECT \(OutboxBlock.columns) FROM outbox_blocks ORDER BY first_id DESC")
         defer { blocks.reset() }
         while page.left > 0, try blocks.step() {
-            let block = try OutboxBlock(blocks)
-            let pending = block.count - block.expanded
-            // A block wholly skipped is not decoded.
-            if page.skip >= pending {
-                page.skip -= pending
-                continue
-            }
-            let entries = try block.entries()
-            for index in stride(from: block.count - 1, through: block.expanded, by: -1) {
-                guard page.left > 0 else { break }
-                guard page.admits() else { continue }
-                let entry = entries[index]
-                try body(
-                    OutboxEntry(
-                        id: block.id(index), importID: block.importID, line: entry.line, kind: entry.kind,
-                        email: entry.email, state: .pending, attempts: 0,
-                        createdAt: Timestamp(millisecondsSinceEpoch: block.createdAt), lastError: nil))
-            }
+            try OutboxBlock(blocks).visitPending(&page, body)
         }
     }
 
     private func visitRows(
-        _ page: inout Page, state: OutboxEntry.State?, _ body: (OutboxEntry) throws -> Void
+        _ page: inout OutboxPage, state: OutboxEntry.State?, _ body: (OutboxEntry) throws -> Void
     ) throws {
         let statement = try connection.prepare(
             """
