@@ -243,14 +243,28 @@ public final class PostgresConnection {
         try query(sql, parameters).first?.first ?? nil
     }
 
+    private func outsideATransaction() throws {
+        guard PQtransactionStatus(handle) == PQTRANS_IDLE else {
+            throw PostgresError(.statement, message: "a transaction was begun inside another")
+        }
+    }
+
+    /// Runs `body` in one snapshot (repeatable read) that is rolled back whatever it did: a
+    /// listing's reads agree with each other, and with `scratch` a dry run's TEMP tables (the
+    /// only writes it may make, even in a read-only session) leave nothing behind.
+    public func rolledBackSnapshot<T>(scratch: Bool = false, _ body: () throws -> T) throws -> T {
+        try outsideATransaction()
+        try execute("BEGIN ISOLATION LEVEL REPEATABLE READ " + (scratch ? "READ WRITE" : "READ ONLY"))
+        defer { try? execute("ROLLBACK") }
+        return try body()
+    }
+
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws. Never
     /// inside another: the server would only warn at the inner BEGIN, and the inner COMMIT would
     /// end the outer transaction early.
     @discardableResult
     public func transaction<T>(_ body: () throws -> T) throws -> T {
-        guard PQtransactionStatus(handle) == PQTRANS_IDLE else {
-            throw PostgresError(.statement, message: "a transaction was begun inside another")
-        }
+        try outsideATransaction()
         try execute("BEGIN")
         do {
             let value = try body()

@@ -15,7 +15,8 @@ public struct PostgresOutboxListing: OutboxReading {
         state: OutboxEntry.State? = nil, offset: Int = 0, limit: Int?, _ body: (OutboxEntry) throws -> Void
     ) throws {
         var page = OutboxPage(skip: max(0, offset), left: limit ?? .max)
-        try snapshot {
+        // Blocks and rows in one snapshot.
+        try connection.rolledBackSnapshot {
             if state == nil || state == .pending {
                 var below = Int64.max
                 while page.left > 0 {
@@ -62,18 +63,6 @@ public struct PostgresOutboxListing: OutboxReading {
         case let other?: sql = "SELECT count(*) FROM outbox WHERE state = '\(other.rawValue)'"
         }
         return Int(try PostgresImportHistory.int(try connection.scalar(sql), "a count"))
-    }
-
-    /// Blocks and rows read in one snapshot (a read-only, repeatable-read transaction).
-    private func snapshot(_ body: () throws -> Void) throws {
-        try connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        do {
-            try body()
-            try connection.execute("COMMIT")
-        } catch {
-            try? connection.execute("ROLLBACK")
-            throw error
-        }
     }
 
     static func entry(_ row: [String?]) throws -> OutboxEntry {

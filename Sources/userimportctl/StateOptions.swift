@@ -77,8 +77,7 @@ struct StateOptions: ParsableArguments {
     }
 
     /// `undo --dry-run`'s plan, read in one snapshot: `body` makes the windows of the plan (as
-    /// often as it needs). On the server the planning's TEMP table needs a transaction that may
-    /// write; it is rolled back, so nothing of the directory is ever written.
+    /// often as it needs). On the server the planning's TEMP table is in a snapshot rolled back.
     func planningUndo(of id: Int64, windowRows: Int, _ body: (() throws -> UndoWindows) throws -> Void) throws
     {
         let configuration = try configuration()
@@ -90,14 +89,14 @@ struct StateOptions: ParsableArguments {
             }
         case .postgresql:
             let connection = try openServer(configuration.database)
-            try connection.execute("BEGIN READ WRITE ISOLATION LEVEL REPEATABLE READ")
-            defer { try? connection.execute("ROLLBACK") }
             let history = PostgresImportHistory(connection: connection)
-            try body {
-                UndoWindows(
-                    rows: history.rows(importID: id),
-                    lookups: try PostgresUndoLookups(connection: connection),
-                    undoing: id, windowRows: windowRows)
+            try connection.rolledBackSnapshot(scratch: true) {
+                try body {
+                    UndoWindows(
+                        rows: history.rows(importID: id),
+                        lookups: try PostgresUndoLookups(connection: connection),
+                        undoing: id, windowRows: windowRows)
+                }
             }
         }
     }

@@ -33,15 +33,14 @@ struct ValidateCommand: ParsableCommand {
         let settings = try state.configuration().pipelineSettings
         let result: DryRun.Result
         if settings.database.backend == .postgresql {
-            // The overlay is a TEMP table, which needs a transaction that may write: rolled back,
-            // so nothing of the directory is ever written.
+            // The overlay is a TEMP table, in a snapshot rolled back: nothing is ever written.
             let connection = try state.openServer(settings.database)
-            try connection.execute("BEGIN READ WRITE ISOLATION LEVEL REPEATABLE READ")
-            defer { try? connection.execute("ROLLBACK") }
-            var attempt = PostgresDryRunAttempt(connection: connection)
-            result = try DryRun.validate(
-                path: input?.path ?? file, name: name, settings: settings, now: SystemClock.now(),
-                attempt: &attempt)
+            result = try connection.rolledBackSnapshot(scratch: true) {
+                var attempt = PostgresDryRunAttempt(connection: connection)
+                return try DryRun.validate(
+                    path: input?.path ?? file, name: name, settings: settings, now: SystemClock.now(),
+                    attempt: &attempt)
+            }
         } else {
             result = try validateOnTheFile(input: input, settings: settings)
         }

@@ -71,6 +71,24 @@ protocol PipelineStore: AnyObject {
 
 /// The same on every backend: straight to its history and held decisions.
 extension PipelineStore {
+    /// An undo's windows inside the savepoint `undo_rows`: a refusal found in a later window
+    /// (rows stored without previous values) is thrown after earlier windows wrote, and rolling
+    /// back to the savepoint takes those back. `execute` runs a statement on the store.
+    func refusedWhole(_ execute: (String) throws -> Void, _ undo: () throws -> ImportSummary) throws
+        -> ImportSummary
+    {
+        try execute("SAVEPOINT undo_rows")
+        do {
+            let summary = try undo()
+            try execute("RELEASE SAVEPOINT undo_rows")
+            return summary
+        } catch let refusal as UndoRefusal {
+            try execute("ROLLBACK TO SAVEPOINT undo_rows")
+            try execute("RELEASE SAVEPOINT undo_rows")
+            throw refusal
+        }
+    }
+
     func record(id: Int64) throws -> ImportRecord? { try publishing.record(id: id) }
     func placement(id: Int64) throws -> UnpublishedImport? { try publishing.placement(id: id) }
 
@@ -157,20 +175,11 @@ final class SQLitePipelineStore: PipelineStore {
     }
 
     func reverse(_ target: Int64, as undoID: Int64, now: Timestamp, windowRows: Int) throws -> ImportSummary {
-        try database.connection.execute("SAVEPOINT undo_rows")
-        do {
-            let summary = try reverseInSavepoint(target, as: undoID, now: now, windowRows: windowRows)
-            try database.connection.execute("RELEASE undo_rows")
-            return summary
-        } catch let refusal as UndoRefusal {
-            try database.connection.execute("ROLLBACK TO undo_rows")
-            try database.connection.execute("RELEASE undo_rows")
-            throw refusal
+        try refusedWhole(database.connection.execute) {
+            try reverseInSavepoint(target, as: undoID, now: now, windowRows: windowRows)
         }
     }
 
-    /// A refusal found in a later window (rows stored without previous values) is thrown after
-    /// earlier windows wrote: the caller's rollback to the savepoint takes those back.
     private func reverseInSavepoint(_ target: Int64, as undoID: Int64, now: Timestamp, windowRows: Int) throws
         -> ImportSummary
     {

@@ -175,18 +175,9 @@ final class PostgresPipelineStore: PipelineStore {
     }
 
     func reverse(_ target: Int64, as undoID: Int64, now: Timestamp, windowRows: Int) throws -> ImportSummary {
-        // A refusal found in a later window is thrown after earlier windows wrote: taken back here.
         let connection = try self.connection
-        try connection.execute("SAVEPOINT undo_rows")
-        do {
-            let summary = try PostgresUndo.reverse(
-                target, as: undoID, now: now, windowRows: windowRows, on: connection)
-            try connection.execute("RELEASE SAVEPOINT undo_rows")
-            return summary
-        } catch let refusal as UndoRefusal {
-            try connection.execute("ROLLBACK TO SAVEPOINT undo_rows")
-            try connection.execute("RELEASE SAVEPOINT undo_rows")
-            throw refusal
+        return try refusedWhole(connection.execute) {
+            try PostgresUndo.reverse(target, as: undoID, now: now, windowRows: windowRows, on: connection)
         }
     }
 
