@@ -39,16 +39,16 @@ public final class PostgresWorkLeases: @unchecked Sendable {
         let lock = NSLock()
         var held: [String: Claim] = [:]
         var lost: Set<String> = []
-        /// When each lease was last renewed (monotonic): one not renewed for most of a lease is
-        /// as good as lost, whatever the server says, since another daemon may take it soon.
-        var renewedAt: [String: Int64] = [:]
+        /// When each lease was last renewed: one not renewed for most of a lease is as good as
+        /// lost, whatever the server says, since another daemon may take it soon.
+        var renewedAt: [String: ContinuousClock.Instant] = [:]
         var stopped = false
     }
 
-    /// Starts the renewing thread, which ends when this value goes (its leases then run out).
     /// Where this daemon publishes (done/, failed/, held/), kept with its own folder's lease.
     public let folders: String
 
+    /// Starts the renewing thread, which ends when this value goes (its leases then run out).
     public init(url: String, holder: String, folders: String, leaseMilliseconds: Int64) {
         self.holder = holder
         self.folders = folders
@@ -104,7 +104,7 @@ public final class PostgresWorkLeases: @unchecked Sendable {
             state.lock.withLock {
                 state.held[key] = claim
                 state.lost.remove(key)
-                state.renewedAt[key] = MonotonicTime.milliseconds()
+                state.renewedAt[key] = .now
             }
         }
         return claim
@@ -130,10 +130,12 @@ public final class PostgresWorkLeases: @unchecked Sendable {
     /// not renewed it for three quarters of a lease (the server unreachable from the renewing
     /// connection): then it is taken again before more work in the folder.
     public func wasLost(_ claim: Claim) -> Bool {
-        let now = MonotonicTime.milliseconds()
+        let stale = ContinuousClock.now - .milliseconds(leaseMilliseconds * 3 / 4)
         return state.lock.withLock {
-            state.lost.contains(claim.fileKey) || state.held[claim.fileKey] != claim
-                || now - (state.renewedAt[claim.fileKey] ?? 0) > leaseMilliseconds * 3 / 4
+            guard state.held[claim.fileKey] == claim, let renewed = state.renewedAt[claim.fileKey] else {
+                return true
+            }
+            return state.lost.contains(claim.fileKey) || renewed < stale
         }
     }
 
@@ -209,7 +211,7 @@ public final class PostgresWorkLeases: @unchecked Sendable {
                         // Only the lease renewed: one taken again or given back meanwhile is not lost.
                         guard state.held[claim.fileKey] == claim else { return }
                         if renewed {
-                            state.renewedAt[claim.fileKey] = MonotonicTime.milliseconds()
+                            state.renewedAt[claim.fileKey] = .now
                         } else {
                             _ = state.lost.insert(claim.fileKey)
                         }
@@ -241,14 +243,5 @@ public final class PostgresWorkLeases: @unchecked Sendable {
         public var description: String {
             "the work folder of \(daemon) is being finished by \(holder); this daemon waits for it"
         }
-    }
-}
-
-/// Milliseconds on CLOCK_MONOTONIC: the leases' own clock for how long ago they were renewed.
-enum MonotonicTime {
-    static func milliseconds() -> Int64 {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return Int64(time.tv_sec) * 1_000 + Int64(time.tv_nsec) / 1_000_000
     }
 }
