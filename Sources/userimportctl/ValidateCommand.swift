@@ -36,7 +36,7 @@ struct ValidateCommand: ParsableCommand {
             // The overlay is a TEMP table, in a snapshot rolled back: nothing is ever written.
             let connection = try state.openServer(settings.database)
             result = try connection.rolledBackSnapshot(scratch: true) {
-                var attempt = PostgresDryRunAttempt(connection: connection)
+                var attempt = DryRunAttempt(store: PostgresDryRunStore(connection: connection))
                 return try DryRun.validate(
                     path: input?.path ?? file, name: name, settings: settings, now: SystemClock.now(),
                     attempt: &attempt)

@@ -25,13 +25,14 @@ enum DryRun {
     )
         throws -> Result
     {
-        var attempt = try DryRunAttempt(database: database)
+        var attempt = DryRunAttempt(store: SQLiteDryRunStore(database: database))
         return try validate(path: path, name: name, settings: settings, now: now, attempt: &attempt)
     }
 
     /// The same over any store's dry-run attempt (PostgreSQL's, inside a transaction rolled back).
-    static func validate<Attempt: CollectingAttempt>(
-        path: String, name: String?, settings: PipelineSettings, now: Timestamp, attempt: inout Attempt
+    static func validate<Store: DryRunStore>(
+        path: String, name: String?, settings: PipelineSettings, now: Timestamp,
+        attempt: inout DryRunAttempt<Store>
     ) throws -> Result {
         let baseName = name ?? path.split(separator: "/").last.map(String.init) ?? path
         let name = FileName(bytes: Array(baseName.utf8))
@@ -59,24 +60,29 @@ enum DryRun {
     }
 }
 
-/// A dry run's attempt: the row results it kept in memory.
-protocol CollectingAttempt: ImportAttempt {
-    var rows: CollectedRows { get }
+/// What a dry run asks of its store: a fresh overlay of the directory (changes kept aside, the
+/// stored users untouched), and the history's answers.
+protocol DryRunStore {
+    associatedtype Overlay: UserDirectory
+    func overlay() throws -> Overlay
+    func discardOverlay() throws
+    func hasDoneImport(size: Int) throws -> Bool
+    func earlierImport(sha256: String) throws -> Int64?
+    func summary(ofImport id: Int64) throws -> ImportSummary
+    /// Invited and active users as stored: the overlay leaves them as they were before the file.
+    func usersBefore() throws -> Int
 }
 
-/// A dry run's attempt at a file: changes in a TEMP-table overlay, no emails, rows in memory.
-struct DryRunAttempt: CollectingAttempt {
-    let database: ImportDatabase
+/// A dry run's attempt at a file, on either backend: changes in the store's overlay, no emails,
+/// rows in memory.
+struct DryRunAttempt<Store: DryRunStore>: ImportAttempt {
+    let store: Store
     var rows = CollectedRows()
-
-    init(database: ImportDatabase) throws {
-        self.database = database
-    }
 
     mutating func read<Source: ByteSource>(
         _ source: inout Source, with importer: Importer, encoding: InputEncoding?
     ) throws -> ImportSummary {
-        var directory = try DryRunUserDirectory(database: database)
+        var directory = try store.overlay()
         var outbox = NoNotifications()
         return try importer.run(
             source: &source, encoding: encoding, directory: &directory, outbox: &outbox, results: &rows)
@@ -84,7 +90,7 @@ struct DryRunAttempt: CollectingAttempt {
 
     mutating func discard() throws {
         rows = CollectedRows()
-        try DryRunUserDirectory(database: database).discard()
+        try store.discardOverlay()
     }
 
     mutating func listRows<Source: ByteSource>(
@@ -93,25 +99,33 @@ struct DryRunAttempt: CollectingAttempt {
         _ = try read(&source, with: importer, encoding: encoding)
     }
 
-    func hasDoneImport(size: Int) throws -> Bool {
-        try ImportHistory(database: database).doneImportExists(size: size)
-    }
-
-    func earlierImport(sha256: String) throws -> Int64? {
-        try ImportHistory(database: database).doneImport(sha256: sha256)
-    }
-
-    func summary(ofImport id: Int64) throws -> ImportSummary {
-        try ImportHistory(database: database).record(id: id)?.summary ?? ImportSummary()
-    }
-
-    /// The overlay leaves the stored users as they were: they are the ones before the file.
-    func existingUsersBefore(_ read: ImportSummary) throws -> Int {
-        try UserListing(database: database).count(states: [.invited, .active])
-    }
+    func hasDoneImport(size: Int) throws -> Bool { try store.hasDoneImport(size: size) }
+    func earlierImport(sha256: String) throws -> Int64? { try store.earlierImport(sha256: sha256) }
+    func summary(ofImport id: Int64) throws -> ImportSummary { try store.summary(ofImport: id) }
+    func existingUsersBefore(_ read: ImportSummary) throws -> Int { try store.usersBefore() }
 
     /// A dry run is never a release: it says whether the guard would hold the file.
     func releasedHold(sha256: String) throws -> Int64? { nil }
 
     var importID: Int64? { nil }
+}
+
+/// The SQLite file's overlay is a TEMP table beside the live directory.
+struct SQLiteDryRunStore: DryRunStore {
+    let database: ImportDatabase
+
+    func overlay() throws -> DryRunUserDirectory { try DryRunUserDirectory(database: database) }
+    func discardOverlay() throws { try DryRunUserDirectory(database: database).discard() }
+    func hasDoneImport(size: Int) throws -> Bool {
+        try ImportHistory(database: database).doneImportExists(size: size)
+    }
+    func earlierImport(sha256: String) throws -> Int64? {
+        try ImportHistory(database: database).doneImport(sha256: sha256)
+    }
+    func summary(ofImport id: Int64) throws -> ImportSummary {
+        try ImportHistory(database: database).record(id: id)?.summary ?? ImportSummary()
+    }
+    func usersBefore() throws -> Int {
+        try UserListing(database: database).count(states: [.invited, .active])
+    }
 }
