@@ -1,5 +1,8 @@
 // Linux calls that Glibc's Swift overlay does not import (variadic or behind _GNU_SOURCE).
+#include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <sys/statfs.h>
@@ -19,6 +22,23 @@ static inline int userimport_rename_noreplace(int from_dir, const char *from, in
 /// open(2) with a mode; Swift cannot call the variadic openat.
 static inline int userimport_openat(int dir, const char *path, int flags, mode_t mode) {
     return openat(dir, path, flags, mode);
+}
+
+/// An unnamed file in `dir`, gone when its last descriptor closes. Where the file system cannot
+/// make one (EOPNOTSUPP, or EISDIR on older kernels), a named file is made and unlinked at once.
+static inline int userimport_open_tmpfile(const char *dir) {
+#ifdef O_TMPFILE
+    int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR)) return fd;
+#endif
+    char name[4096];
+    if (snprintf(name, sizeof name, "%s/.userimport-scratch-XXXXXX", dir) >= (int)sizeof name) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    int named = mkostemp(name, O_CLOEXEC);
+    if (named >= 0) unlink(name);
+    return named;
 }
 
 /// Columns of the terminal on fd, or 0 when it is not a terminal (ioctl is variadic).

@@ -43,8 +43,24 @@ struct BothBackendsImportTests {
         return files.map { (name: $0.0, bytes: $0.1, options: $0.2) }
     }
 
-    @Test(arguments: [1, 2, 3] as [UInt64])
-    func theSameFilesGiveTheSameStoreOnBoth(seed: UInt64) throws {
+    /// Which side sorts its rows past a few dozen (`SortedImport`), in unnamed files of the test's
+    /// folder: the other reads in file order, so the comparison checks the sorting too.
+    enum Sorting: CaseIterable {
+        case neither, onSQLite, onPostgres
+    }
+
+    static func importer(_ options: ImportOptions, sorts: Bool, scratch: String) -> Importer {
+        guard sorts else { return Importer(options: options) }
+        return Importer(
+            options: options, makeLane: { ThreadBatchLane() },
+            makeSpill: { try TemporarySpillFile(in: scratch) },
+            sortedBeyond: 40, batchSize: 64)
+    }
+
+    @Test(
+        arguments: [(1, .neither), (2, .neither), (3, .neither), (4, .onSQLite), (5, .onPostgres)]
+            as [(UInt64, Sorting)])
+    func theSameFilesGiveTheSameStoreOnBoth(seed: UInt64, sorting: Sorting) throws {
         let directory = NSTemporaryDirectory() + "both-backends-\(getpid())-\(seed)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -57,11 +73,15 @@ struct BothBackendsImportTests {
         for file in Self.files(seed: seed) {
             let path = directory + "/" + file.name
             try Data(file.bytes).write(to: URL(fileURLWithPath: path))
-            let importer = Importer(options: file.options)
             let onSQLite = try Self.importIntoSQLite(
-                path: path, name: file.name, importer: importer, sqlite, clock)
+                path: path, name: file.name,
+                importer: Self.importer(file.options, sorts: sorting == .onSQLite, scratch: directory),
+                sqlite, clock)
             let onPostgres = try Self.importIntoPostgres(
-                path: path, name: file.name, importer: importer, postgres, clock)
+                path: path, name: file.name,
+                importer: Self.importer(file.options, sorts: sorting == .onPostgres, scratch: directory),
+                postgres,
+                clock)
             #expect(onPostgres == onSQLite, "\(file.name)")
             let storedOnSQLite = try ImportHistory(database: sqlite).record(id: onSQLite.id)
             #expect(storedOnSQLite != nil)
@@ -104,6 +124,11 @@ struct BothBackendsImportTests {
         }
         #expect(!sqliteOutbox.isEmpty)
         #expect(postgresOutbox == sqliteOutbox)
+        // The scratch files had no names: nothing but the files dropped and the database is left.
+        let left = try FileManager.default.contentsOfDirectory(atPath: directory).filter {
+            !$0.hasSuffix(".csv") && !$0.hasPrefix("userimport.db")
+        }
+        #expect(left.isEmpty)
     }
 
     /// The pipeline's transaction, as `importClaimed` runs it, without the folders around it.

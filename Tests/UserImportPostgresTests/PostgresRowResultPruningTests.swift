@@ -25,7 +25,8 @@ struct PostgresRowResultPruningTests {
             try text.write(toFile: path, atomically: true, encoding: .utf8)
             let clock = Timestamp(millisecondsSinceEpoch: Int64(day) * 86_400_000)
             let record = try BothBackendsImportTests.importIntoPostgres(
-                path: path, name: "day\(day).csv", importer: .overlapping(ImportOptions()), connection, clock)
+                path: path, name: "day\(day).csv", importer: .overlapping(ImportOptions(), scratch: "/tmp"),
+                connection, clock)
             ids.append(record.id)
         }
         let history = PostgresImportHistory(connection: connection)

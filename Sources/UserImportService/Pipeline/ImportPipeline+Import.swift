@@ -56,7 +56,8 @@ extension ImportPipeline {
                 ownerUID: info.ownerUID, receivedAt: receivedAt, startedAt: startedAt, finishedAt: startedAt,
                 disposition: .failed, duplicateOf: nil, error: nil, summary: ImportSummary())
             let outcome = try store.readFile(
-                input, importer: .overlapping(settings.options), id: id, now: now())
+                input, importer: .overlapping(settings.options, scratch: settings.paths.work), id: id,
+                now: now())
             if case .opened = input {
                 TestHooks.readToEnd(workName)
                 // A writer that kept the file open across the rename appended or rewrote it: what

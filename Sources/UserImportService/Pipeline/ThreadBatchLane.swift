@@ -55,8 +55,11 @@ final class ThreadBatchLane: BatchLane, Sendable {
 }
 
 extension Importer {
-    /// The importer as the pipeline and the dry run use it: batches written beside the parsing.
-    public static func overlapping(_ options: ImportOptions) -> Importer {
-        Importer(options: options, makeLane: { ThreadBatchLane() })
+    /// The importer as the pipeline and the dry run use it: batches written beside the parsing,
+    /// and the rows of a very large file sorted in unnamed files in `scratch` (see `SortedImport`).
+    public static func overlapping(_ options: ImportOptions, scratch: String) -> Importer {
+        Importer(
+            options: options, makeLane: { ThreadBatchLane() },
+            makeSpill: { try TemporarySpillFile(in: scratch) })
     }
 }

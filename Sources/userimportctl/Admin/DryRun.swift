@@ -14,6 +14,15 @@ enum DryRun {
         var rows: [RowResult]
     }
 
+    /// Where a file of more than a million rows is sorted: `$TMPDIR`, else /var/tmp (it may be
+    /// larger than the file, so not a tmpfs /tmp).
+    static var scratchFolder: String {
+        guard let folder = getenv("TMPDIR").map({ String(cString: $0) }), !folder.isEmpty else {
+            return "/var/tmp"
+        }
+        return folder
+    }
+
     /// - Parameters:
     ///   - database: the live database opened read-only, or an empty in-memory one when the
     ///     daemon has not created its database yet (every user is then new).
@@ -53,7 +62,8 @@ enum DryRun {
         }
         let input: ImportRun.Input<FileSource> =
             problem.map { .failedBefore($0) } ?? .opened(FileSource(fd: fd, name: path), size: info.size)
-        let outcome = try ImportRun.run(input, importer: .overlapping(settings.options), attempt: &attempt)
+        let outcome = try ImportRun.run(
+            input, importer: .overlapping(settings.options, scratch: DryRun.scratchFolder), attempt: &attempt)
         record.sha256 = outcome.sha256 ?? ""
         record = outcome.fate.applied(to: record)
         return Result(record: record, rows: attempt.rows.rows)

@@ -48,7 +48,8 @@ struct ThreadBatchLaneTests {
                 source: &source, directory: &directory, outbox: &outbox, results: &rows)
             return (summary, directory, rows)
         }
-        let (threaded, threadedDirectory, threadedRows) = try run(.overlapping(ImportOptions()))
+        let (threaded, threadedDirectory, threadedRows) = try run(
+            .overlapping(ImportOptions(), scratch: "/tmp"))
         let (inline, inlineDirectory, inlineRows) = try run(Importer(options: ImportOptions()))
         #expect(threaded.counts == inline.counts)
         #expect(threaded.counts.created > 0 && threaded.counts.updated > 0)
@@ -62,7 +63,7 @@ struct ThreadBatchLaneTests {
         var outbox = NoNotifications()
         var rows = Rows()
         #expect(throws: Directory.DiskFull.self) {
-            _ = try Importer.overlapping(ImportOptions()).run(
+            _ = try Importer.overlapping(ImportOptions(), scratch: "/tmp").run(
                 source: &source, directory: &directory, outbox: &outbox, results: &rows)
         }
         #expect(directory.batchesAsked == 1)

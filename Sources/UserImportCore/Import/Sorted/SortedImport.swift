@@ -1,0 +1,193 @@
+/// The rows of a large file applied in email order instead of file order, through two spill files.
+///
+/// A batch of rows read and applied at once visits most pages of the email index once when the
+/// index is small, but at ten million users the index is twenty thousand pages, far beyond
+/// SQLite's cache, and every batch of randomly ordered emails touches two thirds of them again:
+/// the cost grows with the square of the file. Past `Importer.sortedBeyond` rows the importer
+/// hands each full batch here instead (`spill`): its valid rows go to the rows file as one run
+/// sorted by email, then line; the results of its other rows to the results file, in line order.
+/// When the file has been read, `apply` merges the runs into one sequence in email order and
+/// decides it in batches, as the importer would (`PreparedBatch.apply`, hence `RowRules`), so
+/// the directory is walked once, from its first email to its last. Each batch's results go back
+/// to the results file as a run in line order, and a last merge files every result and queues
+/// every email in file order, as the importer's own batches do.
+///
+/// Deciding in email order changes nothing a row sees: a row's outcome depends only on its own
+/// user, and every earlier row of the same email is either an earlier row of the same run
+/// sequence or was applied before the sorting began.
+final class SortedImport: @unchecked Sendable {
+    // Unchecked for the same reason as `BatchTarget`: the lane's thread uses it only while a job
+    // is in flight, the importer's thread only between `wait()` and the next `start`; the runs
+    // file is appended to only while the first is read, and the results file read only after.
+    private let rowsFile: any SpillFile
+    private let resultsFile: any SpillFile
+    private var rowRuns: [SpillRun] = []
+    /// The results of rows that never reach the directory, one piece a batch: already in line order.
+    private var rejectedRun = SpillRun()
+    private var resultRuns: [SpillRun] = []
+    private let batchSize: Int
+    /// Rows decided at once in email order. Locality no longer depends on it (the emails are in
+    /// order already), so it is a third of a batch read: the results and emails a decided batch
+    /// holds until they are kept would otherwise take the import past its memory limit.
+    private var decideBatchSize: Int { max(1, batchSize / 3) }
+
+    /// What a cursor holds of each run: a few hundred runs of a ten-million-row file stay a few MB.
+    static let bufferBytes = 8 * 1024
+
+    init(rowsFile: any SpillFile, resultsFile: any SpillFile, batchSize: Int) {
+        self.rowsFile = rowsFile
+        self.resultsFile = resultsFile
+        self.batchSize = batchSize
+    }
+
+    /// Keeps a batch read but not applied: its valid rows sorted by email, then line.
+    func spill(_ batch: RowBatch) throws {
+        // The rows are sorted by key and index, not moved: a sorted copy of the batch would be
+        // the largest thing alive.
+        var order: [(key: EmailOrderKey, index: Int)] = []
+        order.reserveCapacity(batch.rows.count)
+        var rejected: [UInt8] = []
+        for (index, parsed) in batch.rows.enumerated() {
+            switch parsed {
+            case .valid(let row): order.append((EmailOrderKey(row), index))
+            case .invalid(let result): SpillRecord.append(DecidedRow(result: result), to: &rejected)
+            }
+        }
+        order.sort { $0.key < $1.key }
+        var run = SpillRun()
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(SpillRun.pieceBytes + 4096)
+        for entry in order {
+            guard case .valid(let row) = batch.rows[entry.index] else { continue }
+            SpillRecord.append(row, to: &bytes)
+            try run.addWhenFull(&bytes, to: rowsFile)
+        }
+        try run.add(bytes, to: rowsFile)
+        if !run.pieces.isEmpty { rowRuns.append(run) }
+        try rejectedRun.add(rejected, to: resultsFile)
+    }
+
+    /// Decides every spilled row in email order, on the lane, then files the results and queues
+    /// the emails in line order on this thread.
+    func apply<Directory: UserDirectory, Outbox: NotificationOutbox, Sink: RowResultSink>(
+        to target: BatchTarget<Directory, Outbox, Sink>, lane: any BatchLane
+    ) throws {
+        try decide(into: target, lane: lane)
+        try file(into: target, lane: lane)
+    }
+
+    /// Decides the spilled rows in email order in batches: the lane decides and writes a batch
+    /// while this thread merges the next one and keeps the results of the one before.
+    private func decide<Directory: UserDirectory, Outbox: NotificationOutbox, Sink: RowResultSink>(
+        into target: BatchTarget<Directory, Outbox, Sink>, lane: any BatchLane
+    ) throws {
+        var rows = try RunMerge(
+            file: rowsFile, runs: rowRuns, bufferBytes: Self.bufferBytes, decode: SpillRecord.readRow,
+            key: EmailOrderKey.init)
+        var batch = RowBatch()
+        batch.rows.reserveCapacity(decideBatchSize)
+        func handOver() throws {
+            let prepared = batch.prepared()
+            batch = RowBatch()
+            try lane.wait()
+            let finished = takeDecided()
+            let applying: any BatchApplying = target
+            lane.start { [self, prepared] in try applying.applySorted(prepared, filingIn: self) }
+            if let finished { try keep(finished) }
+        }
+        while let row = try rows.next() {
+            batch.rows.append(.valid(row))
+            if batch.rows.count == decideBatchSize { try handOver() }
+        }
+        if !batch.rows.isEmpty { try handOver() }
+        try lane.wait()
+        if let finished = takeDecided() { try keep(finished) }
+    }
+
+    /// A batch the lane has decided, its results and emails not yet kept.
+    private var decided: DecidedBatch?
+
+    /// Called on the lane by the target that decided a batch.
+    func decided(_ batch: DecidedBatch) {
+        decided = batch
+    }
+
+    private func takeDecided() -> DecidedBatch? {
+        defer { decided = nil }
+        return decided
+    }
+
+    /// Keeps one decided batch's results as a run sorted by line, with the emails its rows queued.
+    private func keep(_ batch: DecidedBatch) throws {
+        var batch = batch
+        batch.results.results.sort { $0.line < $1.line }
+        batch.queued.notifications.sort { $0.line < $1.line }
+        let notifications = batch.queued.notifications
+        var next = 0
+        var run = SpillRun()
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(SpillRun.pieceBytes + 4096)
+        for result in batch.results.results {
+            var row = DecidedRow(result: result)
+            if next < notifications.count, notifications[next].line == result.line {
+                row.notification = .init(kind: notifications[next].kind, user: notifications[next].user)
+                next += 1
+            }
+            SpillRecord.append(row, to: &bytes)
+            try run.addWhenFull(&bytes, to: resultsFile)
+        }
+        try run.add(bytes, to: resultsFile)
+        if !run.pieces.isEmpty { resultRuns.append(run) }
+    }
+
+    /// Files every result and queues every email in line order: this thread merges, the lane
+    /// writes what was merged before.
+    private func file<Directory: UserDirectory, Outbox: NotificationOutbox, Sink: RowResultSink>(
+        into target: BatchTarget<Directory, Outbox, Sink>, lane: any BatchLane
+    ) throws {
+        var merged = try RunMerge(
+            file: resultsFile, runs: resultRuns + [rejectedRun], bufferBytes: Self.bufferBytes,
+            decode: { [recent = RecentTexts()] in try SpillRecord.readDecided(&$0, recent: recent) },
+            key: { $0.result.line })
+        // Smaller than a decided batch: a result with the user its email names is the largest row.
+        let filingSize = max(1, decideBatchSize / 2)
+        var rows: [DecidedRow] = []
+        rows.reserveCapacity(filingSize)
+        func handOver() throws {
+            let full = rows
+            rows = []
+            rows.reserveCapacity(filingSize)
+            try lane.wait()
+            let applying: any BatchApplying = target
+            lane.start { try applying.file(full) }
+        }
+        while let row = try merged.next() {
+            rows.append(row)
+            if rows.count == filingSize { try handOver() }
+        }
+        if !rows.isEmpty { try handOver() }
+        try lane.wait()
+    }
+
+}
+
+/// What one batch of a sorted import decided, in email order, until `SortedImport` keeps it.
+struct DecidedBatch {
+    var results = DecidedCollector()
+    var queued = DecidedCollector()
+    /// The rows decided, only to be freed by the thread that keeps the results.
+    var rows: PreparedBatch?
+}
+
+/// Collects a decided batch's results (as its sink) or the emails its rows queued (as its outbox).
+struct DecidedCollector: RowResultSink, NotificationOutbox {
+    var results: [RowResult] = []
+    var notifications: [(line: Int, kind: NotificationKind, user: StoredUser)] = []
+
+    mutating func record(_ result: RowResult) throws { results.append(result) }
+    mutating func finish() throws {}
+    mutating func queue(_ notification: NotificationKind, for user: StoredUser, line: Int) throws {
+        notifications.append((line, notification, user))
+    }
+    mutating func flush() throws {}
+}

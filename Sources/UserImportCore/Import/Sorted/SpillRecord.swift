@@ -1,0 +1,255 @@
+/// A row, or its result, as a sorted run keeps it on a `SpillFile`.
+///
+/// Each record is its byte count (four bytes, little-endian), then the fields: a varint is LEB128 (seven bits a byte,
+/// lowest group first), a text its UTF-8 byte count as a varint, then the bytes. The file lives
+/// only as long as the import, so the layout is free to change from one version to the next.
+enum SpillRecord {
+    /// A valid row waiting for the directory: line, status, email, the six profile fields, cells.
+    static func append(_ row: UserRow, to bytes: inout [UInt8]) {
+        framed(&bytes) { bytes in
+            bytes.appendSpillVarint(UInt64(row.line))
+            bytes.append(statusCode(row.status))
+            bytes.appendSpillText(row.email)
+            appendProfile(row.profile, to: &bytes)
+            appendCells(row.cells, to: &bytes)
+        }
+    }
+
+    static func readRow(_ reader: inout SpillReader) throws -> UserRow {
+        let line = try reader.int()
+        let code = try reader.byte()
+        guard Int(code) < UserStatus.allCases.count else { throw SpillError.damaged("status \(code)") }
+        return UserRow(
+            line: line, email: try reader.text(), status: UserStatus.allCases[Int(code)],
+            profile: try readProfile(&reader), cells: try readCells(&reader))
+    }
+
+    /// A row's result with the email it asks for, waiting to be filed in line order.
+    static func append(_ decided: DecidedRow, to bytes: inout [UInt8]) {
+        framed(&bytes) { bytes in
+            let result = decided.result
+            bytes.appendSpillVarint(UInt64(result.line))
+            bytes.append(outcomeCode(result.outcome))
+            bytes.appendSpillText(result.email)
+            bytes.appendSpillText(result.status)
+            bytes.appendSpillText(result.reason)
+            appendCells(result.cells, to: &bytes)
+            // A previous user is always the row's own (`RowChunkEncoder` checks it).
+            appendUser(result.previous, to: &bytes, email: false)
+            if let notification = decided.notification {
+                // The user's email is nearly always the row's own: kept once, read back once.
+                let own = notification.user.email == result.email
+                bytes.append((notification.kind == .invitation ? 1 : 2) + (own ? 2 : 0))
+                appendUser(notification.user, to: &bytes, email: !own)
+            } else {
+                bytes.append(0)
+            }
+        }
+    }
+
+    /// `recent` hands out the status and reason of the record before when they are the same
+    /// again, as they nearly always are: one string for a million rows, not a million.
+    static func readDecided(_ reader: inout SpillReader, recent: RecentTexts) throws -> DecidedRow {
+        let line = try reader.int()
+        let code = try reader.byte()
+        guard Int(code) < RowOutcome.allCases.count else { throw SpillError.damaged("outcome \(code)") }
+        let email = try reader.text()
+        var result = RowResult(
+            line: line, email: email, status: try reader.text(reusing: &recent.status),
+            outcome: RowOutcome.allCases[Int(code)], reason: try reader.text(reusing: &recent.reason),
+            cells: try readCells(&reader))
+        result.previous = try readUser(&reader, email: email)
+        var notification: DecidedRow.Notification?
+        let kind = try reader.byte()
+        switch kind {
+        case 0: notification = nil
+        case 1...4:
+            let own = kind > 2
+            guard let user = try readUser(&reader, email: own ? email : nil) else {
+                throw SpillError.damaged("notification without a user")
+            }
+            notification = .init(kind: kind % 2 == 1 ? .invitation : .activation, user: user)
+        default: throw SpillError.damaged("notification \(kind)")
+        }
+        return DecidedRow(result: result, notification: notification)
+    }
+
+    /// The line a decided record is filed under, read without decoding the rest.
+    static func readLine(_ reader: inout SpillReader) throws -> Int {
+        try reader.int()
+    }
+
+    // MARK: - Fields
+
+    /// The count is written after the fields, into the four bytes left for it: no copy per record.
+    private static func framed(_ bytes: inout [UInt8], _ body: (inout [UInt8]) -> Void) {
+        let start = bytes.count
+        bytes.append(contentsOf: [0, 0, 0, 0])
+        body(&bytes)
+        let count = UInt32(truncatingIfNeeded: bytes.count - start - 4)
+        for index in 0..<4 { bytes[start + index] = UInt8(truncatingIfNeeded: count >> (8 * UInt32(index))) }
+    }
+
+    static let frameBytes = 4
+
+    /// The byte count of the record starting at `bytes`' first byte (which holds at least four).
+    static func frameCount(_ bytes: UnsafeRawBufferPointer) -> Int {
+        (0..<4).reduce(0) { $0 | Int(bytes[$1]) << (8 * $1) }
+    }
+
+    private static func statusCode(_ status: UserStatus) -> UInt8 {
+        UInt8(UserStatus.allCases.firstIndex(of: status) ?? 0)
+    }
+
+    private static func outcomeCode(_ outcome: RowOutcome) -> UInt8 {
+        UInt8(RowOutcome.allCases.firstIndex(of: outcome) ?? 0)
+    }
+
+    private static func appendProfile(_ profile: UserProfile, to bytes: inout [UInt8]) {
+        bytes.appendSpillText(profile.firstName)
+        bytes.appendSpillText(profile.lastName)
+        bytes.appendSpillText(profile.alternateID)
+        bytes.appendSpillText(profile.workPhone)
+        bytes.appendSpillText(profile.title)
+        bytes.appendSpillText(profile.department)
+    }
+
+    private static func readProfile(_ reader: inout SpillReader) throws -> UserProfile {
+        UserProfile(
+            firstName: try reader.text(), lastName: try reader.text(), alternateID: try reader.text(),
+            workPhone: try reader.text(), title: try reader.text(), department: try reader.text())
+    }
+
+    private static func appendCells(_ cells: [String]?, to bytes: inout [UInt8]) {
+        guard let cells else { return bytes.appendSpillVarint(0) }
+        bytes.appendSpillVarint(UInt64(cells.count) + 1)
+        for cell in cells { bytes.appendSpillText(cell) }
+    }
+
+    private static func readCells(_ reader: inout SpillReader) throws -> [String]? {
+        let count = try reader.int()
+        guard count > 0 else { return nil }
+        return try (1..<count).map { _ in try reader.text() }
+    }
+
+    /// A user, its email only when `email` says so (the reader is told which email it is).
+    private static func appendUser(_ user: StoredUser?, to bytes: inout [UInt8], email: Bool) {
+        guard let user else { return bytes.append(0) }
+        bytes.append(UInt8(UserState.allCases.firstIndex(of: user.state) ?? 0) + 1)
+        if email { bytes.appendSpillText(user.email) }
+        appendProfile(user.profile, to: &bytes)
+    }
+
+    private static func readUser(_ reader: inout SpillReader, email: String?) throws -> StoredUser? {
+        let code = try reader.byte()
+        guard code > 0 else { return nil }
+        guard Int(code) <= UserState.allCases.count else { throw SpillError.damaged("user state \(code)") }
+        return StoredUser(
+            email: try email ?? reader.text(), profile: try readProfile(&reader),
+            state: UserState.allCases[Int(code) - 1])
+    }
+}
+
+/// The status and reason of the last record read, for `SpillRecord.readDecided`.
+final class RecentTexts {
+    var status = ""
+    var reason = ""
+}
+
+/// A result as the second pass of a sorted import files it: the row's result, and the email its
+/// decision queued, with the user as that row left it.
+struct DecidedRow: Sendable, Equatable {
+    struct Notification: Sendable, Equatable {
+        var kind: NotificationKind
+        var user: StoredUser
+    }
+
+    var result: RowResult
+    var notification: Notification?
+}
+
+/// Spill bytes that do not read back: the file was changed under the import (or the disk lied).
+/// The import fails like any other failed write, and is tried again.
+public enum SpillError: Error, Equatable, CustomStringConvertible {
+    case damaged(String)
+
+    public var description: String {
+        switch self {
+        case .damaged(let what): "the import's scratch file does not read back (\(what))"
+        }
+    }
+}
+
+/// Reads one record's fields; every read is checked against the record's end.
+struct SpillReader {
+    private let bytes: UnsafeRawBufferPointer
+    private var position = 0
+
+    init(_ bytes: UnsafeRawBufferPointer) {
+        self.bytes = bytes
+    }
+
+    var isAtEnd: Bool { position == bytes.count }
+
+    mutating func byte() throws -> UInt8 {
+        guard position < bytes.count else { throw SpillError.damaged("a record ends early") }
+        defer { position += 1 }
+        return bytes[position]
+    }
+
+    mutating func varint() throws -> UInt64 {
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            let next = try byte()
+            guard shift < 64 else { throw SpillError.damaged("a number is too long") }
+            value |= UInt64(next & 0x7F) << shift
+            if next & 0x80 == 0 { return value }
+            shift += 7
+        }
+    }
+
+    mutating func int() throws -> Int {
+        let value = try varint()
+        guard value <= UInt64(Int.max) else { throw SpillError.damaged("a number is too large") }
+        return Int(value)
+    }
+
+    /// A text, and `recent` itself when the bytes are its own.
+    mutating func text(reusing recent: inout String) throws -> String {
+        let count = try int()
+        guard count <= bytes.count - position else { throw SpillError.damaged("a text ends early") }
+        defer { position += count }
+        let utf8 = UnsafeRawBufferPointer(rebasing: bytes[position..<(position + count)])
+        if recent.utf8.count == count, recent.utf8.elementsEqual(utf8) { return recent }
+        recent = String(decoding: utf8, as: UTF8.self)
+        return recent
+    }
+
+    mutating func text() throws -> String {
+        let count = try int()
+        guard count <= bytes.count - position else { throw SpillError.damaged("a text ends early") }
+        defer { position += count }
+        return String(
+            decoding: UnsafeRawBufferPointer(rebasing: bytes[position..<(position + count)]), as: UTF8.self)
+    }
+}
+
+extension [UInt8] {
+    mutating func appendSpillVarint(_ value: UInt64) {
+        var rest = value
+        while rest >= 0x80 {
+            append(UInt8(rest & 0x7F) | 0x80)
+            rest >>= 7
+        }
+        append(UInt8(rest))
+    }
+
+    mutating func appendSpillText(_ text: String) {
+        var text = text
+        text.withUTF8 { utf8 in
+            appendSpillVarint(UInt64(utf8.count))
+            append(contentsOf: utf8)
+        }
+    }
+}

@@ -1,0 +1,188 @@
+/// Where one sorted run lies in its spill file: its byte ranges, in order. Most runs are written
+/// in one piece; the results of rows rejected before the directory grow by one piece a batch.
+struct SpillRun: Sendable, Equatable {
+    var pieces: [Range<Int>] = []
+
+    mutating func add(_ bytes: [UInt8], to file: any SpillFile) throws {
+        guard !bytes.isEmpty else { return }
+        let offset = try file.append(bytes)
+        if let last = pieces.last, last.upperBound == offset {
+            pieces[pieces.count - 1] = last.lowerBound..<(offset + bytes.count)
+        } else {
+            pieces.append(offset..<(offset + bytes.count))
+        }
+    }
+
+    /// Appends `bytes` once they hold a piece's worth, and empties them: a run is written as it is
+    /// encoded, never held whole (a batch's run is a few MB).
+    mutating func addWhenFull(_ bytes: inout [UInt8], to file: any SpillFile) throws {
+        guard bytes.count >= Self.pieceBytes else { return }
+        try add(bytes, to: file)
+        bytes.removeAll(keepingCapacity: true)
+    }
+
+    static let pieceBytes = 256 * 1024
+}
+
+/// Reads one run's records back in order, through a buffer of its own.
+struct RunCursor {
+    private let file: any SpillFile
+    private let pieces: [Range<Int>]
+    private var piece = 0
+    private var nextOffset: Int
+    private var buffer: [UInt8]
+    private var start = 0
+    private var end = 0
+
+    init(file: any SpillFile, run: SpillRun, bufferBytes: Int) {
+        self.file = file
+        pieces = run.pieces
+        nextOffset = run.pieces.first?.lowerBound ?? 0
+        buffer = [UInt8](repeating: 0, count: max(bufferBytes, SpillRecord.frameBytes))
+    }
+
+    /// The next record, decoded by `decode`, which must read all of it; nil after the last.
+    mutating func next<Element>(_ decode: (inout SpillReader) throws -> Element) throws -> Element? {
+        guard try fill(SpillRecord.frameBytes) else { return nil }
+        let count = buffer.withUnsafeBytes {
+            SpillRecord.frameCount(
+                UnsafeRawBufferPointer(rebasing: $0[start..<(start + SpillRecord.frameBytes)]))
+        }
+        let total = SpillRecord.frameBytes + count
+        guard try fill(total) else { throw SpillError.damaged("a record is cut short") }
+        let first = start + SpillRecord.frameBytes
+        let element = try buffer.withUnsafeBytes { bytes in
+            var reader = SpillReader(UnsafeRawBufferPointer(rebasing: bytes[first..<(first + count)]))
+            let element = try decode(&reader)
+            guard reader.isAtEnd else { throw SpillError.damaged("a record is longer than its fields") }
+            return element
+        }
+        start += total
+        return element
+    }
+
+    /// Makes the buffer hold at least `count` unread bytes; false when the run has ended before
+    /// any of them. A record never spans two pieces, so bytes left over at a piece's end are damage.
+    private mutating func fill(_ count: Int) throws -> Bool {
+        while end - start < count {
+            guard piece < pieces.count else {
+                if end > start { throw SpillError.damaged("a run ends inside a record") }
+                return false
+            }
+            let limit = pieces[piece].upperBound
+            if nextOffset == limit {
+                if end > start { throw SpillError.damaged("a piece ends inside a record") }
+                piece += 1
+                if piece < pieces.count { nextOffset = pieces[piece].lowerBound }
+                continue
+            }
+            if start > 0 {
+                buffer.withUnsafeMutableBytes { bytes in
+                    guard let base = bytes.baseAddress else { return }
+                    base.copyMemory(from: base + start, byteCount: end - start)
+                }
+                end -= start
+                start = 0
+            }
+            if count > buffer.count { buffer += [UInt8](repeating: 0, count: count - buffer.count) }
+            let wanted = min(buffer.count - end, limit - nextOffset)
+            let read = try buffer.withUnsafeMutableBytes { bytes in
+                try file.read(
+                    at: nextOffset, into: UnsafeMutableRawBufferPointer(rebasing: bytes[end..<(end + wanted)])
+                )
+            }
+            guard read > 0 else { throw SpillError.damaged("the file is shorter than its runs") }
+            end += read
+            nextOffset += read
+        }
+        return true
+    }
+}
+
+/// The records of several sorted runs as one sorted sequence: a binary heap over each run's next
+/// record, so each record costs about log₂(runs) comparisons. The heap compares keys kept apart
+/// from the records: comparing the records themselves copied every field on every comparison.
+struct RunMerge<Element, Key: Comparable> {
+    private var cursors: [RunCursor]
+    private var heads: [Element?]
+    private var keys: [Key?]
+    private var heap: [Int] = []
+    private let decode: (inout SpillReader) throws -> Element
+    private let key: (Element) -> Key
+
+    init(
+        file: any SpillFile, runs: [SpillRun], bufferBytes: Int,
+        decode: @escaping (inout SpillReader) throws -> Element, key: @escaping (Element) -> Key
+    ) throws {
+        self.decode = decode
+        self.key = key
+        cursors = runs.map { RunCursor(file: file, run: $0, bufferBytes: bufferBytes) }
+        heads = []
+        keys = []
+        heads.reserveCapacity(cursors.count)
+        keys.reserveCapacity(cursors.count)
+        for index in cursors.indices {
+            let head = try cursors[index].next(decode)
+            heads.append(head)
+            keys.append(head.map(key))
+            if head != nil { push(index) }
+        }
+    }
+
+    mutating func next() throws -> Element? {
+        guard let top = heap.first, let element = heads[top] else { return nil }
+        let head = try cursors[top].next(decode)
+        heads[top] = head
+        keys[top] = head.map(key)
+        if head == nil {
+            heap[0] = heap[heap.count - 1]
+            heap.removeLast()
+        }
+        if !heap.isEmpty { siftDown(0) }
+        return element
+    }
+
+    private func less(_ a: Int, _ b: Int) -> Bool {
+        guard let left = keys[a], let right = keys[b] else { return false }
+        return left < right
+    }
+
+    private mutating func push(_ cursor: Int) {
+        heap.append(cursor)
+        var child = heap.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard less(heap[child], heap[parent]) else { break }
+            heap.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    private mutating func siftDown(_ index: Int) {
+        var parent = index
+        while true {
+            let left = 2 * parent + 1
+            guard left < heap.count else { return }
+            var smallest = left
+            if left + 1 < heap.count, less(heap[left + 1], heap[left]) { smallest = left + 1 }
+            guard less(heap[smallest], heap[parent]) else { return }
+            heap.swapAt(smallest, parent)
+            parent = smallest
+        }
+    }
+}
+
+/// A row's place in a sorted import: its email, then its line.
+struct EmailOrderKey: Comparable {
+    var email: String
+    var line: Int
+
+    init(_ row: UserRow) {
+        email = row.email
+        line = row.line
+    }
+
+    static func < (a: EmailOrderKey, b: EmailOrderKey) -> Bool {
+        a.email == b.email ? a.line < b.line : RowBatch.emailOrder(a.email, b.email)
+    }
+}

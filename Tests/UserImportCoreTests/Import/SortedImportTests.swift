@@ -1,0 +1,223 @@
+import SeededRandom
+import Synchronization
+import Testing
+
+@testable import UserImportCore
+
+/// Past `sortedBeyond` rows the importer decides the rest in email order, through spill files:
+/// every result, email, user and count must be what reading in file order gives, whatever the
+/// mix of statuses, duplicates and rows rejected before the directory.
+struct SortedImportTests {
+    /// Every email queued, with the user as the row left it.
+    struct Queued: NotificationOutbox {
+        struct Entry: Equatable {
+            var kind: NotificationKind
+            var user: StoredUser
+            var line: Int
+        }
+        var entries: [Entry] = []
+        var flushes = 0
+
+        mutating func queue(_ notification: NotificationKind, for user: StoredUser, line: Int) throws {
+            entries.append(Entry(kind: notification, user: user, line: line))
+        }
+        mutating func flush() throws { flushes += 1 }
+    }
+
+    /// The spill files a run made, to see that it sorted at all.
+    final class SpillFiles: Sendable {
+        let made = Mutex<[MemorySpillFile]>([])
+        var bytes: Int { made.withLock { $0.reduce(0) { $0 + $1.count } } }
+        var count: Int { made.withLock { $0.count } }
+    }
+
+    struct Outcome: Equatable {
+        var summary: ImportSummary
+        var results: [RowResult]
+        var queued: [Queued.Entry]
+        var users: [String: StoredUser]
+    }
+
+    static func run(
+        _ text: String, directory: InMemoryDirectory, options: ImportOptions = ImportOptions(),
+        sortedBeyond: Int?, spills: SpillFiles = SpillFiles(), batchSize: Int = 7
+    ) throws -> Outcome {
+        var source = BytesSource(Array(text.utf8))
+        var directory = directory
+        var outbox = Queued()
+        var sink = RecordedResults()
+        let makeSpill: @Sendable () throws -> any SpillFile = {
+            let file = MemorySpillFile()
+            spills.made.withLock { $0.append(file) }
+            return file
+        }
+        let importer = Importer(
+            options: options, makeSpill: sortedBeyond == nil ? nil : makeSpill,
+            sortedBeyond: sortedBeyond ?? 0,
+            batchSize: batchSize)
+        let summary = try importer.run(
+            source: &source, directory: &directory, outbox: &outbox, results: &sink)
+        #expect(sink.results.map(\.line) == sink.results.map(\.line).sorted(), "results in line order")
+        #expect(outbox.entries.map(\.line) == outbox.entries.map(\.line).sorted(), "emails in line order")
+        return Outcome(
+            summary: summary, results: sink.results, queued: outbox.entries, users: directory.users)
+    }
+
+    /// A file of few emails many times over, every status, names that change, and rows the
+    /// validator rejects (no email, an unknown status), against a directory that holds some.
+    static func file(rows: Int, using random: inout SplitMix64) -> (String, InMemoryDirectory) {
+        let emails = (0..<23).map { "user\($0)@example.com" }
+        var directory = InMemoryDirectory()
+        for email in emails where random.next() % 3 == 0 {
+            let states: [UserState] = [.invited, .active, .deleted]
+            directory.users[email] = StoredUser(
+                email: email, profile: UserProfile(firstName: "Old", lastName: "Name", title: "Was"),
+                state: states[Int(random.next() % 3)])
+        }
+        var text = "Email ID,First Name,Last Name,User Status,Title\n"
+        let statuses = ["New", "Update", "Delete", "Activate", "new", "Retire"]
+        for index in 0..<rows {
+            let email =
+                random.next() % 40 == 0 ? "not an email" : emails[Int(random.next() % UInt64(emails.count))]
+            let status = statuses[Int(random.next() % UInt64(statuses.count))]
+            let first = random.next() % 4 == 0 ? "" : "Ann\(index % 5)"
+            let title = random.next() % 2 == 0 ? "" : "Ingénieure \(index)"
+            text += "\(email),\(first),Lee,\(status),\(title)\n"
+        }
+        return (text, directory)
+    }
+
+    @Test(arguments: [(1, 0), (2, 13), (3, 40), (4, 280), (5, 1), (6, 7)])
+    func sortedGivesWhatReadingInOrderGives(seed: UInt64, sortedBeyond: Int) throws {
+        var random = SplitMix64(seed: seed)
+        let (text, directory) = Self.file(rows: 300, using: &random)
+        let spills = SpillFiles()
+        let inOrder = try Self.run(text, directory: directory, sortedBeyond: nil)
+        let sorted = try Self.run(text, directory: directory, sortedBeyond: sortedBeyond, spills: spills)
+        #expect(sorted == inOrder)
+        #expect(
+            spills.count == 2 && spills.bytes > 0,
+            "the rows past \(sortedBeyond) went through the spill files")
+        #expect(inOrder.summary.counts.rejected > 0 && inOrder.summary.counts.ignored > 0)
+        #expect(inOrder.summary.counts.created > 0 && inOrder.summary.counts.deleted > 0)
+        #expect(inOrder.results.contains { $0.previous != nil } && !inOrder.queued.isEmpty)
+    }
+
+    /// The one batch a small file has is never sorted, whatever the threshold.
+    @Test func aFileOfOneBatchIsNotSorted() throws {
+        var random = SplitMix64(seed: 9)
+        let (text, directory) = Self.file(rows: 6, using: &random)
+        let spills = SpillFiles()
+        let sorted = try Self.run(text, directory: directory, sortedBeyond: 0, spills: spills)
+        #expect(sorted == (try Self.run(text, directory: directory, sortedBeyond: nil)))
+        #expect(spills.count == 0)
+    }
+
+    /// A file-level error after the sorting began: the rows read before it get their results,
+    /// as they do in file order, so the failed file's report is the same.
+    @Test func aFileErrorAfterSortingBeganKeepsTheRowsBeforeIt() throws {
+        var random = SplitMix64(seed: 11)
+        let (text, directory) = Self.file(rows: 120, using: &random)
+        let options = ImportOptions(maxRows: 100)
+        let spills = SpillFiles()
+        let inOrder = try Self.run(text, directory: directory, options: options, sortedBeyond: nil)
+        let sorted = try Self.run(
+            text, directory: directory, options: options, sortedBeyond: 20, spills: spills)
+        #expect(inOrder.summary.error == .tooManyRows(limit: 100))
+        #expect(sorted == inOrder)
+        #expect(sorted.results.count == 100 && spills.bytes > 0)
+    }
+
+    /// Spill bytes that do not read back fail the import with a clear error, never a trap.
+    @Test func damagedSpillBytesFailTheRun() throws {
+        final class Damaged: SpillFile {
+            let inner = MemorySpillFile()
+            func append(_ bytes: [UInt8]) throws -> Int { try inner.append(bytes) }
+            func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+                let count = try inner.read(at: offset, into: buffer)
+                // Every record's byte count is read as far larger than it is.
+                if count > 3 { buffer[3] = 0x7F }
+                return count
+            }
+        }
+        var random = SplitMix64(seed: 12)
+        let (text, directory) = Self.file(rows: 60, using: &random)
+        var source = BytesSource(Array(text.utf8))
+        var users = directory
+        var outbox = Queued()
+        var sink = RecordedResults()
+        let importer = Importer(
+            options: ImportOptions(), makeSpill: { Damaged() }, sortedBeyond: 7, batchSize: 7)
+        #expect(throws: SpillError.self) {
+            _ = try importer.run(source: &source, directory: &users, outbox: &outbox, results: &sink)
+        }
+    }
+
+    @Test func recordsReadBackAsWritten() throws {
+        let row = UserRow(
+            line: 123_456, email: "zoë@example.com", status: .activate,
+            profile: UserProfile(
+                firstName: "Zoë", lastName: "", alternateID: "A-1", workPhone: "+49 30", title: "Ärztin",
+                department: "R&D, \"Labs\""),
+            cells: ["zoë@example.com", "", "x,y"])
+        var bytes: [UInt8] = []
+        SpillRecord.append(row, to: &bytes)
+        let previous = StoredUser(email: "zoë@example.com", profile: row.profile, state: .deleted)
+        var result = RowResult(
+            line: 9, email: "zoë@example.com", status: "Activate", outcome: .activated, reason: "activated",
+            cells: ["a", ""], previous: previous)
+        let other = StoredUser(
+            email: "other@example.com", profile: UserProfile(firstName: "O", lastName: "P"), state: .active)
+        let decided = [
+            DecidedRow(result: result, notification: .init(kind: .activation, user: previous)),
+            DecidedRow(result: result, notification: .init(kind: .invitation, user: other)),
+            DecidedRow(
+                result: {
+                    result.previous = nil; return result
+                }()),
+        ]
+        for entry in decided { SpillRecord.append(entry, to: &bytes) }
+        let file = MemorySpillFile()
+        var run = SpillRun()
+        try run.add(bytes, to: file)
+        var cursor = RunCursor(file: file, run: run, bufferBytes: 5)
+        #expect(try cursor.next(SpillRecord.readRow) == row)
+        let recent = RecentTexts()
+        for entry in decided {
+            #expect(try cursor.next { try SpillRecord.readDecided(&$0, recent: recent) } == entry)
+        }
+        #expect(try cursor.next(SpillRecord.readRow) == nil)
+    }
+
+    @Test func runsMergeIntoOneOrder() throws {
+        var random = SplitMix64(seed: 5)
+        let file = MemorySpillFile()
+        var runs: [SpillRun] = []
+        var all: [UserRow] = []
+        for _ in 0..<9 {
+            var rows = (0..<Int(random.next() % 30)).map { _ in
+                UserRow(
+                    line: Int(random.next() % 100_000), email: "u\(random.next() % 50)@x.org", status: .new,
+                    profile: UserProfile(firstName: "A", lastName: "B"))
+            }
+            rows.sort { EmailOrderKey($0) < EmailOrderKey($1) }
+            all += rows
+            var first: [UInt8] = []
+            var second: [UInt8] = []
+            for row in rows.prefix(rows.count / 3) { SpillRecord.append(row, to: &first) }
+            for row in rows.dropFirst(rows.count / 3) { SpillRecord.append(row, to: &second) }
+            var run = SpillRun()
+            // Two pieces a run, apart in the file, as the rejected rows' run has one a batch.
+            try run.add(first, to: file)
+            _ = try file.append([0xFF])
+            try run.add(second, to: file)
+            runs.append(run)
+        }
+        var merge = try RunMerge(
+            file: file, runs: runs, bufferBytes: 64, decode: SpillRecord.readRow, key: EmailOrderKey.init)
+        var merged: [UserRow] = []
+        while let row = try merge.next() { merged.append(row) }
+        #expect(merged.map(EmailOrderKey.init) == all.map(EmailOrderKey.init).sorted())
+        #expect(merged.count == all.count && !merged.isEmpty)
+    }
+}
