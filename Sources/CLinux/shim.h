@@ -26,18 +26,26 @@ static inline int userimport_openat(int dir, const char *path, int flags, mode_t
 
 /// An unnamed file in `dir`, gone when its last descriptor closes. Where the file system cannot
 /// make one (EOPNOTSUPP, or EISDIR on older kernels), a named file is made and unlinked at once.
+/// (glibc declares O_TMPFILE only under _GNU_SOURCE, which would change what Swift sees of the
+/// rest of libc: the kernel's value for the architectures Debian builds for is spelled here.)
+#ifndef O_TMPFILE
+#define O_TMPFILE (020000000 | O_DIRECTORY)
+#endif
 static inline int userimport_open_tmpfile(const char *dir) {
-#ifdef O_TMPFILE
     int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
     if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR)) return fd;
-#endif
     char name[4096];
     if (snprintf(name, sizeof name, "%s/.userimport-scratch-XXXXXX", dir) >= (int)sizeof name) {
         errno = ENAMETOOLONG;
         return -1;
     }
-    int named = mkostemp(name, O_CLOEXEC);
-    if (named >= 0) unlink(name);
+    int named = mkstemp(name);
+    if (named >= 0 && (fcntl(named, F_SETFD, FD_CLOEXEC) != 0 || unlink(name) != 0)) {
+        int error = errno;
+        close(named);
+        errno = error;
+        return -1;
+    }
     return named;
 }
 

@@ -43,8 +43,9 @@ struct BothBackendsImportTests {
         return files.map { (name: $0.0, bytes: $0.1, options: $0.2) }
     }
 
-    /// Which side sorts its rows past a few dozen (`SortedImport`), in unnamed files of the test's
-    /// folder: the other reads in file order, so the comparison checks the sorting too.
+    /// Which side sorts its rows past the first 16 (`SortedImport`), in unnamed files of the test's
+    /// folder: the other reads in file order, so the comparison checks the sorting too, for every
+    /// fate (strict mode, the guard, the encoding retry).
     enum Sorting: CaseIterable {
         case neither, onSQLite, onPostgres
     }
@@ -54,11 +55,14 @@ struct BothBackendsImportTests {
         return Importer(
             options: options, makeLane: { ThreadBatchLane() },
             makeSpill: { try TemporarySpillFile(in: scratch) },
-            sortedBeyond: 40, batchSize: 64)
+            sortedBeyond: 16, batchSize: 16)
     }
 
     @Test(
-        arguments: [(1, .neither), (2, .neither), (3, .neither), (4, .onSQLite), (5, .onPostgres)]
+        arguments: [
+            (1, .neither), (2, .neither), (3, .neither), (4, .onSQLite), (5, .onPostgres), (6, .onSQLite),
+            (7, .onPostgres),
+        ]
             as [(UInt64, Sorting)])
     func theSameFilesGiveTheSameStoreOnBoth(seed: UInt64, sorting: Sorting) throws {
         let directory = NSTemporaryDirectory() + "both-backends-\(getpid())-\(seed)"

@@ -22,7 +22,8 @@ public protocol UserDirectory {
 /// Where the emails a row causes go: the import's outbox, in the same transaction as the row's
 /// change, or nowhere (a dry run).
 public protocol NotificationOutbox {
-    /// Called in file order, at most once per line, before the batch's users are stored.
+    /// Called in file order, at most once per line: before the batch's users are stored, or, for
+    /// the rows of a large file decided in email order (`SortedImport`), after every user is.
     mutating func queue(_ notification: NotificationKind, for user: StoredUser, line: Int) throws
     /// Called after each batch's rows are decided: an outbox that holds emails back writes them here.
     mutating func flush() throws

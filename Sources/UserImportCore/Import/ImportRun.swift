@@ -44,12 +44,12 @@ public enum ImportRun {
                 try file.rewind()
             }
         }
-        var summary = try attempt.read(&file, with: importer, encoding: nil)
+        var summary = try read(&file, with: importer, encoding: nil, attempt: &attempt)
         if let fallback = FileFate.retryEncoding(after: summary, fallback: importer.options.fallbackEncoding)
         {
             try attempt.discard()
             try file.rewind()
-            summary = try attempt.read(&file, with: importer, encoding: fallback)
+            summary = try read(&file, with: importer, encoding: fallback, attempt: &attempt)
         }
         let sha256 = try file.finishHash()
         var held: MassChangeGuard.Trip?
@@ -67,9 +67,30 @@ public enum ImportRun {
         if !fate.appliesChanges { try attempt.discard() }
         if fate.listsRowsNotApplied {
             try file.rewind()
-            try attempt.listRows(&file, with: importer, encoding: summary.encoding)
+            try attempt.listRows(&file, with: importer.inOrder, encoding: summary.encoding)
         }
         return Outcome(fate: fate, sha256: sha256, releaseOf: released)
+    }
+}
+
+extension ImportRun {
+    /// Reads the file; when the scratch files a large file is sorted in cannot be had (the work
+    /// folder is full, say), reads it again in file order, which is slower but needs no room, and
+    /// says so in the report.
+    static func read<Source: RereadableSource, Attempt: ImportAttempt>(
+        _ file: inout Source, with importer: Importer, encoding: InputEncoding?, attempt: inout Attempt
+    ) throws -> ImportSummary {
+        do {
+            return try attempt.read(&file, with: importer, encoding: encoding)
+        } catch SpillError.unavailable(let why) {
+            try attempt.discard()
+            try file.rewind()
+            var summary = try attempt.read(&file, with: importer.inOrder, encoding: encoding)
+            summary.warnings.append(
+                "the rows past the first \(importer.sortedBeyond) were applied in file order, more slowly: "
+                    + "there was no scratch file to sort them in (\(why))")
+            return summary
+        }
     }
 }
 

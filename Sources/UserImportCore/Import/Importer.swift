@@ -46,6 +46,13 @@ public struct Importer: Sendable {
         self.batchSize = max(1, batchSize)
     }
 
+    /// The same importer without scratch files: every row applied as it is read.
+    public var inOrder: Importer {
+        Importer(
+            options: options, makeLane: makeLane, makeSpill: nil, sortedBeyond: sortedBeyond,
+            batchSize: batchSize)
+    }
+
     public func run<
         Source: ByteSource, Directory: UserDirectory, Outbox: NotificationOutbox, Sink: RowResultSink
     >(

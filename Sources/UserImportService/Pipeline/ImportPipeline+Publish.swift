@@ -86,7 +86,11 @@ extension ImportPipeline {
             }
         }
         for (name, info) in try work.entries() {
-            if name.bytes.starts(with: Array(".report-".utf8)) {
+            // A report being written, or a scratch file named for the instant before its unlink
+            // where the file system has no unnamed files (`TemporarySpillFile`).
+            if name.bytes.starts(with: Array(".report-".utf8))
+                || name.bytes.starts(with: Array(".userimport-scratch-".utf8))
+            {
                 try work.remove(name)
                 continue
             }

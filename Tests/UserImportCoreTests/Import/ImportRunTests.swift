@@ -13,13 +13,20 @@ struct ImportRunTests {
         /// The first bytes each read got from the source.
         var seen: [String] = []
 
+        /// Reads that sort find no room for their scratch files.
+        var noScratch = false
+
         mutating func read<Source: ByteSource>(
             _ source: inout Source, with importer: Importer, encoding: InputEncoding?
         ) throws -> ImportSummary {
-            steps.append("read \(encoding?.rawValue ?? "detected")")
+            steps.append(
+                "read \(encoding?.rawValue ?? "detected")\(importer.makeSpill == nil ? "" : " sorting")")
             var bytes = [UInt8](repeating: 0, count: 64)
             let count = try bytes.withUnsafeMutableBytes { try source.read(into: $0) }
             seen.append(String(decoding: bytes[..<count], as: UTF8.self))
+            if noScratch, importer.makeSpill != nil {
+                throw SpillError.unavailable("No space left on device")
+            }
             return summaries.removeFirst()
         }
 
@@ -100,6 +107,19 @@ struct ImportRunTests {
         #expect(outcome.sha256 == nil)
         #expect(outcome.fate.disposition == .failed)
         #expect(outcome.fate.error == FileError.wrongExtension(name: "x.json").message)
+    }
+
+    /// A large file finds no room to sort in: read again in file order, done, and the report says
+    /// why it was slow; never retried for ever, never failed for it.
+    @Test func noRoomToSortReadsTheFileAgainInFileOrder() throws {
+        var attempt = ScriptedAttempt(summaries: [summary()], noScratch: true)
+        let importer = Importer(options: ImportOptions(), makeSpill: { MemorySpillFile() })
+        let outcome = try ImportRun.run(
+            .opened(CountingSource("a,b\n"), size: 4), importer: importer, attempt: &attempt)
+        #expect(attempt.steps == ["read detected sorting", "discard", "read detected"])
+        #expect(outcome.fate.disposition == .done)
+        #expect(outcome.fate.summary.warnings.contains { $0.contains("No space left on device") })
+        #expect(attempt.seen == ["a,b\n", "a,b\n"], "read from the start again")
     }
 
     @Test func aCleanFileIsReadOnceAndKept() throws {

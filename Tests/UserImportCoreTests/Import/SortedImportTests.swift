@@ -1,3 +1,4 @@
+import Foundation
 import SeededRandom
 import Synchronization
 import Testing
@@ -27,8 +28,10 @@ struct SortedImportTests {
     /// The spill files a run made, to see that it sorted at all.
     final class SpillFiles: Sendable {
         let made = Mutex<[MemorySpillFile]>([])
-        var bytes: Int { made.withLock { $0.reduce(0) { $0 + $1.count } } }
+        var bytes: Int { made.withLock { $0.reduce(0) { $0 + $1.appendedBytes } } }
         var count: Int { made.withLock { $0.count } }
+        /// What the files still hold: they let their bytes go once read.
+        var left: Int { made.withLock { $0.reduce(0) { $0 + $1.count } } }
     }
 
     struct Outcome: Equatable {
@@ -40,7 +43,7 @@ struct SortedImportTests {
 
     static func run(
         _ text: String, directory: InMemoryDirectory, options: ImportOptions = ImportOptions(),
-        sortedBeyond: Int?, spills: SpillFiles = SpillFiles(), batchSize: Int = 7
+        sortedBeyond: Int?, spills: SpillFiles = SpillFiles(), batchSize: Int = 7, deferred: Bool = false
     ) throws -> Outcome {
         var source = BytesSource(Array(text.utf8))
         var directory = directory
@@ -52,8 +55,8 @@ struct SortedImportTests {
             return file
         }
         let importer = Importer(
-            options: options, makeSpill: sortedBeyond == nil ? nil : makeSpill,
-            sortedBeyond: sortedBeyond ?? 0,
+            options: options, makeLane: { deferred ? DeferredLane() as any BatchLane : InlineBatchLane() },
+            makeSpill: sortedBeyond == nil ? nil : makeSpill, sortedBeyond: sortedBeyond ?? 0,
             batchSize: batchSize)
         let summary = try importer.run(
             source: &source, directory: &directory, outbox: &outbox, results: &sink)
@@ -87,20 +90,75 @@ struct SortedImportTests {
         return (text, directory)
     }
 
-    @Test(arguments: [(1, 0), (2, 13), (3, 40), (4, 280), (5, 1), (6, 7)])
-    func sortedGivesWhatReadingInOrderGives(seed: UInt64, sortedBeyond: Int) throws {
+    /// `deferred`: each lane job runs only when the importer waits for it, as on a slow thread.
+    @Test(arguments: [
+        (1, 0, false), (2, 13, true), (3, 40, false), (4, 280, true), (5, 1, true), (6, 7, false),
+    ])
+    func sortedGivesWhatReadingInOrderGives(seed: UInt64, sortedBeyond: Int, deferred: Bool) throws {
         var random = SplitMix64(seed: seed)
         let (text, directory) = Self.file(rows: 300, using: &random)
         let spills = SpillFiles()
         let inOrder = try Self.run(text, directory: directory, sortedBeyond: nil)
-        let sorted = try Self.run(text, directory: directory, sortedBeyond: sortedBeyond, spills: spills)
+        let sorted = try Self.run(
+            text, directory: directory, sortedBeyond: sortedBeyond, spills: spills, deferred: deferred)
         #expect(sorted == inOrder)
         #expect(
-            spills.count == 2 && spills.bytes > 0,
+            spills.count == 2 && spills.bytes > 0 && spills.left == 0,
             "the rows past \(sortedBeyond) went through the spill files")
         #expect(inOrder.summary.counts.rejected > 0 && inOrder.summary.counts.ignored > 0)
         #expect(inOrder.summary.counts.created > 0 && inOrder.summary.counts.deleted > 0)
         #expect(inOrder.results.contains { $0.previous != nil } && !inOrder.queued.isEmpty)
+    }
+
+    /// Runs larger than one write (256 KiB) are written in several pieces and read back across them.
+    @Test func runsOfSeveralPiecesReadBack() throws {
+        var random = SplitMix64(seed: 21)
+        var (text, directory) = Self.file(rows: 6_000, using: &random)
+        text = text.replacingOccurrences(of: "Ingénieure", with: String(repeating: "Ingénieure ", count: 20))
+        directory.users["user1@example.com"] = nil
+        let spills = SpillFiles()
+        let inOrder = try Self.run(text, directory: directory, sortedBeyond: nil, batchSize: 3_000)
+        let sorted = try Self.run(
+            text, directory: directory, sortedBeyond: 1_000, spills: spills, batchSize: 3_000)
+        #expect(sorted == inOrder)
+        #expect(spills.bytes > 2 * 256 * 1024)
+    }
+
+    /// A directory or sink that fails while the sorted rows are decided or filed fails the run
+    /// with its own error, as it would reading in order.
+    @Test(arguments: [false, true])
+    func aFailingPortFailsTheSortedRun(whileFiling: Bool) throws {
+        struct DiskFull: Error {}
+        struct FailingDirectory: UserDirectory {
+            var inner: InMemoryDirectory
+            var storesLeft: Int
+            mutating func users(emails: [String]) throws -> [StoredUser?] { try inner.users(emails: emails) }
+            mutating func store(_ users: [StoredUser]) throws {
+                storesLeft -= 1
+                if storesLeft < 0 { throw DiskFull() }
+                try inner.store(users)
+            }
+        }
+        struct FailingSink: RowResultSink {
+            var recordsLeft: Int
+            mutating func record(_ result: RowResult) throws {
+                recordsLeft -= 1
+                if recordsLeft < 0 { throw DiskFull() }
+            }
+            mutating func finish() throws {}
+        }
+        var random = SplitMix64(seed: 31)
+        let (text, directory) = Self.file(rows: 200, using: &random)
+        var source = BytesSource(Array(text.utf8))
+        // Reading in order stores 4 batches and records 28 rows; the sorting starts after them.
+        var users = FailingDirectory(inner: directory, storesLeft: whileFiling ? .max : 6)
+        var outbox = Queued()
+        var sink = FailingSink(recordsLeft: whileFiling ? 100 : .max)
+        let importer = Importer(
+            options: ImportOptions(), makeSpill: { MemorySpillFile() }, sortedBeyond: 28, batchSize: 7)
+        #expect(throws: DiskFull.self) {
+            _ = try importer.run(source: &source, directory: &users, outbox: &outbox, results: &sink)
+        }
     }
 
     /// The one batch a small file has is never sorted, whatever the threshold.
@@ -133,6 +191,7 @@ struct SortedImportTests {
         final class Damaged: SpillFile {
             let inner = MemorySpillFile()
             func append(_ bytes: [UInt8]) throws -> Int { try inner.append(bytes) }
+            func discard() throws { try inner.discard() }
             func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
                 let count = try inner.read(at: offset, into: buffer)
                 // Every record's byte count is read as far larger than it is.

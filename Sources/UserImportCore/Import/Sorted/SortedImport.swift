@@ -73,7 +73,9 @@ final class SortedImport: @unchecked Sendable {
         to target: BatchTarget<Directory, Outbox, Sink>, lane: any BatchLane
     ) throws {
         try decide(into: target, lane: lane)
+        try rowsFile.discard()
         try file(into: target, lane: lane)
+        try resultsFile.discard()
     }
 
     /// Decides the spilled rows in email order in batches: the lane decides and writes a batch
@@ -93,7 +95,7 @@ final class SortedImport: @unchecked Sendable {
             let finished = takeDecided()
             let applying: any BatchApplying = target
             lane.start { [self, prepared] in try applying.applySorted(prepared, filingIn: self) }
-            if let finished { try keep(finished) }
+            if var finished { try keep(&finished) }
         }
         while let row = try rows.next() {
             batch.rows.append(.valid(row))
@@ -101,7 +103,7 @@ final class SortedImport: @unchecked Sendable {
         }
         if !batch.rows.isEmpty { try handOver() }
         try lane.wait()
-        if let finished = takeDecided() { try keep(finished) }
+        if var finished = takeDecided() { try keep(&finished) }
     }
 
     /// A batch the lane has decided, its results and emails not yet kept.
@@ -118,8 +120,7 @@ final class SortedImport: @unchecked Sendable {
     }
 
     /// Keeps one decided batch's results as a run sorted by line, with the emails its rows queued.
-    private func keep(_ batch: DecidedBatch) throws {
-        var batch = batch
+    private func keep(_ batch: inout DecidedBatch) throws {
         batch.results.results.sort { $0.line < $1.line }
         batch.queued.notifications.sort { $0.line < $1.line }
         let notifications = batch.queued.notifications

@@ -11,6 +11,9 @@ public protocol SpillFile: AnyObject, Sendable {
     func append(_ bytes: [UInt8]) throws -> Int
     /// Fills the start of `buffer` from `offset`; returns the byte count, less only at the end.
     func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws -> Int
+    /// Lets the bytes go once every run is read: a file of gigabytes would otherwise stay in the
+    /// page cache, or be written out to disk, until the import ends.
+    func discard() throws
 }
 
 /// A spill file in memory, for tests and for the core's own use without a file system.
@@ -19,13 +22,22 @@ public final class MemorySpillFile: SpillFile {
 
     public init() {}
 
+    private let appended = Mutex(0)
+
     public var count: Int { bytes.withLock { $0.count } }
+    /// Every byte ever appended, discarded ones too: how much a run spilled.
+    public var appendedBytes: Int { appended.withLock { $0 } }
 
     public func append(_ more: [UInt8]) throws -> Int {
-        bytes.withLock { bytes in
+        appended.withLock { $0 += more.count }
+        return bytes.withLock { bytes in
             defer { bytes.append(contentsOf: more) }
             return bytes.count
         }
+    }
+
+    public func discard() throws {
+        bytes.withLock { $0 = [] }
     }
 
     public func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {

@@ -34,13 +34,10 @@ enum SpillRecord {
             bytes.appendSpillText(result.status)
             bytes.appendSpillText(result.reason)
             appendCells(result.cells, to: &bytes)
-            // A previous user is always the row's own (`RowChunkEncoder` checks it).
-            appendUser(result.previous, to: &bytes, email: false)
+            appendUser(result.previous, to: &bytes, sameEmailAs: result.email)
             if let notification = decided.notification {
-                // The user's email is nearly always the row's own: kept once, read back once.
-                let own = notification.user.email == result.email
-                bytes.append((notification.kind == .invitation ? 1 : 2) + (own ? 2 : 0))
-                appendUser(notification.user, to: &bytes, email: !own)
+                bytes.append(notification.kind == .invitation ? 1 : 2)
+                appendUser(notification.user, to: &bytes, sameEmailAs: result.email)
             } else {
                 bytes.append(0)
             }
@@ -58,17 +55,16 @@ enum SpillRecord {
             line: line, email: email, status: try reader.text(reusing: &recent.status),
             outcome: RowOutcome.allCases[Int(code)], reason: try reader.text(reusing: &recent.reason),
             cells: try readCells(&reader))
-        result.previous = try readUser(&reader, email: email)
+        result.previous = try readUser(&reader, rowEmail: email)
         var notification: DecidedRow.Notification?
         let kind = try reader.byte()
         switch kind {
         case 0: notification = nil
-        case 1...4:
-            let own = kind > 2
-            guard let user = try readUser(&reader, email: own ? email : nil) else {
+        case 1, 2:
+            guard let user = try readUser(&reader, rowEmail: email) else {
                 throw SpillError.damaged("notification without a user")
             }
-            notification = .init(kind: kind % 2 == 1 ? .invitation : .activation, user: user)
+            notification = .init(kind: kind == 1 ? .invitation : .activation, user: user)
         default: throw SpillError.damaged("notification \(kind)")
         }
         return DecidedRow(result: result, notification: notification)
@@ -129,24 +125,33 @@ enum SpillRecord {
     private static func readCells(_ reader: inout SpillReader) throws -> [String]? {
         let count = try reader.int()
         guard count > 0 else { return nil }
+        // Each cell takes a byte at least: a damaged count must not reserve more.
+        guard count - 1 <= reader.remaining else { throw SpillError.damaged("\(count - 1) cells") }
         return try (1..<count).map { _ in try reader.text() }
     }
 
-    /// A user, its email only when `email` says so (the reader is told which email it is).
-    private static func appendUser(_ user: StoredUser?, to bytes: inout [UInt8], email: Bool) {
+    /// A user: its state's position plus one (0 for none), a flag, its email unless the flag says
+    /// it is the row's own (nearly always: written once, read back once), then its profile.
+    private static func appendUser(_ user: StoredUser?, to bytes: inout [UInt8], sameEmailAs rowEmail: String)
+    {
         guard let user else { return bytes.append(0) }
         bytes.append(UInt8(UserState.allCases.firstIndex(of: user.state) ?? 0) + 1)
-        if email { bytes.appendSpillText(user.email) }
+        if user.email == rowEmail {
+            bytes.append(1)
+        } else {
+            bytes.append(0)
+            bytes.appendSpillText(user.email)
+        }
         appendProfile(user.profile, to: &bytes)
     }
 
-    private static func readUser(_ reader: inout SpillReader, email: String?) throws -> StoredUser? {
+    private static func readUser(_ reader: inout SpillReader, rowEmail: String) throws -> StoredUser? {
         let code = try reader.byte()
         guard code > 0 else { return nil }
         guard Int(code) <= UserState.allCases.count else { throw SpillError.damaged("user state \(code)") }
+        let email = try reader.byte() == 1 ? rowEmail : reader.text()
         return StoredUser(
-            email: try email ?? reader.text(), profile: try readProfile(&reader),
-            state: UserState.allCases[Int(code) - 1])
+            email: email, profile: try readProfile(&reader), state: UserState.allCases[Int(code) - 1])
     }
 }
 
@@ -168,14 +173,18 @@ struct DecidedRow: Sendable, Equatable {
     var notification: Notification?
 }
 
-/// Spill bytes that do not read back: the file was changed under the import (or the disk lied).
-/// The import fails like any other failed write, and is tried again.
+/// A scratch file that failed the import. Bytes that do not read back (the file was changed under
+/// the import, or the disk lied) fail it like any other failed write, and it is tried again.
 public enum SpillError: Error, Equatable, CustomStringConvertible {
     case damaged(String)
+    /// No scratch file could be made or written (a full disk, no room for another file): the
+    /// file is read again in file order (`ImportRun.read`).
+    case unavailable(String)
 
     public var description: String {
         switch self {
         case .damaged(let what): "the import's scratch file does not read back (\(what))"
+        case .unavailable(let why): "no scratch file to sort the rows in: \(why)"
         }
     }
 }
@@ -190,6 +199,7 @@ struct SpillReader {
     }
 
     var isAtEnd: Bool { position == bytes.count }
+    var remaining: Int { bytes.count - position }
 
     mutating func byte() throws -> UInt8 {
         guard position < bytes.count else { throw SpillError.damaged("a record ends early") }

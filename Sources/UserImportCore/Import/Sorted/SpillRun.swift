@@ -31,6 +31,7 @@ struct RunCursor {
     private var piece = 0
     private var nextOffset: Int
     private var buffer: [UInt8]
+    private let bufferBytes: Int
     private var start = 0
     private var end = 0
 
@@ -38,7 +39,8 @@ struct RunCursor {
         self.file = file
         pieces = run.pieces
         nextOffset = run.pieces.first?.lowerBound ?? 0
-        buffer = [UInt8](repeating: 0, count: max(bufferBytes, SpillRecord.frameBytes))
+        self.bufferBytes = max(bufferBytes, SpillRecord.frameBytes)
+        buffer = [UInt8](repeating: 0, count: self.bufferBytes)
     }
 
     /// The next record, decoded by `decode`, which must read all of it; nil after the last.
@@ -49,6 +51,10 @@ struct RunCursor {
                 UnsafeRawBufferPointer(rebasing: $0[start..<(start + SpillRecord.frameBytes)]))
         }
         let total = SpillRecord.frameBytes + count
+        // Checked before the buffer grows for it: a damaged count must not ask for gigabytes.
+        guard piece < pieces.count, total <= end - start + pieces[piece].upperBound - nextOffset else {
+            throw SpillError.damaged("a record is longer than the run")
+        }
         guard try fill(total) else { throw SpillError.damaged("a record is cut short") }
         let first = start + SpillRecord.frameBytes
         let element = try buffer.withUnsafeBytes { bytes in
@@ -58,6 +64,13 @@ struct RunCursor {
             return element
         }
         start += total
+        // A long record (a cell near the record limit) grew the buffer; hundreds of cursors must
+        // not each keep that much.
+        if buffer.count > bufferBytes, end - start <= bufferBytes {
+            buffer = Array(buffer[start..<end]) + [UInt8](repeating: 0, count: bufferBytes - (end - start))
+            end -= start
+            start = 0
+        }
         return element
     }
 
