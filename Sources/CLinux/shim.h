@@ -1,6 +1,7 @@
 // Linux calls that Glibc's Swift overlay does not import (variadic or behind _GNU_SOURCE).
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
@@ -47,6 +48,11 @@ static inline int userimport_open_tmpfile(const char *dir) {
         return -1;
     }
     return named;
+}
+
+/// Caps glibc's malloc arenas (mallopt is not imported: M_ARENA_MAX is a macro).
+static inline void userimport_limit_malloc_arenas(int arenas) {
+    mallopt(M_ARENA_MAX, arenas);
 }
 
 /// Columns of the terminal on fd, or 0 when it is not a terminal (ioctl is variadic).

@@ -23,6 +23,7 @@ struct UserImportDaemon: AsyncParsableCommand {
     /// As ArgumentParser's own main, but a usage error exits 2 (its default is 64), as every
     /// other error of configuration does.
     static func main() async {
+        MallocArenas.limit()
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {

@@ -31,8 +31,14 @@ final class SortedImport: @unchecked Sendable {
     /// holds until they are kept would otherwise take the import past its memory limit.
     private var decideBatchSize: Int { max(1, batchSize / 3) }
 
-    /// What a cursor holds of each run: a few hundred runs of a ten-million-row file stay a few MB.
-    static let bufferBytes = 8 * 1024
+    /// What the cursors of one merge hold in all, shared out between the runs: a ten-million-row
+    /// file has a few hundred runs of rows and about a thousand of results.
+    static let mergeBufferBytes = 2 << 20
+
+    /// Each run's share of `mergeBufferBytes`, between 4 and 64 KiB (fewer, longer reads).
+    static func bufferBytes(runs: Int) -> Int {
+        min(64 << 10, max(4 << 10, mergeBufferBytes / max(1, runs)))
+    }
 
     init(rowsFile: any SpillFile, resultsFile: any SpillFile, batchSize: Int) {
         self.rowsFile = rowsFile
@@ -84,7 +90,8 @@ final class SortedImport: @unchecked Sendable {
         into target: BatchTarget<Directory, Outbox, Sink>, lane: any BatchLane
     ) throws {
         var rows = try RunMerge(
-            file: rowsFile, runs: rowRuns, bufferBytes: Self.bufferBytes, decode: SpillRecord.readRow,
+            file: rowsFile, runs: rowRuns, bufferBytes: Self.bufferBytes(runs: rowRuns.count),
+            decode: SpillRecord.readRow,
             key: EmailOrderKey.init)
         var batch = RowBatch()
         batch.rows.reserveCapacity(decideBatchSize)
@@ -147,7 +154,8 @@ final class SortedImport: @unchecked Sendable {
         into target: BatchTarget<Directory, Outbox, Sink>, lane: any BatchLane
     ) throws {
         var merged = try RunMerge(
-            file: resultsFile, runs: resultRuns + [rejectedRun], bufferBytes: Self.bufferBytes,
+            file: resultsFile, runs: resultRuns + [rejectedRun],
+            bufferBytes: Self.bufferBytes(runs: resultRuns.count + 1),
             decode: { [recent = RecentTexts()] in try SpillRecord.readDecided(&$0, recent: recent) },
             key: { $0.result.line })
         // Smaller than a decided batch: a result with the user its email names is the largest row.
