@@ -64,10 +64,13 @@ final class Bench {
             return
         }
 
+        // `--bulk-only`: the bulk targets alone (1M against its floors, then 10M), a few minutes.
+        let bulkOnly = CommandLine.arguments.contains("--bulk-only")
+
         // 1 + 3: bulk New into an empty directory, against the floors.
         var bulkState: [Int: String] = [:]
         var bulkSeconds: [Int: Double] = [:]
-        for count in quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000] {
+        for count in bulkOnly ? [1_000_000] : quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000] {
             let file = root + "/new-\(count).csv"
             try data.writeFile(path: file, count: count, status: { _ in "New" })
             var ours: [Double] = []
@@ -111,7 +114,7 @@ final class Bench {
         let large = quick ? 100_000 : 1_000_000
 
         // 2: re-import into a directory that holds the users already.
-        if let populated = bulkState[large] {
+        if !bulkOnly, let populated = bulkState[large] {
             let updates = root + "/update-\(large).csv"
             try data.writeFile(path: updates, count: large, status: { _ in "Update" })
             let more = root + "/more-new.csv"
@@ -153,7 +156,10 @@ final class Bench {
         }
 
         // 4: a running daemon: drop→report latency, and a burst of small files.
-        try daemonLatency(daemon, root: root, data: &data, files: quick ? 30 : 100, burst: quick ? 300 : 2000)
+        if !bulkOnly {
+            try daemonLatency(
+                daemon, root: root, data: &data, files: quick ? 30 : 100, burst: quick ? 300 : 2000)
+        }
 
         // 5: memory does not grow with the file.
         if !quick {
@@ -172,6 +178,7 @@ final class Bench {
             }
         }
 
+        guard !bulkOnly else { return try writeResults() }
         // 6: the directory on PostgreSQL against the server's own bulk load.
         try PostgresBench(bench: self).run(
             file: root + "/new-\(large).csv", count: large, runs: min(runs, 2))

@@ -60,6 +60,8 @@ extension Importer {
     public static func overlapping(_ options: ImportOptions, scratch: String) -> Importer {
         Importer(
             options: options, makeLane: { ThreadBatchLane() },
-            makeSpill: { try TemporarySpillFile(in: scratch) })
+            makeSpill: { try TemporarySpillFile(in: scratch) },
+            sortedBeyond: TestHooks.sortedBeyond ?? Importer.sortedBeyond,
+            batchSize: TestHooks.sortedBeyond ?? Importer.batchSize)
     }
 }

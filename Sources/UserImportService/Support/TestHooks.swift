@@ -8,7 +8,10 @@ import UserImportCore
 /// file can be removed (once: the restarted daemon finds no token);
 /// `USERIMPORTD_TEST_PAUSE_TOKEN=<path>` pauses an import that has read its file to the end, before
 /// it commits, if that file can be removed, until `<path>.resume` exists (a test changes the file
-/// meanwhile). Release builds compile every call here to nothing.
+/// meanwhile); `USERIMPORTD_TEST_SORTED_BEYOND=<rows>` sorts the rows past that many instead of past
+/// a million (`SortedImport`), in batches of that many, so a test's file of thousands takes that
+/// path. Release builds
+/// compile every call here to nothing.
 enum TestHooks {
     enum Step: String {
         case claimed, committed, reportWritten = "report-written", moved
@@ -34,6 +37,17 @@ enum TestHooks {
                 while true { pause() }
             }
         #endif
+    }
+
+    /// The rows an import applies as read before it sorts the rest, and its batch size, when a
+    /// test lowers them both; nil otherwise.
+    static var sortedBeyond: Int? {
+        #if DEBUG
+            if let rows = getenv("USERIMPORTD_TEST_SORTED_BEYOND").flatMap({ Int(String(cString: $0)) }) {
+                return rows
+            }
+        #endif
+        return nil
     }
 
     @inline(__always)

@@ -89,3 +89,50 @@ struct OnceCommandTests {
         #expect(result.stderr.contains("no import with ID 42"))
     }
 }
+
+/// A large file's rows past the threshold are sorted by email in unnamed files in work/ and
+/// applied in one pass (the threshold lowered from a million for the test): the daemon's report,
+/// users and queued emails are those of the same file read in file order, and work/ is empty.
+struct SortedImportEndToEndTests {
+    static func file() -> String {
+        var text = "Email ID,First Name,Last Name,Title,User Status\n"
+        let statuses = ["New", "Update", "Activate", "New", "Delete", "Retire"]
+        for line in 0..<3_000 {
+            // Few emails, many rows each, in no order: every status meets every state.
+            let email = line % 97 == 0 ? "not-an-email" : "user\((line * 7_919) % 600)@example.com"
+            text +=
+                "\(email),Ann \(line % 11),Lee,Title \(line % 5),\(statuses[(line / 600 + line / 7) % statuses.count])\n"
+        }
+        return text
+    }
+
+    func outputs(sortedBeyond: String?) throws -> [String] {
+        let state = try TestStateDirectory()
+        try state.drop("large.csv", Self.file())
+        let environment = sortedBeyond.map { ["USERIMPORTD_TEST_SORTED_BEYOND": $0] } ?? [:]
+        let daemon = try BuiltProgram.userimportd.run(
+            ["--state-dir", state.root, "--once"], environment: environment)
+        #expect(daemon.status == 0, "\(daemon.stderr)")
+        #expect(try state.list("work").isEmpty, "no scratch file left")
+        var outputs: [String] = []
+        for arguments in [["report", "1"], ["export"], ["outbox", "--limit", "5000"]] {
+            let run = try BuiltProgram.userimportctl.run(arguments + ["--state-dir", state.root])
+            #expect(run.status == 0, "\(run.stderr)")
+            // Times aside: the two runs are a second apart.
+            let timeless = run.stdout.replacing(
+                /\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d+Z?)?/, with: "TIME")
+            outputs.append(timeless)
+        }
+        return outputs
+    }
+
+    @Test func aSortedImportGivesWhatFileOrderGives() throws {
+        let sorted = try outputs(sortedBeyond: "500")
+        let inOrder = try outputs(sortedBeyond: nil)
+        #expect(sorted == inOrder)
+        #expect(!sorted[0].contains("scratch"), "sorted, not read again in file order")
+        #expect(
+            sorted[0].contains("created") && sorted[0].contains("deleted") && sorted[0].contains("rejected"))
+        #expect(sorted[2].contains("invitation") && sorted[2].contains("activation"))
+    }
+}
