@@ -32,6 +32,9 @@ static inline int userimport_openat(int dir, const char *path, int flags, mode_t
 #ifndef O_TMPFILE
 #define O_TMPFILE (020000000 | O_DIRECTORY)
 #endif
+// glibc exports mkostemp but declares it only under _GNU_SOURCE.
+extern int mkostemp(char *template_name, int flags);
+
 static inline int userimport_open_tmpfile(const char *dir) {
     int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
     if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR)) return fd;
@@ -40,8 +43,8 @@ static inline int userimport_open_tmpfile(const char *dir) {
         errno = ENAMETOOLONG;
         return -1;
     }
-    int named = mkstemp(name);
-    if (named >= 0 && (fcntl(named, F_SETFD, FD_CLOEXEC) != 0 || unlink(name) != 0)) {
+    int named = mkostemp(name, O_CLOEXEC);
+    if (named >= 0 && unlink(name) != 0) {
         int error = errno;
         close(named);
         errno = error;

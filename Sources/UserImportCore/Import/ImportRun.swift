@@ -44,12 +44,13 @@ public enum ImportRun {
                 try file.rewind()
             }
         }
-        var summary = try read(&file, with: importer, encoding: nil, attempt: &attempt)
+        var importer = importer
+        var summary = try read(&file, with: &importer, encoding: nil, attempt: &attempt)
         if let fallback = FileFate.retryEncoding(after: summary, fallback: importer.options.fallbackEncoding)
         {
             try attempt.discard()
             try file.rewind()
-            summary = try read(&file, with: importer, encoding: fallback, attempt: &attempt)
+            summary = try read(&file, with: &importer, encoding: fallback, attempt: &attempt)
         }
         let sha256 = try file.finishHash()
         var held: MassChangeGuard.Trip?
@@ -67,6 +68,8 @@ public enum ImportRun {
         if !fate.appliesChanges { try attempt.discard() }
         if fate.listsRowsNotApplied {
             try file.rewind()
+            // In file order: a listing that failed half-way for want of scratch space would
+            // have to be undone; it is the slow path of files that apply nothing anyway.
             try attempt.listRows(&file, with: importer.inOrder, encoding: summary.encoding)
         }
         return Outcome(fate: fate, sha256: sha256, releaseOf: released)
@@ -77,15 +80,18 @@ extension ImportRun {
     /// Reads the file; when the scratch files a large file is sorted in cannot be had (the work
     /// folder is full, say), reads it again in file order, which is slower but needs no room, and
     /// says so in the report.
+    /// `importer` becomes the in-order one then, so a read again with the fallback encoding does
+    /// not try the full folder a second time.
     static func read<Source: RereadableSource, Attempt: ImportAttempt>(
-        _ file: inout Source, with importer: Importer, encoding: InputEncoding?, attempt: inout Attempt
+        _ file: inout Source, with importer: inout Importer, encoding: InputEncoding?, attempt: inout Attempt
     ) throws -> ImportSummary {
         do {
             return try attempt.read(&file, with: importer, encoding: encoding)
         } catch SpillError.unavailable(let why) {
             try attempt.discard()
             try file.rewind()
-            var summary = try attempt.read(&file, with: importer.inOrder, encoding: encoding)
+            importer = importer.inOrder
+            var summary = try attempt.read(&file, with: importer, encoding: encoding)
             summary.warnings.append(
                 "the rows past the first \(importer.sortedBeyond) were applied in file order, more slowly: "
                     + "there was no scratch file to sort them in (\(why))")

@@ -36,8 +36,11 @@ public final class TemporarySpillFile: SpillFile {
                     let count = pwrite(fd, base + written, buffer.count - written, off_t(end + written))
                     if count < 0 && errno == EINTR { continue }
                     guard count > 0 else {
+                        // A write of nothing sets no errno: say what it was, not a stale one.
+                        let code = count == 0 ? EIO : errno
                         throw SpillError.unavailable(
-                            SystemError("cannot write a scratch file in", name: folder).description)
+                            SystemError("cannot write a scratch file in", name: folder, code: code)
+                                .description)
                     }
                     written += count
                 }

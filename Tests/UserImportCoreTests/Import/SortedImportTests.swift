@@ -124,6 +124,26 @@ struct SortedImportTests {
         #expect(spills.bytes > 2 * 256 * 1024)
     }
 
+    /// Records far longer than a cursor's buffer (a cell of 100 KiB in a column the importer does
+    /// not know, kept with the row for the file of rows to fix) read back whole, and the cursors
+    /// give the room back.
+    @Test func recordsLongerThanACursorsBufferReadBack() throws {
+        var random = SplitMix64(seed: 41)
+        let (text, directory) = Self.file(rows: 400, using: &random)
+        let long = String(repeating: "n", count: 100 * 1024)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        var widened = String(lines[0]) + ",Notes\n"
+        for (index, line) in lines.dropFirst().enumerated() where !line.isEmpty {
+            widened += String(line) + "," + (index % 40 == 0 ? long : "") + "\n"
+        }
+        let spills = SpillFiles()
+        let inOrder = try Self.run(widened, directory: directory, sortedBeyond: nil)
+        let sorted = try Self.run(widened, directory: directory, sortedBeyond: 20, spills: spills)
+        #expect(sorted == inOrder)
+        #expect(inOrder.results.contains { $0.cells?.contains(long) == true }, "a long cell kept")
+        #expect(spills.bytes > 5 * 100 * 1024)
+    }
+
     /// A directory or sink that fails while the sorted rows are decided or filed fails the run
     /// with its own error, as it would reading in order.
     @Test(arguments: [false, true])

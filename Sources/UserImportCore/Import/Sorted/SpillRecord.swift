@@ -149,7 +149,12 @@ enum SpillRecord {
         let code = try reader.byte()
         guard code > 0 else { return nil }
         guard Int(code) <= UserState.allCases.count else { throw SpillError.damaged("user state \(code)") }
-        let email = try reader.byte() == 1 ? rowEmail : reader.text()
+        let email: String
+        switch try reader.byte() {
+        case 1: email = rowEmail
+        case 0: email = try reader.text()
+        case let flag: throw SpillError.damaged("email flag \(flag)")
+        }
         return StoredUser(
             email: email, profile: try readProfile(&reader), state: UserState.allCases[Int(code) - 1])
     }
