@@ -58,10 +58,10 @@ extension Importer {
     /// The importer as the pipeline and the dry run use it: batches written beside the parsing,
     /// and the rows of a very large file sorted in unnamed files in `scratch` (see `SortedImport`).
     public static func overlapping(_ options: ImportOptions, scratch: String) -> Importer {
-        Importer(
+        let testRows = TestHooks.sortedBeyond
+        return Importer(
             options: options, makeLane: { ThreadBatchLane() },
             makeSpill: { try TemporarySpillFile(in: scratch) },
-            sortedBeyond: TestHooks.sortedBeyond ?? Importer.sortedBeyond,
-            batchSize: TestHooks.sortedBeyond ?? Importer.batchSize)
+            sortedBeyond: testRows ?? Importer.sortedBeyond, batchSize: testRows ?? Importer.batchSize)
     }
 }

@@ -17,8 +17,8 @@
 /// sequence or was applied before the sorting began.
 final class SortedImport: @unchecked Sendable {
     // Unchecked for the same reason as `BatchTarget`: the lane's thread uses it only while a job
-    // is in flight, the importer's thread only between `wait()` and the next `start`; the runs
-    // file is appended to only while the first is read, and the results file read only after.
+    // is in flight, the importer's thread only between `wait()` and the next `start`. The rows
+    // file is read while the results file is appended to, never one file by both threads at once.
     private let rowsFile: any SpillFile
     private let resultsFile: any SpillFile
     private var rowRuns: [SpillRun] = []
@@ -73,8 +73,8 @@ final class SortedImport: @unchecked Sendable {
         try rejectedRun.add(rejected, to: resultsFile)
     }
 
-    /// Decides every spilled row in email order, on the lane, then files the results and queues
-    /// the emails in line order on this thread.
+    /// Decides every spilled row in email order, then files the results and queues the emails in
+    /// line order; in both, this thread merges and the lane writes.
     func apply<Directory: UserDirectory, Outbox: NotificationOutbox, Sink: RowResultSink>(
         to target: BatchTarget<Directory, Outbox, Sink>, lane: any BatchLane
     ) throws {

@@ -19,10 +19,9 @@ public protocol SpillFile: AnyObject, Sendable {
 /// A spill file in memory, for tests and for the core's own use without a file system.
 public final class MemorySpillFile: SpillFile {
     private let bytes = Mutex<[UInt8]>([])
+    private let appended = Mutex(0)
 
     public init() {}
-
-    private let appended = Mutex(0)
 
     public var count: Int { bytes.withLock { $0.count } }
     /// Every byte ever appended, discarded ones too: how much a run spilled.

@@ -1,7 +1,7 @@
 /// A row, or its result, as a sorted run keeps it on a `SpillFile`.
 ///
-/// Each record is its byte count (four bytes, little-endian), then the fields: a varint is LEB128 (seven bits a byte,
-/// lowest group first), a text its UTF-8 byte count as a varint, then the bytes. The file lives
+/// Each record is its byte count (four bytes, little-endian), then the fields: a varint is LEB128
+/// (seven bits a byte, lowest group first), a text its UTF-8 byte count as a varint, then the bytes. The file lives
 /// only as long as the import, so the layout is free to change from one version to the next.
 enum SpillRecord {
     /// A valid row waiting for the directory: line, status, email, the six profile fields, cells.
@@ -68,11 +68,6 @@ enum SpillRecord {
         default: throw SpillError.damaged("notification \(kind)")
         }
         return DecidedRow(result: result, notification: notification)
-    }
-
-    /// The line a decided record is filed under, read without decoding the rest.
-    static func readLine(_ reader: inout SpillReader) throws -> Int {
-        try reader.int()
     }
 
     // MARK: - Fields
