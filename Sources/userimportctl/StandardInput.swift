@@ -7,7 +7,7 @@ final class StandardInputCopy {
     let path: String
 
     init() throws {
-        let folder = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
+        let folder = temporaryFolder(otherwise: "/tmp")
         var template = Array((folder + "/userimportctl-stdin-XXXXXX").utf8CString)
         let fd = mkstemp(&template)
         guard fd >= 0 else { throw SystemError("cannot create a temporary file in", name: folder) }
@@ -25,4 +25,10 @@ final class StandardInputCopy {
     deinit {
         unlink(path)
     }
+}
+
+/// `$TMPDIR` when it names a folder, else `fallback`.
+func temporaryFolder(otherwise fallback: String) -> String {
+    guard let folder = getenv("TMPDIR").map({ String(cString: $0) }), !folder.isEmpty else { return fallback }
+    return folder
 }

@@ -16,12 +16,7 @@ enum DryRun {
 
     /// Where a file of more than a million rows is sorted: `$TMPDIR`, else /var/tmp (it may be
     /// larger than the file, so not a tmpfs /tmp).
-    static var scratchFolder: String {
-        guard let folder = getenv("TMPDIR").map({ String(cString: $0) }), !folder.isEmpty else {
-            return "/var/tmp"
-        }
-        return folder
-    }
+    static var scratchFolder: String { temporaryFolder(otherwise: "/var/tmp") }
 
     /// - Parameters:
     ///   - database: the live database opened read-only, or an empty in-memory one when the
