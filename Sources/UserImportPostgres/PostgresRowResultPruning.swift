@@ -1,7 +1,8 @@
 import UserImportCore
 
 /// Retention on PostgreSQL, as `RowResultPruning` does it in SQLite: the row results of published
-/// imports older than the cutoff, a few chunks at a time, the import rows kept and marked.
+/// imports older than the cutoff, a few chunks at a time, the import rows kept and marked, the
+/// lineage keys of each chunk removed with it.
 public struct PostgresRowResultPruning {
     private let connection: PostgresConnection
 
@@ -14,6 +15,8 @@ public struct PostgresRowResultPruning {
     /// undo is refused and its report says so.
     public func step(finishedBefore cutoff: Timestamp, chunks: Int, now: Timestamp) throws -> Bool {
         try connection.transaction {
+            // Another daemon pruning or indexing goes on; this one tries again when next idle.
+            guard try PostgresLineageIndexing.tryUpkeepLock(connection) else { return false }
             let unfinished = try connection.scalar(
                 """
                 SELECT id FROM imports AS i
@@ -42,6 +45,9 @@ public struct PostgresRowResultPruning {
     }
 
     private func delete(_ chunks: Int, of id: String) throws {
+        try PostgresLineageIndexing.removeKeys(
+            ofFirst: chunks, import: try PostgresImportHistory.int(id, "an import id"), connection: connection
+        )
         try connection.query(
             """
             DELETE FROM import_row_chunks WHERE import_id = $1 AND first_line IN

@@ -144,6 +144,23 @@ public enum PostgresSchema {
         """
         ALTER TABLE file_claims ADD COLUMN folders text;
         """,
+        // 6: `user EMAIL` without a scan of years of row results, as in the SQLite file: which
+        // chunks hold rows naming an address, by the address's `LineageKey`, filled while a daemon
+        // is idle (`PostgresLineageIndexing`). Imports already here are scanned until indexed.
+        """
+        ALTER TABLE imports ADD COLUMN lineage_indexed_at bigint;
+        CREATE INDEX imports_lineage_pending ON imports (id) WHERE lineage_indexed_at IS NULL;
+        CREATE TABLE lineage_keys (
+            email_key integer NOT NULL,
+            import_id bigint NOT NULL,
+            first_line bigint NOT NULL,
+            PRIMARY KEY (email_key, import_id, first_line)
+        );
+        CREATE TABLE lineage_progress (
+            import_id bigint PRIMARY KEY REFERENCES imports (id),
+            after_line bigint NOT NULL
+        );
+        """,
     ]
 
     /// The version this build brings a database to.

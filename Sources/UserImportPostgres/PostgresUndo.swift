@@ -35,7 +35,7 @@ public enum PostgresUndo {
                     AND outbox.state = 'pending'
                 """,
                 [
-                    String(target), "{" + cancelled.map { String($0.line) }.joined(separator: ",") + "}",
+                    String(target), PostgresArray.integers(cancelled.map { Int64($0.line) }),
                     PostgresArray.text(cancelled.map(\.kind.rawValue)),
                 ])
             summary.rows += plan.steps.count

@@ -176,4 +176,9 @@ enum PostgresArray {
         out.append(UInt8(ascii: "}"))
         return String(decoding: out, as: UTF8.self)
     }
+
+    /// `{1,2,3}`: numbers need no quoting.
+    static func integers(_ values: [Int64]) -> String {
+        "{" + values.map(String.init).joined(separator: ",") + "}"
+    }
 }

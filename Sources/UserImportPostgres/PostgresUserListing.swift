@@ -45,18 +45,14 @@ public struct PostgresUserListing: UserReading {
         ).first.map(PostgresUserDirectory.user)
     }
 
-    /// Every chunk holding the address's bytes is decoded and its rows compared exactly (no
-    /// lineage index on the server: a scan of the row results, slower on years of them).
+    /// The chunks the idle indexing has keys for are found by the address's key, the chunks it
+    /// has not reached yet by a scan of theirs only (`PostgresLineageIndexing`), as in the SQLite
+    /// file; either way each chunk is decoded and its rows compared exactly.
     public func lineage(email: String) throws -> [(
         importID: Int64, fileName: String, received: Timestamp, row: RowResult
     )] {
         let rows = try connection.query(
-            """
-            SELECT c.import_id, i.file_name, i.received_at, c.first_line, c.row_count, c.rows
-            FROM import_row_chunks c JOIN imports i ON i.id = c.import_id
-            WHERE position($1::bytea IN c.rows) > 0 ORDER BY 1, 4
-            """,
-            values: [.bytes(Array(email.utf8))])
+            Self.lineageSQL, values: [.bytes(Array(email.utf8)), .int(LineageKey.of(email: email))])
         var result: [(Int64, String, Timestamp, RowResult)] = []
         for row in rows {
             guard row.count == 6, let fileName = row[1] else {
@@ -74,6 +70,25 @@ public struct PostgresUserListing: UserReading {
         }
         return result
     }
+
+    /// $1: the address's bytes, $2: its key. One statement, so one snapshot: the keys and the
+    /// progress row an indexing step commits together are seen together.
+    static let lineageSQL = """
+        SELECT c.import_id, i.file_name, i.received_at, c.first_line, c.row_count, c.rows
+        FROM lineage_keys k
+            JOIN import_row_chunks c ON c.import_id = k.import_id AND c.first_line = k.first_line
+            JOIN imports i ON i.id = c.import_id
+        WHERE k.email_key = $2::integer
+            AND (i.lineage_indexed_at IS NOT NULL
+                 OR k.first_line <= (SELECT after_line FROM lineage_progress WHERE import_id = i.id))
+        UNION ALL
+        SELECT c.import_id, i.file_name, i.received_at, c.first_line, c.row_count, c.rows
+        FROM imports i JOIN import_row_chunks c ON c.import_id = i.id
+        WHERE i.lineage_indexed_at IS NULL
+            AND c.first_line > coalesce((SELECT after_line FROM lineage_progress WHERE import_id = i.id), 0)
+            AND position($1::bytea IN c.rows) > 0
+        ORDER BY 1, 4
+        """
 
     /// The same text the SQLite search reads, lower-cased in ASCII only (the "C" collation), as
     /// SQLite's lower() does.

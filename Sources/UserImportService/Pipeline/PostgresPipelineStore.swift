@@ -186,7 +186,10 @@ final class PostgresPipelineStore: PipelineStore {
             finishedBefore: cutoff, chunks: chunks, now: now)
     }
 
-    func indexStep(chunks: Int, now: Timestamp) throws -> Bool { false }
+    /// `user EMAIL`'s keys; `users --search` reads the directory on the server (no index there).
+    func indexStep(chunks: Int, now: Timestamp) throws -> Bool {
+        try PostgresLineageIndexing(connection: connection).step(chunks: chunks, now: now)
+    }
 
     func committed() {}
 

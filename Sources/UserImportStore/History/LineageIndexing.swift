@@ -69,7 +69,9 @@ public struct LineageIndexing {
                 break
             }
             let firstLine = select.int(0)
-            for key in try Self.keys(ofChunk: select.blob(2), firstLine: firstLine, rowCount: select.int(1)) {
+            for key in try LineageKey.keys(
+                ofChunk: select.blob(2), firstLine: firstLine, rowCount: select.int(1))
+            {
                 keys.append((key, firstLine))
             }
             indexed += 1
@@ -97,18 +99,11 @@ public struct LineageIndexing {
         let delete = try connection.prepare(
             "DELETE FROM lineage_keys WHERE email_key = ? AND import_id = ? AND first_line = ?")
         for chunk in chunks {
-            for key in try keys(ofChunk: chunk.rows, firstLine: chunk.firstLine, rowCount: chunk.rowCount) {
+            for key in try LineageKey.keys(
+                ofChunk: chunk.rows, firstLine: chunk.firstLine, rowCount: chunk.rowCount)
+            {
                 try delete.run(.int(key), .int(id), .int(chunk.firstLine))
             }
         }
-    }
-
-    /// The keys of the addresses a stored chunk names, each once: what indexing adds for the
-    /// chunk and pruning removes with it.
-    private static func keys(ofChunk bytes: [UInt8], firstLine: Int64, rowCount: Int64) throws -> Set<Int64> {
-        Set(
-            try RowChunk.decode(bytes, firstLine: firstLine, rowCount: rowCount).map {
-                LineageKey.of(email: $0.email)
-            })
     }
 }

@@ -175,7 +175,7 @@ struct PostgresDaemonTests {
     /// on each backend give the same users, export, report rows and lineage, and a history of the
     /// same imports.
     @Test func theAdminToolReadsTheServerAsItReadsTheFile() throws {
-        let (_, _, _, serverOnly) = try Self.database()
+        let (url, _, _, serverOnly) = try Self.database()
         // Nothing sent: the outbox lists the same pending emails on both.
         let config = serverOnly + "[Mail]\nTransport=none\n"
         let onServer = try TestStateDirectory()
@@ -221,6 +221,12 @@ struct PostgresDaemonTests {
                 }
             }
         }
+        // Idle, the daemon adds `user EMAIL`'s keys on the server as in the file.
+        let server = try PostgresConnection(url: url)
+        try waitFor("every import's lineage indexed", timeout: 30) {
+            try server.scalar("SELECT count(*) FROM imports WHERE lineage_indexed_at IS NULL") == "0"
+        }
+        #expect(try server.scalar("SELECT count(*) > 0 FROM lineage_keys") == "t")
         #expect(try serverDaemon.stop() == 0)
         #expect(try fileDaemon.stop() == 0)
         for arguments in [
