@@ -15,12 +15,14 @@ import UserImportStore
 struct BothBackendsReadingTests {
     final class Pair {
         let sqlite: ImportDatabase
+        let postgresURL: String
         let postgres: PostgresConnection
         var ids: [Int64] = []
 
         init(directory: String, seed: UInt64) throws {
             sqlite = try ImportDatabase(path: directory + "/userimport.db")
-            postgres = try PostgresConnection(url: try PostgresServer.shared.get().database())
+            postgresURL = try PostgresServer.shared.get().database()
+            postgres = try PostgresConnection(url: postgresURL)
             try PostgresSchema.migrate(postgres)
             for (index, file) in BothBackendsImportTests.files(seed: seed).enumerated() {
                 let path = directory + "/" + file.name
