@@ -6,7 +6,8 @@ import UserImportStore
 /// never by the import itself (a key per row would cost a bulk import its `COPY` speed).
 ///
 /// Several daemons may share the server: the step and pruning take one advisory lock, tried
-/// and not waited for, so only one of them changes keys at a time and the others go on idling.
+/// and not waited for, so only one of them changes keys at a time; the others are told
+/// `UpkeepBusy` and try again later.
 /// `PostgresUserListing.lineage` reads keys for the chunks indexed and scans the rest, so it
 /// answers the same whatever the indexing has reached.
 public struct PostgresLineageIndexing {
@@ -24,12 +25,29 @@ public struct PostgresLineageIndexing {
         try connection.scalar("SELECT pg_try_advisory_xact_lock(\(upkeepLock))") == "t"
     }
 
+    /// Runs one step of upkeep in a transaction holding `upkeepLock`, or throws `UpkeepBusy`:
+    /// when another daemon holds the lock, and when a row the step would change is held longer
+    /// than a second (an undo holds its target's import row for its whole transaction). A
+    /// session left in the step by a client that vanished is ended by the server a minute later,
+    /// so the lock does not outlive it.
+    static func upkeep<T>(_ connection: PostgresConnection, _ body: () throws -> T) throws -> T {
+        do {
+            return try connection.transaction {
+                try connection.execute(
+                    "SET LOCAL lock_timeout = '1s'; SET LOCAL idle_in_transaction_session_timeout = '60s'")
+                guard try tryUpkeepLock(connection) else { throw UpkeepBusy() }
+                return try body()
+            }
+        } catch let error as PostgresError where error.sqlState == "55P03" {
+            throw UpkeepBusy()
+        }
+    }
+
     /// One step in one transaction: keys for up to `chunks` chunks, of as many imports as that
     /// reaches (an import without chunks counts as one). Returns false when every import was
-    /// indexed already, or another daemon is at it.
+    /// indexed already; throws `UpkeepBusy` when another daemon or an undo holds what it needs.
     public func step(chunks: Int, now: Timestamp) throws -> Bool {
-        try connection.transaction {
-            guard try Self.tryUpkeepLock(connection) else { return false }
+        try Self.upkeep(connection) {
             var budget = max(1, chunks)
             var found = false
             while budget > 0, let next = try nextImport() {
@@ -113,35 +131,15 @@ public struct PostgresLineageIndexing {
     }
 
     /// Removes the keys of the first `chunks` chunks of import `id`, about to be deleted by
-    /// pruning in the same transaction (which holds `upkeepLock`).
+    /// pruning in the same transaction (which holds `upkeepLock`): found by the chunks' lines
+    /// (`lineage_keys_chunk`), so neither the key table nor the chunks' bytes are read.
     static func removeKeys(ofFirst chunks: Int, import id: Int64, connection: PostgresConnection) throws {
-        let indexed = try connection.scalar(
-            """
-            SELECT 1 FROM imports WHERE id = $1 AND (lineage_indexed_at IS NOT NULL
-                OR EXISTS (SELECT 1 FROM lineage_progress WHERE import_id = $1))
-            """,
-            [String(id)])
-        guard indexed != nil else { return }
-        let rows = try connection.query(
-            "SELECT first_line, row_count, rows FROM import_row_chunks WHERE import_id = $1 ORDER BY first_line LIMIT $2",
-            [String(id), String(chunks)])
-        var keys: [Int64] = []
-        var lines: [Int64] = []
-        for row in rows {
-            let chunk = try Self.chunk(row)
-            for key in try LineageKey.keys(
-                ofChunk: chunk.rows, firstLine: chunk.firstLine, rowCount: chunk.rowCount)
-            {
-                keys.append(key)
-                lines.append(chunk.firstLine)
-            }
-        }
         try connection.query(
             """
-            DELETE FROM lineage_keys USING unnest($1::integer[], $3::bigint[]) AS k(key, line)
-            WHERE email_key = k.key AND import_id = $2 AND first_line = k.line
+            DELETE FROM lineage_keys WHERE import_id = $1 AND first_line = ANY (ARRAY(
+                SELECT first_line FROM import_row_chunks WHERE import_id = $1 ORDER BY first_line LIMIT $2))
             """,
-            [PostgresArray.integers(keys), String(id), PostgresArray.integers(lines)])
+            [String(id), String(chunks)])
     }
 
     private static func chunk(_ row: [String?]) throws -> (firstLine: Int64, rowCount: Int64, rows: [UInt8]) {

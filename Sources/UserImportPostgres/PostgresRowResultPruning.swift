@@ -13,10 +13,9 @@ public struct PostgresRowResultPruning {
     /// One step: removes up to `chunks` chunks of one import; false when there was nothing to
     /// prune. An import is marked in the step that removes its first chunk, so from then on an
     /// undo is refused and its report says so.
+    /// Throws `UpkeepBusy` while another daemon prunes or indexes.
     public func step(finishedBefore cutoff: Timestamp, chunks: Int, now: Timestamp) throws -> Bool {
-        try connection.transaction {
-            // Another daemon pruning or indexing goes on; this one tries again when next idle.
-            guard try PostgresLineageIndexing.tryUpkeepLock(connection) else { return false }
+        try PostgresLineageIndexing.upkeep(connection) {
             let unfinished = try connection.scalar(
                 """
                 SELECT id FROM imports AS i

@@ -146,7 +146,8 @@ public enum PostgresSchema {
         """,
         // 6: `user EMAIL` without a scan of years of row results, as in the SQLite file: which
         // chunks hold rows naming an address, by the address's `LineageKey`, filled while a daemon
-        // is idle (`PostgresLineageIndexing`). Imports already here are scanned until indexed.
+        // is idle (`PostgresLineageIndexing`). Imports already here are scanned until indexed;
+        // pruning finds a chunk's keys by `lineage_keys_chunk`.
         """
         ALTER TABLE imports ADD COLUMN lineage_indexed_at bigint;
         CREATE INDEX imports_lineage_pending ON imports (id) WHERE lineage_indexed_at IS NULL;
@@ -156,6 +157,7 @@ public enum PostgresSchema {
             first_line bigint NOT NULL,
             PRIMARY KEY (email_key, import_id, first_line)
         );
+        CREATE INDEX lineage_keys_chunk ON lineage_keys (import_id, first_line);
         CREATE TABLE lineage_progress (
             import_id bigint PRIMARY KEY REFERENCES imports (id),
             after_line bigint NOT NULL

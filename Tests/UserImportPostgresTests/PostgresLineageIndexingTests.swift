@@ -145,8 +145,8 @@ struct PostgresLineageIndexingTests {
         try history.checkEveryAddress("after pruning and indexing")
     }
 
-    /// While one daemon holds the upkeep lock, another's indexing and pruning steps do nothing and
-    /// say so; once it is released they go on.
+    /// While one daemon holds the upkeep lock, another's indexing and pruning steps change
+    /// nothing and say the upkeep is busy (not "nothing left"); once it is released they go on.
     @Test func twoDaemonsNeverIndexOrPruneAtOnce() throws {
         let history = try History(imports: 2, seed: 13)
         let other = try PostgresConnection(url: history.url)
@@ -154,23 +154,79 @@ struct PostgresLineageIndexingTests {
         let pruning = PostgresRowResultPruning(connection: other)
         try history.connection.execute("UPDATE imports SET published = true")
         let later = Timestamp(millisecondsSinceEpoch: Self.time.millisecondsSinceEpoch + 1)
-        let whileHeld: [Bool] = try history.connection.transaction {
+        let whileHeld: [String] = try history.connection.transaction {
             [
-                try PostgresLineageIndexing.tryUpkeepLock(history.connection),
-                try indexing.step(chunks: 64, now: Self.time),
-                try pruning.step(finishedBefore: later, chunks: 1, now: later),
+                "\(try PostgresLineageIndexing.tryUpkeepLock(history.connection))",
+                Self.outcome { try indexing.step(chunks: 64, now: Self.time) },
+                Self.outcome { try pruning.step(finishedBefore: later, chunks: 1, now: later) },
             ]
         }
-        #expect(whileHeld == [true, false, false])
+        #expect(whileHeld == ["true", "busy", "busy"])
         #expect(try history.count("SELECT count(*) FROM lineage_keys") == "0")
         #expect(try indexing.step(chunks: 64, now: Self.time))
         #expect(try history.count("SELECT count(*) > 0 FROM lineage_keys") == "t")
         #expect(try pruning.step(finishedBefore: later, chunks: 1, now: later))
     }
 
+    static func outcome(_ step: () throws -> Bool) -> String {
+        do {
+            return "\(try step())"
+        } catch is UpkeepBusy {
+            return "busy"
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    /// An undo holds its target's import row for its whole transaction (`FOR SHARE`): indexing
+    /// that import waits a second at most, says busy, and leaves the lock for the next try.
+    @Test func anImportRowHeldByAnUndoMakesIndexingBusyNotStuck() throws {
+        let history = try History(imports: 1, seed: 17)
+        let undo = try PostgresConnection(url: history.url)
+        let indexing = PostgresLineageIndexing(connection: history.connection)
+        let whileHeld: String = try undo.transaction {
+            try undo.query("SELECT id FROM imports ORDER BY id LIMIT 1 FOR SHARE")
+            return Self.outcome { try indexing.step(chunks: 64, now: Self.time) }
+        }
+        #expect(whileHeld == "busy")
+        #expect(try history.count("SELECT count(*) FROM imports WHERE lineage_indexed_at IS NULL") == "1")
+        #expect(try indexing.step(chunks: 64, now: Self.time))
+        try history.checkEveryAddress("after the undo let go")
+    }
+
+    /// Ids come from one sequence, commits in any order: an import with a lower id that commits
+    /// after a later one was indexed is scanned, then indexed in its turn.
+    @Test func anEarlierIdCommittingAfterALaterOneIsIndexedToo() throws {
+        let history = try History(imports: 0, seed: 19)
+        let slow = try PostgresConnection(url: history.url)
+        let indexing = PostgresLineageIndexing(connection: history.connection)
+        try slow.execute("BEGIN")
+        let early = try PostgresImportHistory(connection: slow).begin(
+            workName: FileName("slow.csv"), size: 1, ownerUID: 0, receivedAt: Self.time, startedAt: Self.time)
+        var writer = PostgresRowResultWriter(connection: slow, importID: early)
+        for line in 2..<1_500 {
+            try writer.record(
+                RowResult(
+                    line: line, email: "user5@example.com", status: "New", outcome: .created, reason: ""))
+        }
+        try writer.finish()
+        try history.add(rows: 50) { _ in "user5@example.com" }
+        while try indexing.step(chunks: 64, now: Self.time) {}
+        try slow.execute("COMMIT")
+        for line in 2..<1_500 {
+            history.named[Array("user5@example.com".utf8), default: []].append((early, line))
+        }
+        history.named[Array("user5@example.com".utf8)]?.sort { ($0.0, $0.1) < ($1.0, $1.1) }
+        try history.checkEveryAddress("the earlier id committed last, not indexed")
+        #expect(try indexing.step(chunks: 64, now: Self.time))
+        #expect(try history.count("SELECT count(*) FROM imports WHERE lineage_indexed_at IS NULL") == "0")
+        try history.checkEveryAddress("every import indexed")
+    }
+
     /// What "no scan of the whole history" means to the server: with sequential scans priced
-    /// out, the plan finds every table by an index (the imports not indexed yet by the partial one).
-    @Test func theLookupReadsNoTableWhole() throws {
+    /// out, the lookup finds keys by the address's key and the imports not indexed by the partial
+    /// index, and pruning finds a chunk's keys by the chunk, however many there are.
+    @Test func theLookupAndThePruningReadNoTableWhole() throws {
         let history = try History(imports: 2, seed: 5)
         try history.connection.execute("SET enable_seqscan = off")
         try history.connection.execute(
@@ -178,8 +234,18 @@ struct PostgresLineageIndexingTests {
         let plan = try history.connection.query("EXPLAIN EXECUTE lineage ('\\x614062', 1)").compactMap {
             $0.first ?? nil
         }
+        let text = plan.joined(separator: "\n")
         #expect(!plan.isEmpty)
-        #expect(!plan.contains { $0.contains("Seq Scan") }, "\(plan.joined(separator: "\n"))")
-        #expect(plan.contains { $0.contains("imports_lineage_pending") }, "\(plan.joined(separator: "\n"))")
+        #expect(!text.contains("Seq Scan"), "\(text)")
+        #expect(text.contains("imports_lineage_pending"), "\(text)")
+        #expect(text.contains("Index Cond: (email_key = 1)"), "\(text)")
+        let removal = try history.connection.query(
+            """
+            EXPLAIN DELETE FROM lineage_keys WHERE import_id = 1 AND first_line = ANY (ARRAY(
+                SELECT first_line FROM import_row_chunks WHERE import_id = 1 ORDER BY first_line LIMIT 64))
+            """
+        ).compactMap { $0.first ?? nil }.joined(separator: "\n")
+        #expect(!removal.contains("Seq Scan"), "\(removal)")
+        #expect(removal.contains("lineage_keys_chunk"), "\(removal)")
     }
 }

@@ -1,6 +1,7 @@
 import Glibc
 import Logging
 import UserImportCore
+import UserImportStore
 
 /// The import loop, on a thread of its own so that a long import never blocks the async side
 /// (signals, watchdog). It owns the pipeline and the inotify watch, and does what `InboxScheduler`
@@ -150,6 +151,8 @@ final class DaemonWorker {
             do {
                 let found = try pipeline.pruneRowResults(keepMilliseconds: keep)
                 prune.stepped(foundWork: found, now: now, otherwiseAfter: recheck)
+            } catch is UpkeepBusy {
+                prune.stepped(foundWork: false, now: now, otherwiseAfter: Self.busyRetryNanoseconds)
             } catch {
                 // Busy or full: the next idle hour tries again; imports are not held up for it.
                 logger.notice("old row results not pruned now", metadata: ["error": "\(error)"])
@@ -167,6 +170,10 @@ final class DaemonWorker {
                 // Only an import brings rows to index: after a step that found none, nothing is
                 // due until the next import ends (`finished`).
                 indexing.stepped(foundWork: try pipeline.indexStep(), now: now, otherwiseAfter: nil)
+            } catch is UpkeepBusy {
+                // Another daemon sharing the database indexes meanwhile; this one looks again
+                // soon, in case that one stops before it is done.
+                indexing.stepped(foundWork: false, now: now, otherwiseAfter: Self.busyRetryNanoseconds)
             } catch {
                 // `user EMAIL` and `users --search` scan what is not indexed meanwhile: slower,
                 // never wrong.
@@ -178,6 +185,8 @@ final class DaemonWorker {
     }
 
     private static let hourNanoseconds: UInt64 = 3_600_000_000_000
+    /// Upkeep another daemon holds (`UpkeepBusy`) is tried again after a minute.
+    private static let busyRetryNanoseconds: UInt64 = 60_000_000_000
 
     /// Read afresh for every answer to the scheduler: an import may have taken a while.
     private var now: UInt64 { MonotonicClock.nanoseconds() }
