@@ -80,8 +80,11 @@ struct PostgresUserDirectoryTests {
             let text = Self.file(rows: 300, emails: 60, using: &random)
             let expected = try importFile(text, into: &model)
             let now = Timestamp(millisecondsSinceEpoch: 1_700_000_000_000 + importID)
-            var directory = try PostgresUserDirectory(connection: connection, importID: importID, now: now)
-            let actual = try connection.transaction { try importFile(text, into: &directory) }
+            let actual = try connection.transaction {
+                var directory = try PostgresUserDirectory(
+                    connection: connection, importID: importID, now: now)
+                return try importFile(text, into: &directory)
+            }
             #expect(actual == expected, "import \(importID)")
             let stored = try allUsers(connection)
             let modelled = model.users.values.sorted {
@@ -107,9 +110,11 @@ struct PostgresUserDirectoryTests {
         let text = Self.file(rows: Importer.batchSize + 5_000, emails: 20_000, using: &random)
         var model = ModelDirectory()
         let expected = try importFile(text, into: &model)
-        var directory = try PostgresUserDirectory(
-            connection: connection, importID: 1, now: Timestamp(millisecondsSinceEpoch: 1))
-        let actual = try connection.transaction { try importFile(text, into: &directory) }
+        let actual = try connection.transaction {
+            var directory = try PostgresUserDirectory(
+                connection: connection, importID: 1, now: Timestamp(millisecondsSinceEpoch: 1))
+            return try importFile(text, into: &directory)
+        }
         #expect(actual == expected)
         #expect(try allUsers(connection).count == model.users.count)
         #expect(
@@ -120,16 +125,20 @@ struct PostgresUserDirectoryTests {
     @Test func aRolledBackImportLeavesTheDirectoryAsItWas() throws {
         let connection = try migratedConnection()
         var random = SplitMix64(seed: 7)
-        var directory = try PostgresUserDirectory(
-            connection: connection, importID: 1, now: Timestamp(millisecondsSinceEpoch: 1))
+        func directory(_ id: Int64) throws -> PostgresUserDirectory {
+            try PostgresUserDirectory(
+                connection: connection, importID: id, now: Timestamp(millisecondsSinceEpoch: id))
+        }
         _ = try connection.transaction {
-            try importFile(Self.file(rows: 200, emails: 50, using: &random), into: &directory)
+            var first = try directory(1)
+            return try importFile(Self.file(rows: 200, emails: 50, using: &random), into: &first)
         }
         let before = try allUsers(connection)
         struct Crash: Error {}
         #expect(throws: Crash.self) {
             try connection.transaction {
-                _ = try importFile(Self.file(rows: 200, emails: 50, using: &random), into: &directory)
+                var second = try directory(2)
+                _ = try importFile(Self.file(rows: 200, emails: 50, using: &random), into: &second)
                 throw Crash()
             }
         }

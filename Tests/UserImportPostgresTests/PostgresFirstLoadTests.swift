@@ -1,0 +1,94 @@
+import Foundation
+import SeededRandom
+import Testing
+import UserImportCore
+
+@testable import UserImportPostgres
+
+/// A first load into an empty directory asks the server only about emails it may have added
+/// (`EmailBloomFilter`): the answers, and so every row's outcome, are the model's whatever the
+/// filter's size, and no other writer adds a user meanwhile.
+struct PostgresFirstLoadTests {
+    @Test func theFilterNeverForgetsAnEmailAndRarelyImaginesOne() {
+        var filter = EmailBloomFilter()
+        for number in 0..<100_000 { filter.insert("user\(number)@example.com") }
+        #expect((0..<100_000).allSatisfy { filter.mayContain("user\($0)@example.com") })
+        let imagined = (0..<100_000).filter { filter.mayContain("other\($0)@example.org") }.count
+        #expect(imagined < 100, "\(imagined) of 100,000 wrong maybes")
+
+        // Past its capacity every answer is maybe: the directory asks the server about each email.
+        var small = EmailBloomFilter(bitCount: 1 << 16, capacity: 10)
+        for number in 0..<11 { small.insert("u\(number)@example.com") }
+        #expect(small.isFull)
+        #expect(small.mayContain("never@example.com"))
+    }
+
+    /// Several batches with the same emails in many of them, every status, into an empty
+    /// directory: with the real filter, one so small that nearly every answer is a wrong maybe,
+    /// and one full from the start; then a second file into the directory the first one left.
+    @Test(arguments: [1 << 24, 64, 0] as [Int])
+    func aFirstLoadGivesTheModelsResultsAndUsers(bitCount: Int) throws {
+        let connection = try PostgresConnection(url: try PostgresServer.shared.get().database())
+        try PostgresSchema.migrate(connection)
+        var random = SplitMix64(seed: UInt64(bitCount) + 5)
+        var model = PostgresUserDirectoryTests.ModelDirectory()
+        let tests = PostgresUserDirectoryTests()
+        for importID in Int64(1)...2 {
+            let text = PostgresUserDirectoryTests.file(
+                rows: Importer.batchSize * 2 + 3_000, emails: 30_000, using: &random)
+            let expected = try tests.importFile(text, into: &model)
+            let filter =
+                bitCount == 0 ? EmailBloomFilter(capacity: -1) : EmailBloomFilter(bitCount: bitCount)
+            let actual = try connection.transaction {
+                var directory = try PostgresUserDirectory(
+                    connection: connection, importID: importID,
+                    now: Timestamp(millisecondsSinceEpoch: importID),
+                    firstLoadFilter: filter)
+                return try tests.importFile(text, into: &directory)
+            }
+            #expect(actual == expected, "import \(importID)")
+            #expect(
+                try tests.allUsers(connection)
+                    == model.users.values.sorted { $0.email.utf8.lexicographicallyPrecedes($1.email.utf8) },
+                "users after import \(importID)")
+        }
+        #expect(model.users.count > 15_000)
+    }
+
+    /// While a first load's transaction is open, another writer's insert waits (here: gives up
+    /// after its lock timeout); readers read the empty directory as it was.
+    @Test func aFirstLoadKeepsOtherWritersOutUntilItCommits() throws {
+        let url = try PostgresServer.shared.get().database()
+        let connection = try PostgresConnection(url: url)
+        try PostgresSchema.migrate(connection)
+        let other = try PostgresConnection(url: url)
+        try other.execute("SET lock_timeout = '200ms'")
+        let insert = """
+            INSERT INTO users (email, first_name, last_name, state, created_at, updated_at, last_import_id)
+            VALUES ('someone@example.com', 'S', 'O', 'active', 0, 0, 0)
+            """
+        let seen: (refused: String, read: String?) = try connection.transaction {
+            _ = try PostgresUserDirectory(
+                connection: connection, importID: 1, now: Timestamp(millisecondsSinceEpoch: 1))
+            let refused: String
+            do {
+                try other.execute(insert)
+                refused = "inserted"
+            } catch let error as PostgresError {
+                refused = error.sqlState
+            }
+            return (refused, try other.scalar("SELECT count(*) FROM users"))
+        }
+        #expect(seen.refused == "55P03")
+        #expect(seen.read == "0")
+        try other.execute(insert)
+        #expect(try connection.scalar("SELECT count(*) FROM users") == "1")
+        // Not empty any more: the next import takes no table lock, and the writer is not held up.
+        try connection.transaction {
+            _ = try PostgresUserDirectory(
+                connection: connection, importID: 2, now: Timestamp(millisecondsSinceEpoch: 2))
+            try other.execute(insert.replacingOccurrences(of: "someone@", with: "another@"))
+        }
+        #expect(try connection.scalar("SELECT count(*) FROM users") == "2")
+    }
+}
