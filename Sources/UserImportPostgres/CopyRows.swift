@@ -43,6 +43,20 @@ public struct CopyRows {
         bytes.append(contentsOf: String(value).utf8)
     }
 
+    /// Appends a bytea field in its hex form (`\\x` and two digits a byte, the backslash
+    /// doubled for COPY's text format).
+    public mutating func field(bytea value: [UInt8]) {
+        separate()
+        bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\"), UInt8(ascii: "x")])
+        bytes.reserveCapacity(bytes.count + 2 * value.count + 1)
+        for byte in value {
+            bytes.append(Self.hexDigits[Int(byte >> 4)])
+            bytes.append(Self.hexDigits[Int(byte & 0x0f)])
+        }
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
     /// Ends the current row.
     public mutating func endRow() {
         bytes.append(UInt8(ascii: "\n"))

@@ -8,6 +8,9 @@ import Glibc
 /// connection per thread, as with `SQLiteConnection`.
 public final class PostgresConnection {
     private let handle: OpaquePointer
+    /// The statement of a COPY sent by `copyWithoutWaiting` whose result is not read yet: every
+    /// other use of the connection reads it first (`settle`), and throws its error.
+    private var unsettled: String?
 
     /// Connects with a libpq connection string (`host=/run/postgresql dbname=userimport`, or a
     /// `postgresql://` URL). The password comes from a passfile or the environment libpq reads,
@@ -77,6 +80,13 @@ public final class PostgresConnection {
 
     /// Runs one or more statements that take no parameters (a migration, BEGIN, COMMIT).
     public func execute(_ sql: String) throws {
+        if sql.hasPrefix("ROLLBACK") {
+            // Rolled back either way: an unsettled COPY's error is moot, and must not keep the
+            // rollback from being sent.
+            try? settle()
+        } else {
+            try settle()
+        }
         let result = PQexec(handle, sql)
         defer { PQclear(result) }
         try check(result, sql)
@@ -86,6 +96,7 @@ public final class PostgresConnection {
     /// column as text or nil for NULL.
     @discardableResult
     public func query(_ sql: String, _ parameters: [String?] = []) throws -> [[String?]] {
+        try settle()
         // libpq copies the values before PQexecParams returns: C strings that live for the call.
         // A C string ends at its first NUL: a text holding one would be cut short, silently.
         if parameters.contains(where: { $0?.utf8.contains(0) == true }) {
@@ -128,6 +139,7 @@ public final class PostgresConnection {
     /// as text; returns its rows as `query` does (a bytea column as `\x` and hex, see `bytes`).
     @discardableResult
     public func query(_ sql: String, values: [PostgresValue]) throws -> [[String?]] {
+        try settle()
         var texts: [String?] = []
         var blobs: [Int: [UInt8]] = [:]
         for (index, value) in values.enumerated() {
@@ -204,6 +216,27 @@ public final class PostgresConnection {
     /// Returns the number of rows the server took.
     @discardableResult
     public func copy(_ sql: String, _ rows: CopyRows) throws -> Int {
+        try send(sql, rows)
+        return try readCopyResults(sql)
+    }
+
+    /// Sends a COPY as `copy` does, and returns before the server has stored the rows: the
+    /// caller goes on (deciding the next batch) while the server works. The result is read by
+    /// the next use of the connection, which throws the COPY's error if it failed.
+    public func copyWithoutWaiting(_ sql: String, _ rows: CopyRows) throws {
+        try send(sql, rows)
+        unsettled = sql
+    }
+
+    /// Reads the result of the COPY `copyWithoutWaiting` sent, if any.
+    private func settle() throws {
+        guard let sql = unsettled else { return }
+        unsettled = nil
+        _ = try readCopyResults(sql)
+    }
+
+    private func send(_ sql: String, _ rows: CopyRows) throws {
+        try settle()
         guard rows.bytes.count < Int(Int32.max) else {
             throw PostgresError(.data, message: "more than 2 GiB of rows in one COPY", statement: sql)
         }
@@ -220,6 +253,14 @@ public final class PostgresConnection {
         }
         // A refused piece still ends the COPY, so the connection is usable for the ROLLBACK.
         let ended = PQputCopyEnd(handle, sent == 1 ? nil : "the client could not send its rows")
+        guard sent == 1, ended == 1 else {
+            let message = Self.trimmed(PQerrorMessage(handle))
+            _ = try? readCopyResults(sql)
+            throw PostgresError(.unreachable, message: message, statement: sql)
+        }
+    }
+
+    private func readCopyResults(_ sql: String) throws -> Int {
         var taken = 0
         var failure: (any Error)?
         while let result = PQgetResult(handle) {
@@ -232,7 +273,8 @@ public final class PostgresConnection {
             }
         }
         if let failure { throw failure }
-        guard sent == 1, ended == 1 else {
+        // The server gone mid-COPY: no result says so, the connection's state does.
+        guard PQstatus(handle) == CONNECTION_OK else {
             throw PostgresError(.unreachable, message: Self.trimmed(PQerrorMessage(handle)), statement: sql)
         }
         return taken
@@ -244,6 +286,7 @@ public final class PostgresConnection {
     }
 
     private func outsideATransaction() throws {
+        try settle()
         guard PQtransactionStatus(handle) == PQTRANS_IDLE else {
             throw PostgresError(.statement, message: "a transaction was begun inside another")
         }

@@ -303,10 +303,16 @@ public struct PostgresImportHistory {
 
 /// An import's row results on PostgreSQL, inside its transaction: chunks of
 /// `RowResultWriter.rowsPerChunk` rows, encoded as the SQLite history encodes them.
+///
+/// Chunks are sent `chunksPerCopy` at a time by one COPY that is not waited for: one statement
+/// instead of one per chunk, and the server stores them while the importer goes on deciding.
 public struct PostgresRowResultWriter: RowResultSink {
+    static let chunksPerCopy = 32
+
     private let connection: PostgresConnection
     private let importID: Int64
     private var chunk = RowChunkEncoder(reservingCapacity: RowResultWriter.rowsPerChunk * 64)
+    private var chunks = CopyRows()
 
     public init(connection: PostgresConnection, importID: Int64) {
         self.connection = connection
@@ -315,18 +321,32 @@ public struct PostgresRowResultWriter: RowResultSink {
 
     public mutating func record(_ result: RowResult) throws {
         try chunk.append(result)
-        if chunk.rowCount >= RowResultWriter.rowsPerChunk { try finish() }
+        if chunk.rowCount >= RowResultWriter.rowsPerChunk {
+            closeChunk()
+            if chunks.count >= Self.chunksPerCopy { try send() }
+        }
     }
 
     public mutating func finish() throws {
+        closeChunk()
+        try send()
+    }
+
+    private mutating func closeChunk() {
         guard chunk.rowCount > 0 else { return }
-        try connection.query(
-            "INSERT INTO import_row_chunks (import_id, first_line, row_count, rows) VALUES ($1, $2, $3, $4)",
-            values: [
-                .int(importID), .int(Int64(chunk.firstLine)), .int(Int64(chunk.rowCount)),
-                .bytes(chunk.bytes),
-            ])
+        chunks.field(importID)
+        chunks.field(Int64(chunk.firstLine))
+        chunks.field(Int64(chunk.rowCount))
+        chunks.field(bytea: chunk.bytes)
+        chunks.endRow()
         chunk.startNext()
+    }
+
+    private mutating func send() throws {
+        guard !chunks.isEmpty else { return }
+        try connection.copyWithoutWaiting(
+            "COPY import_row_chunks (import_id, first_line, row_count, rows) FROM STDIN", chunks)
+        chunks = CopyRows()
     }
 }
 

@@ -43,19 +43,41 @@ public final class PostgresOutbox: NotificationOutbox {
             lastName: user.profile.lastName, to: &bytes)
         lastLine = line
         count += 1
-        if count == Self.capacity { try flush() }
+        if count == Self.capacity {
+            closeBlock()
+            if blocks.count >= Self.blocksPerCopy { try send() }
+        }
     }
 
+    /// Sends the blocks queued so far by one COPY that is not waited for (the next statement
+    /// reads its result): the server stores them while the importer goes on.
     public func flush() throws {
+        closeBlock()
+        try send()
+    }
+
+    static let blocksPerCopy = 32
+    private var blocks = CopyRows()
+
+    private func closeBlock() {
         guard count > 0 else { return }
-        try connection.query(
-            """
-            INSERT INTO outbox_blocks (first_id, import_id, entry_count, expanded, created_at, entries)
-            VALUES ($1, $2, $3, 0, $4, $5)
-            """,
-            values: [.int(firstID), .int(importID), .int(Int64(count)), .int(createdAt), .bytes(bytes)])
+        blocks.field(firstID)
+        blocks.field(importID)
+        blocks.field(Int64(count))
+        blocks.field(0)
+        blocks.field(createdAt)
+        blocks.field(bytea: bytes)
+        blocks.endRow()
         nextID = firstID + Int64(count)
         count = 0
+    }
+
+    private func send() throws {
+        guard !blocks.isEmpty else { return }
+        try connection.copyWithoutWaiting(
+            "COPY outbox_blocks (first_id, import_id, entry_count, expanded, created_at, entries) FROM STDIN",
+            blocks)
+        blocks = CopyRows()
     }
 
     private func nextFreeID() throws -> Int64 {

@@ -118,7 +118,9 @@ public struct PostgresUserDirectory: UserDirectory {
             }
         }
         if !new.isEmpty {
-            try connection.copy(
+            // Not waited for: the server stores the batch's new users while the importer decides
+            // the next batch; the next statement reads the result (and its error, if any).
+            try connection.copyWithoutWaiting(
                 "COPY users (\(Self.columns), created_at, updated_at, last_import_id) FROM STDIN", new)
         }
         if !changed.isEmpty {

@@ -58,6 +58,55 @@ struct PostgresConnectionTests {
         #expect(try connection.scalar("SELECT count(*) FROM t") == "0")
     }
 
+    /// A COPY not waited for: the next statement reads its result first, so it sees the rows;
+    /// a refused one throws its own error, naming its statement, from the next use; a rollback
+    /// after it is still sent, and the connection goes on; bytea fields arrive as they were.
+    @Test func aCopyNotWaitedForIsSettledByTheNextStatement() throws {
+        let connection = try connect()
+        try connection.execute("CREATE TABLE t (n bigint PRIMARY KEY, b bytea)")
+        func rows(_ numbers: [Int64]) -> CopyRows {
+            var rows = CopyRows()
+            for n in numbers {
+                rows.field(n)
+                rows.field(bytea: [0, 0x5c, 0x09, 0x0a, 0xff, UInt8(n & 0xff)])
+                rows.endRow()
+            }
+            return rows
+        }
+        try connection.copyWithoutWaiting("COPY t (n, b) FROM STDIN", rows([1, 2]))
+        #expect(try connection.scalar("SELECT count(*) FROM t") == "2")
+        #expect(
+            try PostgresConnection.bytes(connection.scalar("SELECT b FROM t WHERE n = 2"))
+                == [0, 0x5c, 0x09, 0x0a, 0xff, 2])
+
+        try connection.execute("BEGIN")
+        try connection.copyWithoutWaiting("COPY t (n, b) FROM STDIN", rows([3, 1]))
+        do {
+            try connection.query("SELECT 1")
+            Issue.record("a duplicate key was copied")
+        } catch let error as PostgresError {
+            #expect(error.sqlState == "23505")
+            #expect(error.description.contains("COPY t (n, b)"), "\(error)")
+        }
+        try connection.execute("ROLLBACK")
+        // Refused and never read: the rollback is sent all the same.
+        try connection.execute("BEGIN")
+        try connection.copyWithoutWaiting("COPY t (n, b) FROM STDIN", rows([6, 1]))
+        try connection.execute("ROLLBACK")
+        #expect(try connection.scalar("SELECT count(*) FROM t") == "2")
+        // A transaction after it begins cleanly, and a COPY left unsettled is read by its COMMIT.
+        try connection.transaction {
+            try connection.copyWithoutWaiting("COPY t (n, b) FROM STDIN", rows([5]))
+        }
+        #expect(try connection.scalar("SELECT count(*) FROM t") == "3")
+        #expect(throws: PostgresError.self) {
+            try connection.transaction {
+                try connection.copyWithoutWaiting("COPY t (n, b) FROM STDIN", rows([5]))
+            }
+        }
+        #expect(try connection.scalar("SELECT count(*) FROM t") == "3")
+    }
+
     @Test func aFailedStatementSaysWhatAndCarriesItsSQLState() throws {
         let connection = try connect()
         try connection.execute("CREATE TABLE t (k text PRIMARY KEY)")
