@@ -65,6 +65,11 @@ public struct CopyRows {
     }
 
     public var isEmpty: Bool { count == 0 }
+    public var byteCount: Int { bytes.count }
+
+    /// Where buffered rows are sent even before their count says so: rejected rows keep their
+    /// cells (a MiB each at most), and a COPY of them must stay far below the 2 GiB guard.
+    public static let bytesPerCopy = 8 << 20
 
     private mutating func separate() {
         if !atRowStart { bytes.append(UInt8(ascii: "\t")) }

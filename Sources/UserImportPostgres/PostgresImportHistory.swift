@@ -304,7 +304,7 @@ public struct PostgresImportHistory {
 /// An import's row results on PostgreSQL, inside its transaction: chunks of
 /// `RowResultWriter.rowsPerChunk` rows, encoded as the SQLite history encodes them.
 ///
-/// Chunks are sent `chunksPerCopy` at a time by one COPY that is not waited for: one statement
+/// Chunks are sent `chunksPerCopy` at a time (or 8 MiB of them) by one COPY that is not waited for: one statement
 /// instead of one per chunk, and the server stores them while the importer goes on deciding.
 public struct PostgresRowResultWriter: RowResultSink {
     static let chunksPerCopy = 32
@@ -323,7 +323,7 @@ public struct PostgresRowResultWriter: RowResultSink {
         try chunk.append(result)
         if chunk.rowCount >= RowResultWriter.rowsPerChunk {
             closeChunk()
-            if chunks.count >= Self.chunksPerCopy { try send() }
+            if chunks.count >= Self.chunksPerCopy || chunks.byteCount >= CopyRows.bytesPerCopy { try send() }
         }
     }
 

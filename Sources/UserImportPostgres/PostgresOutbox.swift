@@ -45,7 +45,7 @@ public final class PostgresOutbox: NotificationOutbox {
         count += 1
         if count == Self.capacity {
             closeBlock()
-            if blocks.count >= Self.blocksPerCopy { try send() }
+            if blocks.count >= Self.blocksPerCopy || blocks.byteCount >= CopyRows.bytesPerCopy { try send() }
         }
     }
 

@@ -1,5 +1,6 @@
 import Glibc
 import UserImportCore
+import UserImportStore
 
 /// The user directory on PostgreSQL, inside the caller's transaction: a few statements per batch
 /// handed over, not one per user (a round trip to the server costs more than the row).
@@ -38,7 +39,8 @@ public struct PostgresUserDirectory: UserDirectory {
             connection: connection, importID: importID, now: now, firstLoadFilter: EmailBloomFilter())
     }
 
-    /// `firstLoadFilter`: the filter a first load starts from (tests give a tiny one).
+    /// `firstLoadFilter`: the filter a first load starts from (tests give a tiny one). Inside a
+    /// transaction only (a first load takes a savepoint and a table lock).
     init(connection: PostgresConnection, importID: Int64, now: Timestamp, firstLoadFilter: EmailBloomFilter)
         throws
     {
@@ -46,12 +48,8 @@ public struct PostgresUserDirectory: UserDirectory {
         self.importID = importID
         self.now = now.millisecondsSinceEpoch
         try connection.query("SELECT pg_advisory_xact_lock(\(Self.directoryLock))")
-        if try connection.scalar("SELECT NOT EXISTS (SELECT 1 FROM users)") == "t" {
-            try connection.execute("LOCK TABLE users IN EXCLUSIVE MODE")
-            // Looked at again under the lock: a writer may have added a user before it.
-            if try connection.scalar("SELECT NOT EXISTS (SELECT 1 FROM users)") == "t" {
-                added = firstLoadFilter
-            }
+        if try Self.isEmptyAndReadCommitted(connection) {
+            added = try Self.lockedForAFirstLoad(connection) ? firstLoadFilter : nil
         }
         try connection.execute(
             """
@@ -69,6 +67,7 @@ public struct PostgresUserDirectory: UserDirectory {
             found = []
             return []
         }
+        if added?.isFull == true { added = nil }
         let asked = added.map { filter in emails.filter { filter.mayContain($0) } } ?? emails
         let rows = asked.isEmpty ? [] : try select(asked)
         var byEmail: [String: StoredUser] = [:]
@@ -80,6 +79,33 @@ public struct PostgresUserDirectory: UserDirectory {
         let users = emails.map { byEmail[$0] }
         found = users.map { $0 != nil }
         return users
+    }
+
+    /// Whether the directory is empty, in a transaction whose statements each see what was
+    /// committed before them (so that the look under the lock sees a user added before it).
+    private static func isEmptyAndReadCommitted(_ connection: PostgresConnection) throws -> Bool {
+        try connection.scalar(
+            "SELECT NOT EXISTS (SELECT 1 FROM users) AND current_setting('transaction_isolation') = 'read committed'"
+        ) == "t"
+    }
+
+    /// Locks the users table against other writers until the transaction ends, if that is
+    /// granted at once and the table is still empty under the lock; otherwise takes nothing (the
+    /// import then looks every email up). Never waits: a writer's open transaction on the table
+    /// must not stop an import where no heartbeat ticks.
+    private static func lockedForAFirstLoad(_ connection: PostgresConnection) throws -> Bool {
+        try connection.execute("SAVEPOINT first_load")
+        do {
+            try connection.execute("LOCK TABLE users IN EXCLUSIVE MODE NOWAIT")
+            if try isEmptyAndReadCommitted(connection) {
+                try connection.execute("RELEASE SAVEPOINT first_load")
+                return true
+            }
+        } catch let error as PostgresError where error.sqlState == "55P03" {
+            // Not granted at once: another session holds a lock on the table.
+        }
+        try connection.execute("ROLLBACK TO SAVEPOINT first_load; RELEASE SAVEPOINT first_load")
+        return false
     }
 
     private func select(_ emails: [String]) throws -> [[String?]] {

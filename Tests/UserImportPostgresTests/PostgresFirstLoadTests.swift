@@ -1,7 +1,9 @@
 import Foundation
+import Glibc
 import SeededRandom
 import Testing
 import UserImportCore
+import UserImportStore
 
 @testable import UserImportPostgres
 
@@ -55,6 +57,44 @@ struct PostgresFirstLoadTests {
         #expect(model.users.count > 15_000)
     }
 
+    /// The same on the SQLite file, whose filter is dropped once full (here after 5,000 emails, so
+    /// that the first file's later batches and the second file are looked up as before).
+    @Test(arguments: [1 << 23, 64, 0, 5_000] as [Int])
+    func aFirstLoadIntoTheFileGivesTheModelsResultsAndUsers(bitCount: Int) throws {
+        let folder = NSTemporaryDirectory() + "first-load-\(getpid())-\(bitCount)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let database = try ImportDatabase(path: folder + "/userimport.db")
+        var random = SplitMix64(seed: UInt64(bitCount) + 9)
+        var model = PostgresUserDirectoryTests.ModelDirectory()
+        let tests = PostgresUserDirectoryTests()
+        for importID in Int64(1)...2 {
+            let text = PostgresUserDirectoryTests.file(
+                rows: Importer.batchSize * 2 + 3_000, emails: 30_000, using: &random)
+            let expected = try tests.importFile(text, into: &model)
+            let filter: EmailBloomFilter =
+                switch bitCount {
+                case 0: EmailBloomFilter(capacity: -1)
+                case 5_000: EmailBloomFilter(bitCount: 1 << 16, capacity: 5_000)
+                default: EmailBloomFilter(bitCount: bitCount)
+                }
+            let actual = try database.connection.transaction {
+                var directory = try SQLiteUserDirectory(
+                    database: database, importID: importID, now: Timestamp(millisecondsSinceEpoch: importID),
+                    firstLoadFilter: filter)
+                return try tests.importFile(text, into: &directory)
+            }
+            #expect(actual == expected, "import \(importID)")
+            var stored: [StoredUser] = []
+            try UserListing(database: database).forEachUser { stored.append($0) }
+            #expect(
+                stored
+                    == model.users.values.sorted { $0.email.utf8.lexicographicallyPrecedes($1.email.utf8) },
+                "users after import \(importID)")
+        }
+        #expect(model.users.count > 15_000)
+    }
+
     /// While a first load's transaction is open, another writer's insert waits (here: gives up
     /// after its lock timeout); readers read the empty directory as it was.
     @Test func aFirstLoadKeepsOtherWritersOutUntilItCommits() throws {
@@ -90,5 +130,44 @@ struct PostgresFirstLoadTests {
             try other.execute(insert.replacingOccurrences(of: "someone@", with: "another@"))
         }
         #expect(try connection.scalar("SELECT count(*) FROM users") == "2")
+    }
+
+    /// Another session holding a lock on the empty table (an insert not committed yet): the
+    /// import neither waits for it nor locks the table, and looks every email up; nor under
+    /// repeatable read, where a look under the lock would not see a user committed before it.
+    @Test(arguments: ["READ COMMITTED", "REPEATABLE READ"])
+    func aFirstLoadThatCannotLockAtOnceLooksEveryEmailUp(isolation: String) throws {
+        let url = try PostgresServer.shared.get().database()
+        let connection = try PostgresConnection(url: url)
+        try PostgresSchema.migrate(connection)
+        let holder = try PostgresConnection(url: url)
+        let third = try PostgresConnection(url: url)
+        try third.execute("SET lock_timeout = '200ms'")
+        func insert(_ email: String) -> String {
+            """
+            INSERT INTO users (email, first_name, last_name, state, created_at, updated_at, last_import_id)
+            VALUES ('\(email)', 'S', 'O', 'active', 0, 0, 0)
+            """
+        }
+        if isolation == "READ COMMITTED" {
+            try holder.execute("BEGIN")
+            try holder.execute(insert("held@example.com"))
+        }
+        var model = PostgresUserDirectoryTests.ModelDirectory()
+        let tests = PostgresUserDirectoryTests()
+        let text =
+            PostgresUserDirectoryTests.header + "a@example.com,A,B,,,,,New\nb@example.com,B,C,,,,,New\n"
+        let expected = try tests.importFile(text, into: &model)
+        try connection.execute("BEGIN ISOLATION LEVEL \(isolation)")
+        var directory = try PostgresUserDirectory(
+            connection: connection, importID: 1, now: Timestamp(millisecondsSinceEpoch: 1))
+        // No table lock taken: another writer is not held up.
+        try third.execute(insert("third@example.com"))
+        let actual = try tests.importFile(text, into: &directory)
+        try connection.execute("COMMIT")
+        if isolation == "READ COMMITTED" { try holder.execute("COMMIT") }
+        #expect(actual == expected)
+        let count = try connection.scalar("SELECT count(*) FROM users")
+        #expect(count == (isolation == "READ COMMITTED" ? "4" : "3"))
     }
 }

@@ -3,16 +3,33 @@ import UserImportCore
 /// The user directory inside the import's transaction: one prepared statement per kind of write.
 ///
 /// The rows' results go to a `RowResultWriter`, queued emails to a `SQLiteOutbox`.
+///
+/// A first load, into a directory empty when the import's transaction began (no other writer
+/// can add a user inside it), looks up only the emails this import may have stored already
+/// (`EmailBloomFilter`, 1 MiB for the first million emails): every other answer is "no such
+/// user", known without a probe of the email index.
 public struct SQLiteUserDirectory: UserDirectory {
     private let importID: Int64
     private let now: Int64
     private let select: SQLiteStatement
     private let upsert: SQLiteStatement
+    /// Set when the directory was empty at the start, until full: the emails stored since.
+    private var added: EmailBloomFilter?
 
     public init(database: ImportDatabase, importID: Int64, now: Timestamp) throws {
+        try self.init(
+            database: database, importID: importID, now: now,
+            firstLoadFilter: EmailBloomFilter(bitCount: 1 << 23, capacity: 1_000_000))
+    }
+
+    /// `firstLoadFilter`: the filter a first load starts from (tests give a tiny one).
+    public init(database: ImportDatabase, importID: Int64, now: Timestamp, firstLoadFilter: EmailBloomFilter)
+        throws
+    {
         let connection = database.connection
         self.importID = importID
         self.now = now.millisecondsSinceEpoch
+        if try connection.scalar("SELECT NOT EXISTS (SELECT 1 FROM users)") == 1 { added = firstLoadFilter }
         select = try connection.prepare(UserQueries.selectByEmail)
         upsert = try connection.prepare(
             """
@@ -28,11 +45,15 @@ public struct SQLiteUserDirectory: UserDirectory {
     }
 
     public mutating func users(emails: [String]) throws -> [StoredUser?] {
-        try emails.map { try UserQueries.user(email: $0, using: select) }
+        // Full: dropped, so that its megabyte is given back before a large file's sorting.
+        if added?.isFull == true { added = nil }
+        guard let added else { return try emails.map { try UserQueries.user(email: $0, using: select) } }
+        return try emails.map { added.mayContain($0) ? try UserQueries.user(email: $0, using: select) : nil }
     }
 
     public mutating func store(_ users: [StoredUser]) throws {
         for user in users {
+            added?.insert(user.email)
             let p = user.profile
             try upsert.run(
                 .text(user.email), .text(p.firstName), .text(p.lastName), .text(p.alternateID),

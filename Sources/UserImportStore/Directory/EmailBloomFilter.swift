@@ -1,24 +1,25 @@
 /// Which emails an import has added to a directory that was empty when it began, as a Bloom
-/// filter: "no" is certain, "maybe" is wrong about one email in two thousand at a million
-/// emails. `PostgresUserDirectory` asks the server only about the maybes. 2 MiB whatever the
-/// file; past `capacity` emails it says maybe to every email, and every email is asked again.
-struct EmailBloomFilter {
+/// filter: "no" is certain, "maybe" is rarely wrong while it holds no more than `capacity`
+/// emails (one in two thousand for the server's default, one in fifty for the file's). The
+/// directories ask the database only about the maybes. Past `capacity` emails it is full, and
+/// the directory drops it and asks about every email again.
+public struct EmailBloomFilter: Sendable {
     private var bits: [UInt64]
     private let mask: UInt64
-    private(set) var count = 0
-    let capacity: Int
+    public private(set) var count = 0
+    public let capacity: Int
 
     /// `bitCount` a power of two (tests make it tiny, so that most answers are wrong maybes).
-    init(bitCount: Int = 1 << 24, capacity: Int = 2_000_000) {
+    public init(bitCount: Int = 1 << 24, capacity: Int = 2_000_000) {
         let words = max(1, bitCount / 64)
         bits = [UInt64](repeating: 0, count: words)
         mask = UInt64(words * 64 - 1)
         self.capacity = capacity
     }
 
-    var isFull: Bool { count > capacity }
+    public var isFull: Bool { count > capacity }
 
-    mutating func insert(_ email: String) {
+    public mutating func insert(_ email: String) {
         count += 1
         guard !isFull else { return }
         let (first, step) = Self.hashes(email)
@@ -30,7 +31,7 @@ struct EmailBloomFilter {
         }
     }
 
-    func mayContain(_ email: String) -> Bool {
+    public func mayContain(_ email: String) -> Bool {
         guard !isFull else { return true }
         let (first, step) = Self.hashes(email)
         for index in UInt64(0)..<Self.positions {
