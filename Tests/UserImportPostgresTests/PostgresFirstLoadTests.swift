@@ -170,4 +170,43 @@ struct PostgresFirstLoadTests {
         let count = try connection.scalar("SELECT count(*) FROM users")
         #expect(count == (isolation == "READ COMMITTED" ? "4" : "3"))
     }
+
+    /// A first file that is read twice (not UTF-8: rolled back to its savepoint and read again as
+    /// Latin-1) or fails strict mode, each into an empty directory on both backends: the same
+    /// record, rows and users: the rolled-back attempt's filter did not outlive it.
+    @Test(arguments: ["latin1", "strict"])
+    func aFirstFileReadAgainGivesTheSameOnBoth(kind: String) throws {
+        let folder = NSTemporaryDirectory() + "first-reread-\(getpid())-\(kind)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var bytes = Array(PostgresUserDirectoryTests.header.utf8)
+        for number in 0..<3_000 { bytes += Array("p\(number)@example.com,P,Q,,,,,New\n".utf8) }
+        let options: ImportOptions
+        if kind == "latin1" {
+            bytes += Array("zoe@example.com,Zo".utf8) + [0xEB] + Array(",X,,,,,New\n".utf8)
+            options = ImportOptions(fallbackEncoding: .latin1)
+        } else {
+            bytes += Array("nameless@example.com,,,,,,,New\n".utf8)
+            options = ImportOptions(strict: true)
+        }
+        let path = folder + "/first.csv"
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let sqlite = try ImportDatabase(path: folder + "/userimport.db")
+        let postgres = try PostgresConnection(url: try PostgresServer.shared.get().database())
+        try PostgresSchema.migrate(postgres)
+        let clock = Timestamp(millisecondsSinceEpoch: 1_700_000_000_000)
+        let onSQLite = try BothBackendsImportTests.importIntoSQLite(
+            path: path, name: "first.csv", importer: Importer(options: options), sqlite, clock)
+        let onPostgres = try BothBackendsImportTests.importIntoPostgres(
+            path: path, name: "first.csv", importer: Importer(options: options), postgres, clock)
+        #expect(onPostgres == onSQLite)
+        #expect(onSQLite.disposition == (kind == "latin1" ? .done : .failed))
+        #expect(
+            Array(PostgresImportHistory(connection: postgres).rows(importID: onPostgres.id))
+                == Array(try ImportHistory(database: sqlite).rows(importID: onSQLite.id)))
+        var sqliteUsers: [StoredUser] = []
+        try UserListing(database: sqlite).forEachUser { sqliteUsers.append($0) }
+        #expect(try PostgresUserDirectoryTests().allUsers(postgres) == sqliteUsers)
+        #expect(sqliteUsers.count == (kind == "latin1" ? 3_001 : 0))
+    }
 }
