@@ -65,14 +65,40 @@ public struct CopyRows {
     }
 
     public var isEmpty: Bool { count == 0 }
-    public var byteCount: Int { bytes.count }
-
-    /// Where buffered rows are sent even before their count says so: rejected rows keep their
-    /// cells (a MiB each at most), and a COPY of them must stay far below the 2 GiB guard.
-    public static let bytesPerCopy = 8 << 20
 
     private mutating func separate() {
         if !atRowStart { bytes.append(UInt8(ascii: "\t")) }
         atRowStart = false
+    }
+}
+
+/// Rows gathered for one COPY statement and sent, not waited for
+/// (`PostgresConnection.copyWithoutWaiting`), once `rowsPerCopy` rows or 8 MiB are in: one
+/// statement for many rows, stored by the server while the importer goes on. The byte bound
+/// matters for rows that keep rejected cells (a MiB each at most): a COPY of them stays far
+/// below the 2 GiB guard.
+struct BufferedCopy {
+    static let bytesPerCopy = 8 << 20
+
+    let sql: String
+    let rowsPerCopy: Int
+    /// The rows not sent yet; the caller appends fields and ends each row.
+    var rows = CopyRows()
+
+    init(_ sql: String, rowsPerCopy: Int) {
+        self.sql = sql
+        self.rowsPerCopy = rowsPerCopy
+    }
+
+    /// Sends the rows once there are enough of them.
+    mutating func sendWhenFull(on connection: PostgresConnection) throws {
+        if rows.count >= rowsPerCopy || rows.bytes.count >= Self.bytesPerCopy { try send(on: connection) }
+    }
+
+    /// Sends whatever rows there are.
+    mutating func send(on connection: PostgresConnection) throws {
+        guard !rows.isEmpty else { return }
+        try connection.copyWithoutWaiting(sql, rows)
+        rows = CopyRows()
     }
 }

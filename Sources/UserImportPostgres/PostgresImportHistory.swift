@@ -304,15 +304,13 @@ public struct PostgresImportHistory {
 /// An import's row results on PostgreSQL, inside its transaction: chunks of
 /// `RowResultWriter.rowsPerChunk` rows, encoded as the SQLite history encodes them.
 ///
-/// Chunks are sent `chunksPerCopy` at a time (or 8 MiB of them) by one COPY that is not waited for: one statement
-/// instead of one per chunk, and the server stores them while the importer goes on deciding.
+/// Chunks are sent 32 at a time by one COPY that is not waited for (`BufferedCopy`).
 public struct PostgresRowResultWriter: RowResultSink {
-    static let chunksPerCopy = 32
-
     private let connection: PostgresConnection
     private let importID: Int64
     private var chunk = RowChunkEncoder(reservingCapacity: RowResultWriter.rowsPerChunk * 64)
-    private var chunks = CopyRows()
+    private var chunks = BufferedCopy(
+        "COPY import_row_chunks (import_id, first_line, row_count, rows) FROM STDIN", rowsPerCopy: 32)
 
     public init(connection: PostgresConnection, importID: Int64) {
         self.connection = connection
@@ -323,30 +321,23 @@ public struct PostgresRowResultWriter: RowResultSink {
         try chunk.append(result)
         if chunk.rowCount >= RowResultWriter.rowsPerChunk {
             closeChunk()
-            if chunks.count >= Self.chunksPerCopy || chunks.byteCount >= CopyRows.bytesPerCopy { try send() }
+            try chunks.sendWhenFull(on: connection)
         }
     }
 
     public mutating func finish() throws {
         closeChunk()
-        try send()
+        try chunks.send(on: connection)
     }
 
     private mutating func closeChunk() {
         guard chunk.rowCount > 0 else { return }
-        chunks.field(importID)
-        chunks.field(Int64(chunk.firstLine))
-        chunks.field(Int64(chunk.rowCount))
-        chunks.field(bytea: chunk.bytes)
-        chunks.endRow()
+        chunks.rows.field(importID)
+        chunks.rows.field(Int64(chunk.firstLine))
+        chunks.rows.field(Int64(chunk.rowCount))
+        chunks.rows.field(bytea: chunk.bytes)
+        chunks.rows.endRow()
         chunk.startNext()
-    }
-
-    private mutating func send() throws {
-        guard !chunks.isEmpty else { return }
-        try connection.copyWithoutWaiting(
-            "COPY import_row_chunks (import_id, first_line, row_count, rows) FROM STDIN", chunks)
-        chunks = CopyRows()
     }
 }
 

@@ -130,18 +130,6 @@ public struct PostgresLineageIndexing {
         return (min(rows.count, chunks), more)
     }
 
-    /// Removes the keys of the first `chunks` chunks of import `id`, about to be deleted by
-    /// pruning in the same transaction (which holds `upkeepLock`): found by the chunks' lines
-    /// (`lineage_keys_chunk`), so neither the key table nor the chunks' bytes are read.
-    static func removeKeys(ofFirst chunks: Int, import id: Int64, connection: PostgresConnection) throws {
-        try connection.query(
-            """
-            DELETE FROM lineage_keys WHERE import_id = $1 AND first_line = ANY (ARRAY(
-                SELECT first_line FROM import_row_chunks WHERE import_id = $1 ORDER BY first_line LIMIT $2))
-            """,
-            [String(id), String(chunks)])
-    }
-
     private static func chunk(_ row: [String?]) throws -> (firstLine: Int64, rowCount: Int64, rows: [UInt8]) {
         guard row.count == 3 else { throw PostgresError(.data, message: "a row chunk without its columns") }
         return (

@@ -45,39 +45,32 @@ public final class PostgresOutbox: NotificationOutbox {
         count += 1
         if count == Self.capacity {
             closeBlock()
-            if blocks.count >= Self.blocksPerCopy || blocks.byteCount >= CopyRows.bytesPerCopy { try send() }
+            try blocks.sendWhenFull(on: connection)
         }
     }
 
-    /// Sends the blocks queued so far by one COPY that is not waited for (the next statement
-    /// reads its result): the server stores them while the importer goes on.
+    /// Sends the blocks queued so far by one COPY that is not waited for (`BufferedCopy`): the
+    /// server stores them while the importer goes on.
     public func flush() throws {
         closeBlock()
-        try send()
+        try blocks.send(on: connection)
     }
 
-    static let blocksPerCopy = 32
-    private var blocks = CopyRows()
+    private var blocks = BufferedCopy(
+        "COPY outbox_blocks (first_id, import_id, entry_count, expanded, created_at, entries) FROM STDIN",
+        rowsPerCopy: 32)
 
     private func closeBlock() {
         guard count > 0 else { return }
-        blocks.field(firstID)
-        blocks.field(importID)
-        blocks.field(Int64(count))
-        blocks.field(0)
-        blocks.field(createdAt)
-        blocks.field(bytea: bytes)
-        blocks.endRow()
+        blocks.rows.field(firstID)
+        blocks.rows.field(importID)
+        blocks.rows.field(Int64(count))
+        blocks.rows.field(0)
+        blocks.rows.field(createdAt)
+        blocks.rows.field(bytea: bytes)
+        blocks.rows.endRow()
         nextID = firstID + Int64(count)
         count = 0
-    }
-
-    private func send() throws {
-        guard !blocks.isEmpty else { return }
-        try connection.copyWithoutWaiting(
-            "COPY outbox_blocks (first_id, import_id, entry_count, expanded, created_at, entries) FROM STDIN",
-            blocks)
-        blocks = CopyRows()
     }
 
     private func nextFreeID() throws -> Int64 {

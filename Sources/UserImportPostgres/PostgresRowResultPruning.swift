@@ -44,14 +44,18 @@ public struct PostgresRowResultPruning {
     }
 
     private func delete(_ chunks: Int, of id: String) throws {
-        try PostgresLineageIndexing.removeKeys(
-            ofFirst: chunks, import: try PostgresImportHistory.int(id, "an import id"), connection: connection
-        )
-        try connection.query(
-            """
-            DELETE FROM import_row_chunks WHERE import_id = $1 AND first_line IN
-                (SELECT first_line FROM import_row_chunks WHERE import_id = $1 ORDER BY first_line LIMIT $2)
-            """,
-            [id, String(chunks)])
+        try connection.query(Self.deleteSQL, [id, String(chunks)])
     }
+
+    /// $1: the import, $2: how many chunks. The first chunks of the import and their lineage keys
+    /// in one statement, the chunks' lines chosen once; the keys are found by the chunk
+    /// (`lineage_keys_chunk`), so neither the key table nor the chunks' bytes are read.
+    static let deleteSQL = """
+        WITH going AS (
+            SELECT first_line FROM import_row_chunks WHERE import_id = $1 ORDER BY first_line LIMIT $2
+        ), keys AS (
+            DELETE FROM lineage_keys WHERE import_id = $1 AND first_line IN (SELECT first_line FROM going)
+        )
+        DELETE FROM import_row_chunks WHERE import_id = $1 AND first_line IN (SELECT first_line FROM going)
+        """
 }

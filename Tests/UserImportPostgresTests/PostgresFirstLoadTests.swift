@@ -57,8 +57,8 @@ struct PostgresFirstLoadTests {
         #expect(model.users.count > 15_000)
     }
 
-    /// The same on the SQLite file, whose filter is dropped once full (here after 5,000 emails, so
-    /// that the first file's later batches and the second file are looked up as before).
+    /// The same on the SQLite file, whose filter gives its bits back once full (here after 5,000
+    /// emails, so that the first file's later batches and the second file are looked up as before).
     @Test(arguments: [1 << 23, 64, 0, 5_000] as [Int])
     func aFirstLoadIntoTheFileGivesTheModelsResultsAndUsers(bitCount: Int) throws {
         let folder = NSTemporaryDirectory() + "first-load-\(getpid())-\(bitCount)"

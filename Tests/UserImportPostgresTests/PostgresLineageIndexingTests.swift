@@ -239,12 +239,11 @@ struct PostgresLineageIndexingTests {
         #expect(!text.contains("Seq Scan"), "\(text)")
         #expect(text.contains("imports_lineage_pending"), "\(text)")
         #expect(text.contains("Index Cond: (email_key = 1)"), "\(text)")
-        let removal = try history.connection.query(
-            """
-            EXPLAIN DELETE FROM lineage_keys WHERE import_id = 1 AND first_line = ANY (ARRAY(
-                SELECT first_line FROM import_row_chunks WHERE import_id = 1 ORDER BY first_line LIMIT 64))
-            """
-        ).compactMap { $0.first ?? nil }.joined(separator: "\n")
+        try history.connection.execute(
+            "PREPARE pruning (bigint, bigint) AS " + PostgresRowResultPruning.deleteSQL)
+        let removal = try history.connection.query("EXPLAIN EXECUTE pruning (1, 64)").compactMap {
+            $0.first ?? nil
+        }.joined(separator: "\n")
         #expect(!removal.contains("Seq Scan"), "\(removal)")
         #expect(removal.contains("lineage_keys_chunk"), "\(removal)")
     }

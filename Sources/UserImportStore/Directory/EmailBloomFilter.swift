@@ -1,8 +1,9 @@
 /// Which emails an import has added to a directory that was empty when it began, as a Bloom
 /// filter: "no" is certain, "maybe" is rarely wrong while it holds no more than `capacity`
 /// emails (one in two thousand for the server's default, one in fifty for the file's). The
-/// directories ask the database only about the maybes. Past `capacity` emails it is full, and
-/// the directory drops it and asks about every email again.
+/// directories ask the database only about the maybes. Past `capacity` emails it is full: it
+/// gives its bits back (before a large file's sorting needs the memory) and says maybe to
+/// every email, so the directory asks about each again.
 public struct EmailBloomFilter: Sendable {
     private var bits: [UInt64]
     private let mask: UInt64
@@ -21,7 +22,10 @@ public struct EmailBloomFilter: Sendable {
 
     public mutating func insert(_ email: String) {
         count += 1
-        guard !isFull else { return }
+        guard !isFull else {
+            bits = []
+            return
+        }
         let (first, step) = Self.hashes(email)
         // Inline, not through a closure: a closure writing `bits` while a method reads `self`
         // made Swift copy the 2 MiB array for every email.

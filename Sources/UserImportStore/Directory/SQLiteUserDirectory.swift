@@ -13,7 +13,7 @@ public struct SQLiteUserDirectory: UserDirectory {
     private let now: Int64
     private let select: SQLiteStatement
     private let upsert: SQLiteStatement
-    /// Set when the directory was empty at the start, until full: the emails stored since.
+    /// Set when the directory was empty at the start: the emails stored since.
     private var added: EmailBloomFilter?
 
     public init(database: ImportDatabase, importID: Int64, now: Timestamp) throws {
@@ -45,8 +45,6 @@ public struct SQLiteUserDirectory: UserDirectory {
     }
 
     public mutating func users(emails: [String]) throws -> [StoredUser?] {
-        // Full: dropped, so that its megabyte is given back before a large file's sorting.
-        if added?.isFull == true { added = nil }
         guard let added else { return try emails.map { try UserQueries.user(email: $0, using: select) } }
         return try emails.map { added.mayContain($0) ? try UserQueries.user(email: $0, using: select) : nil }
     }
