@@ -24,7 +24,8 @@ struct BothBackendsReadingTests {
             postgresURL = try PostgresServer.shared.get().database()
             postgres = try PostgresConnection(url: postgresURL)
             try PostgresSchema.migrate(postgres)
-            for (index, file) in BothBackendsImportTests.files(seed: seed).enumerated() {
+            let files = BothBackendsImportTests.files(seed: seed)
+            for (index, file) in files.enumerated() {
                 let path = directory + "/" + file.name
                 try Data(file.bytes).write(to: URL(fileURLWithPath: path))
                 // A day apart, so `history --since` has something to cut.
@@ -37,7 +38,7 @@ struct BothBackendsReadingTests {
                 #expect(onSQLite.id == onPostgres.id)
                 ids.append(onSQLite.id)
                 // All but the last reach their folder: an unpublished import is not listed.
-                if index < BothBackendsImportTests.files(seed: seed).count - 1 {
+                if index < files.count - 1 {
                     try ImportHistory(database: sqlite).markPublished(
                         id: onSQLite.id, path: "done/" + file.name)
                     try PostgresImportHistory(connection: postgres).markPublished(

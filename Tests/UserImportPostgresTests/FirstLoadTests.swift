@@ -7,24 +7,11 @@ import UserImportStore
 
 @testable import UserImportPostgres
 
-/// A first load into an empty directory asks the server only about emails it may have added
-/// (`EmailBloomFilter`): the answers, and so every row's outcome, are the model's whatever the
-/// filter's size, and no other writer adds a user meanwhile.
-struct PostgresFirstLoadTests {
-    @Test func theFilterNeverForgetsAnEmailAndRarelyImaginesOne() {
-        var filter = EmailBloomFilter()
-        for number in 0..<100_000 { filter.insert("user\(number)@example.com") }
-        #expect((0..<100_000).allSatisfy { filter.mayContain("user\($0)@example.com") })
-        let imagined = (0..<100_000).filter { filter.mayContain("other\($0)@example.org") }.count
-        #expect(imagined < 100, "\(imagined) of 100,000 wrong maybes")
-
-        // Past its capacity every answer is maybe: the directory asks the server about each email.
-        var small = EmailBloomFilter(bitCount: 1 << 16, capacity: 10)
-        for number in 0..<11 { small.insert("u\(number)@example.com") }
-        #expect(small.isFull)
-        #expect(small.mayContain("never@example.com"))
-    }
-
+/// A first load into an empty directory asks the database only about emails it may have added
+/// (`EmailBloomFilter`), on PostgreSQL and on the SQLite file: the answers, and so every row's
+/// outcome, are the model's whatever the filter's size, and on the server no other writer adds a
+/// user meanwhile.
+struct FirstLoadTests {
     /// Several batches with the same emails in many of them, every status, into an empty
     /// directory: with the real filter, one so small that nearly every answer is a wrong maybe,
     /// and one full from the start; then a second file into the directory the first one left.
