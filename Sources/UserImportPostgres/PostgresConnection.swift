@@ -302,6 +302,14 @@ public final class PostgresConnection {
         return try body()
     }
 
+    /// Runs `body` in one snapshot: the caller's transaction when it is in one, else a
+    /// `rolledBackSnapshot` of its own (a read made of several statements sees one moment).
+    public func reading<T>(_ body: () throws -> T) throws -> T {
+        try settle()
+        guard PQtransactionStatus(handle) == PQTRANS_IDLE else { return try body() }
+        return try rolledBackSnapshot(body)
+    }
+
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws. Never
     /// inside another: the server would only warn at the inner BEGIN, and the inner COMMIT would
     /// end the outer transaction early.

@@ -48,66 +48,26 @@ public struct PostgresLineageIndexing {
     /// indexed already; throws `UpkeepBusy` when another daemon or an undo holds what it needs.
     public func step(chunks: Int, now: Timestamp) throws -> Bool {
         try Self.upkeep(connection) {
-            var budget = max(1, chunks)
-            var found = false
-            while budget > 0, let next = try nextImport() {
-                found = true
-                let (indexed, more) = try index(next.id, after: next.afterLine, chunks: budget)
-                budget -= max(1, indexed)
-                if more {
-                    break
-                }
-                try connection.query(
-                    "UPDATE imports SET lineage_indexed_at = $2 WHERE id = $1",
-                    [String(next.id), String(now.millisecondsSinceEpoch)])
-                try connection.query("DELETE FROM lineage_progress WHERE import_id = $1", [String(next.id)])
-            }
-            return found
-        }
-    }
-
-    /// The import being indexed, else the oldest not indexed yet.
-    private func nextImport() throws -> (id: Int64, afterLine: Int64)? {
-        if let row = try connection.query("SELECT import_id, after_line FROM lineage_progress LIMIT 1").first
-        {
-            guard row.count == 2 else {
-                throw PostgresError(.data, message: "a progress row without its columns")
-            }
-            return (
-                try PostgresImportHistory.int(row[0], "an import id"),
-                try PostgresImportHistory.int(row[1], "a line")
+            try PostgresChunkPass(
+                connection: connection, mark: "lineage_indexed_at", progress: "lineage_progress"
             )
+            .step(chunks: chunks, now: now) { id, chunks in
+                var keys: [(key: Int64, firstLine: Int64)] = []
+                for chunk in chunks {
+                    for key in try LineageKey.keys(
+                        ofChunk: chunk.rows, firstLine: chunk.firstLine, rowCount: chunk.rowCount)
+                    {
+                        keys.append((key, chunk.firstLine))
+                    }
+                }
+                try insert(keys, of: id)
+            }
         }
-        guard
-            let id = try connection.scalar(
-                "SELECT id FROM imports WHERE lineage_indexed_at IS NULL ORDER BY id LIMIT 1")
-        else { return nil }
-        return (try PostgresImportHistory.int(id, "an import id"), 0)
     }
 
-    /// Keys for up to `chunks` chunks of import `id` after line `afterLine`; says how many it
-    /// read and whether chunks are left (then its progress row says where it stopped).
-    private func index(_ id: Int64, after afterLine: Int64, chunks: Int) throws -> (indexed: Int, more: Bool)
-    {
-        let rows = try connection.query(
-            """
-            SELECT first_line, row_count, rows FROM import_row_chunks
-            WHERE import_id = $1 AND first_line > $2 ORDER BY first_line LIMIT $3
-            """,
-            [String(id), String(afterLine), String(chunks + 1)])
-        var keys: [(key: Int64, firstLine: Int64)] = []
-        var lastLine = afterLine
-        for row in rows.prefix(chunks) {
-            let chunk = try Self.chunk(row)
-            for key in try LineageKey.keys(
-                ofChunk: chunk.rows, firstLine: chunk.firstLine, rowCount: chunk.rowCount)
-            {
-                keys.append((key, chunk.firstLine))
-            }
-            lastLine = chunk.firstLine
-        }
-        // In key order: neighbouring inserts land on the same pages of the B-tree.
-        keys.sort { ($0.key, $0.firstLine) < ($1.key, $1.firstLine) }
+    /// In key order: neighbouring inserts land on the same pages of the B-tree.
+    private func insert(_ unsorted: [(key: Int64, firstLine: Int64)], of id: Int64) throws {
+        let keys = unsorted.sorted { ($0.key, $0.firstLine) < ($1.key, $1.firstLine) }
         try connection.query(
             """
             INSERT INTO lineage_keys (email_key, import_id, first_line)
@@ -118,24 +78,5 @@ public struct PostgresLineageIndexing {
                 PostgresArray.integers(keys.map(\.key)), String(id),
                 PostgresArray.integers(keys.map(\.firstLine)),
             ])
-        let more = rows.count > chunks
-        if more {
-            try connection.query(
-                """
-                INSERT INTO lineage_progress (import_id, after_line) VALUES ($1, $2)
-                ON CONFLICT (import_id) DO UPDATE SET after_line = excluded.after_line
-                """,
-                [String(id), String(lastLine)])
-        }
-        return (min(rows.count, chunks), more)
-    }
-
-    private static func chunk(_ row: [String?]) throws -> (firstLine: Int64, rowCount: Int64, rows: [UInt8]) {
-        guard row.count == 3 else { throw PostgresError(.data, message: "a row chunk without its columns") }
-        return (
-            try PostgresImportHistory.int(row[0], "a chunk's first line"),
-            try PostgresImportHistory.int(row[1], "a chunk's row count"),
-            try PostgresConnection.bytes(row[2])
-        )
     }
 }

@@ -2,7 +2,8 @@ import UserImportCore
 
 /// Retention on PostgreSQL, as `RowResultPruning` does it in SQLite: the row results of published
 /// imports older than the cutoff, a few chunks at a time, the import rows kept and marked, the
-/// lineage keys of each chunk removed with it.
+/// lineage keys of each chunk removed with it. An import is pruned only once the search index
+/// has read it: until then its chunks name the users whose entries may be stale.
 public struct PostgresRowResultPruning {
     private let connection: PostgresConnection
 
@@ -30,7 +31,9 @@ public struct PostgresRowResultPruning {
             guard
                 let id = try connection.scalar(
                     """
-                    SELECT id FROM imports WHERE rows_pruned_at IS NULL AND finished_at < $1 AND published
+                    SELECT id FROM imports
+                    WHERE rows_pruned_at IS NULL AND finished_at < $1 AND published
+                        AND search_indexed_at IS NOT NULL
                     ORDER BY finished_at LIMIT 1 FOR UPDATE SKIP LOCKED
                     """,
                     [String(cutoff.millisecondsSinceEpoch)])

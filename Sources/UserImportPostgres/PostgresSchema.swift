@@ -1,3 +1,5 @@
+import Glibc
+
 /// The store's tables on PostgreSQL, built by numbered migrations as the SQLite file is.
 ///
 /// Several daemons may start against one server at once: each migration runs in a transaction
@@ -163,7 +165,46 @@ public enum PostgresSchema {
             after_line bigint NOT NULL
         );
         """,
+        // 7: `users --search` without reading every user, as in the SQLite file: each user's
+        // search text, lower-cased as the search compares it, filled while a daemon is idle
+        // (`PostgresUserSearchIndexing`) from the users each import's rows name, never by the
+        // import. The imports already here are covered by a first pass over the users that are.
+        // Its trigram index is `optional[7]`.
+        """
+        CREATE TABLE user_search (
+            email text COLLATE "C" PRIMARY KEY,
+            text text COLLATE "C" NOT NULL
+        );
+        ALTER TABLE imports ADD COLUMN search_indexed_at bigint DEFAULT 0;
+        ALTER TABLE imports ALTER COLUMN search_indexed_at DROP DEFAULT;
+        CREATE INDEX imports_search_pending ON imports (id) WHERE search_indexed_at IS NULL;
+        CREATE TABLE user_search_progress (
+            import_id bigint PRIMARY KEY REFERENCES imports (id),
+            after_line bigint NOT NULL
+        );
+        CREATE TABLE user_search_first_pass (after_email text COLLATE "C" NOT NULL);
+        INSERT INTO user_search_first_pass SELECT '' WHERE EXISTS (SELECT 1 FROM users);
+        """,
     ]
+
+    /// What a migration would like and may be refused, each tried in a savepoint after the
+    /// migration of its number: refused (`refusals`), the migration stands without it; any other
+    /// failure (a lock timeout, a lost connection) fails the migration, tried again as a whole.
+    /// 7: the trigram index `pg_trgm` gives `user_search` (the extension ships with Debian's
+    /// server and is trusted, so a role that may create in the database may create it). Without
+    /// it a search reads every entry of `user_search`, as slow as reading every user, and gives
+    /// the same answers; an administrator can run these two statements later.
+    static let optional: [Int: String] = [
+        7: """
+        CREATE EXTENSION IF NOT EXISTS pg_trgm;
+        CREATE INDEX user_search_trigrams ON user_search USING gin (text gin_trgm_ops);
+        """
+    ]
+
+    /// The SQLSTATEs of a wish refused for good: no privilege (42501), the extension not
+    /// installed (58P01), not supported (0A000), a name taken (42P07, 42710), an operator class
+    /// or function not found (42704, 42883: the extension in a schema not on the search path).
+    static let refusals: Set<String> = ["42501", "58P01", "0A000", "42P07", "42710", "42704", "42883"]
 
     /// The version this build brings a database to.
     public static var currentVersion: Int { migrations.count }
@@ -171,30 +212,71 @@ public enum PostgresSchema {
     /// An arbitrary key of the advisory lock the migrations take ("userimp" in ASCII).
     static let migrationLock = "\(0x7573_6572_696d_70)"
 
-    /// Brings the database to `currentVersion`; refuses one newer than this build knows.
-    public static func migrate(_ connection: PostgresConnection) throws {
+    /// Brings the database to `currentVersion` (`target`, for tests); refuses one newer than
+    /// this build knows.
+    ///
+    /// A migration that alters a table others use waits at most `lockTimeout` for its lock, then
+    /// rolls back, lets them go on for a second and tries again, `attempts` times: waiting
+    /// without a limit behind one long transaction would queue every other daemon's statements
+    /// on that table behind the migration.
+    public static func migrate(
+        _ connection: PostgresConnection, through target: Int = currentVersion, lockTimeout: String = "5s",
+        attempts: Int = 60
+    ) throws {
+        var refused = 0
         while true {
-            let applied: Bool = try connection.transaction {
-                // The lock first: CREATE TABLE IF NOT EXISTS is not safe against a concurrent one.
-                try connection.query("SELECT pg_advisory_xact_lock(\(migrationLock))")
-                try connection.execute(
-                    "CREATE TABLE IF NOT EXISTS userimport_schema (version integer NOT NULL)")
-                let version = try version(connection)
-                guard version <= currentVersion else {
+            let applied: Bool
+            do {
+                applied = try step(connection, through: target, lockTimeout: lockTimeout)
+            } catch let error as PostgresError where error.sqlState == "55P03" {
+                refused += 1
+                guard refused < attempts else {
                     throw PostgresError(
-                        .data,
+                        .statement, sqlState: error.sqlState,
                         message:
-                            "the database is at schema version \(version), newer than this build "
-                            + "(\(currentVersion)): run the userimportd that created it, or a newer one")
+                            "the migration to schema version \(try version(connection) + 1) waited "
+                            + "\(lockTimeout) for its tables \(attempts) times: a long transaction holds "
+                            + "them (see pg_stat_activity); userimportd tries again when restarted")
                 }
-                guard version < currentVersion else { return false }
-                try connection.execute(migrations[version])
-                try connection.execute("DELETE FROM userimport_schema")
-                try connection.query(
-                    "INSERT INTO userimport_schema (version) VALUES ($1)", [String(version + 1)])
-                return true
+                usleep(1_000_000)
+                continue
             }
             if !applied { return }
+        }
+    }
+
+    /// The next migration in its transaction; false when there is none.
+    private static func step(_ connection: PostgresConnection, through target: Int, lockTimeout: String)
+        throws
+        -> Bool
+    {
+        try connection.transaction {
+            // The lock first: CREATE TABLE IF NOT EXISTS is not safe against a concurrent one.
+            try connection.query("SELECT pg_advisory_xact_lock(\(migrationLock))")
+            try connection.execute("SET LOCAL lock_timeout = '\(lockTimeout)'")
+            try connection.execute("CREATE TABLE IF NOT EXISTS userimport_schema (version integer NOT NULL)")
+            let version = try version(connection)
+            guard version <= currentVersion else {
+                throw PostgresError(
+                    .data,
+                    message:
+                        "the database is at schema version \(version), newer than this build "
+                        + "(\(currentVersion)): run the userimportd that created it, or a newer one")
+            }
+            guard version < min(target, currentVersion) else { return false }
+            try connection.execute(migrations[version])
+            if let wish = optional[version + 1] {
+                try connection.execute("SAVEPOINT optional")
+                do {
+                    try connection.execute(wish)
+                    try connection.execute("RELEASE SAVEPOINT optional")
+                } catch let error as PostgresError where refusals.contains(error.sqlState) {
+                    try connection.execute("ROLLBACK TO SAVEPOINT optional")
+                }
+            }
+            try connection.execute("DELETE FROM userimport_schema")
+            try connection.query("INSERT INTO userimport_schema (version) VALUES ($1)", [String(version + 1)])
+            return true
         }
     }
 

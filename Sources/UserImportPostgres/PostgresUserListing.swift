@@ -14,15 +14,33 @@ public struct PostgresUserListing: UserReading {
         states: [UserState] = [], search: String? = nil, offset: Int = 0, limit: Int? = nil,
         _ body: (StoredUser) throws -> Void
     ) throws {
+        guard search != nil else {
+            return try forEachUser(
+                states: states, search: nil, offset: offset, limit: limit, inSnapshot: body)
+        }
+        try connection.reading {
+            try forEachUser(states: states, search: search, offset: offset, limit: limit, inSnapshot: body)
+        }
+    }
+
+    /// The candidates and every page in one snapshot: an indexing step or an import committing
+    /// between them would otherwise leave a matching user out of both the index's answer and
+    /// the imports not indexed.
+    private func forEachUser(
+        states: [UserState], search: String?, offset: Int, limit: Int?,
+        inSnapshot body: (StoredUser) throws -> Void
+    ) throws {
+        let (filter, candidates) = try clause(search: search, candidatesAt: 6)
         var after: String?
         try KeysetPages.read(offset: offset, limit: limit) { page, skip in
             let rows = try connection.query(
                 """
                 SELECT \(PostgresUserDirectory.columns) FROM users
-                WHERE \(Self.filter) AND ($3::text IS NULL OR email > $3)
+                WHERE \(filter) AND ($3::text IS NULL OR email > $3)
                 ORDER BY email LIMIT $4 OFFSET $5
                 """,
-                Self.bindings(states: states, search: search) + [after, String(page), String(skip)])
+                Self.bindings(states: states, search: search) + [after, String(page), String(skip)]
+                    + candidates)
             for row in rows {
                 let user = try PostgresUserDirectory.user(row)
                 after = user.email
@@ -33,10 +51,21 @@ public struct PostgresUserListing: UserReading {
     }
 
     public func count(states: [UserState] = [], search: String? = nil, atMost: Int? = nil) throws -> Int {
-        let text = try connection.scalar(
-            "SELECT count(*) FROM (SELECT 1 FROM users WHERE \(Self.filter) LIMIT $3) AS counted",
-            Self.bindings(states: states, search: search) + [atMost.map(String.init)])
+        let text = try connection.reading {
+            let (filter, candidates) = try clause(search: search, candidatesAt: 4)
+            return try connection.scalar(
+                "SELECT count(*) FROM (SELECT 1 FROM users WHERE \(filter) LIMIT $3) AS counted",
+                Self.bindings(states: states, search: search) + [atMost.map(String.init)] + candidates)
+        }
         return Int(try PostgresImportHistory.int(text, "a count"))
+    }
+
+    /// The WHERE clause and its parameter number `at`: the users `PostgresUserSearch` found for
+    /// the term, checked by the filter, when it found few; else the filter over every user.
+    private func clause(search: String?, candidatesAt at: Int) throws -> (String, [String?]) {
+        guard let search, let emails = try PostgresUserSearch.candidates(for: search, connection: connection)
+        else { return (Self.filter, []) }
+        return ("email = ANY ($\(at)::text[]) AND \(Self.filter)", [PostgresArray.text(emails)])
     }
 
     public func user(email: String) throws -> StoredUser? {
@@ -91,11 +120,10 @@ public struct PostgresUserListing: UserReading {
         """
 
     /// The same text the SQLite search reads, lower-cased in ASCII only (the "C" collation), as
-    /// SQLite's lower() does.
+    /// SQLite's lower() does; the text `user_search` holds, so one definition serves both.
     static let filter = """
         state = ANY ($1::text[])
-        AND ($2::text IS NULL OR position(lower($2 COLLATE "C")
-            IN lower((email || ' ' || first_name || ' ' || last_name) COLLATE "C")) > 0)
+        AND ($2::text IS NULL OR position(lower($2 COLLATE "C") IN \(PostgresUserSearchIndexing.text)) > 0)
         """
 
     static func bindings(states: [UserState], search: String?) -> [String?] {

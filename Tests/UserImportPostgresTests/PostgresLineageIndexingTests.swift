@@ -130,6 +130,8 @@ struct PostgresLineageIndexingTests {
         while steps < 6, try indexing.step(chunks: 1, now: Self.time) { steps += 1 }
         #expect(try history.count("SELECT count(*) FROM lineage_progress") == "1")
         try history.connection.execute("UPDATE imports SET published = true")
+        while try PostgresUserSearchIndexing(connection: history.connection).step(chunks: 64, now: Self.time)
+        {}
         let pruning = PostgresRowResultPruning(connection: history.connection)
         let later = Timestamp(millisecondsSinceEpoch: Self.time.millisecondsSinceEpoch + 1)
         var pruned = 0
@@ -145,12 +147,13 @@ struct PostgresLineageIndexingTests {
         try history.checkEveryAddress("after pruning and indexing")
     }
 
-    /// While one daemon holds the upkeep lock, another's indexing and pruning steps change
+    /// While one daemon holds the upkeep lock, another's indexing (lineage and search) and pruning steps change
     /// nothing and say the upkeep is busy (not "nothing left"); once it is released they go on.
     @Test func twoDaemonsNeverIndexOrPruneAtOnce() throws {
         let history = try History(imports: 2, seed: 13)
         let other = try PostgresConnection(url: history.url)
         let indexing = PostgresLineageIndexing(connection: other)
+        let search = PostgresUserSearchIndexing(connection: other)
         let pruning = PostgresRowResultPruning(connection: other)
         try history.connection.execute("UPDATE imports SET published = true")
         let later = Timestamp(millisecondsSinceEpoch: Self.time.millisecondsSinceEpoch + 1)
@@ -158,13 +161,17 @@ struct PostgresLineageIndexingTests {
             [
                 "\(try PostgresLineageIndexing.tryUpkeepLock(history.connection))",
                 Self.outcome { try indexing.step(chunks: 64, now: Self.time) },
+                Self.outcome { try search.step(chunks: 64, now: Self.time) },
                 Self.outcome { try pruning.step(finishedBefore: later, chunks: 1, now: later) },
             ]
         }
-        #expect(whileHeld == ["true", "busy", "busy"])
+        #expect(whileHeld == ["true", "busy", "busy", "busy"])
         #expect(try history.count("SELECT count(*) FROM lineage_keys") == "0")
+        #expect(try history.count("SELECT count(*) FROM imports WHERE search_indexed_at IS NULL") == "2")
         #expect(try indexing.step(chunks: 64, now: Self.time))
         #expect(try history.count("SELECT count(*) > 0 FROM lineage_keys") == "t")
+        while try search.step(chunks: 64, now: Self.time) {}
+        #expect(try history.count("SELECT count(*) FROM imports WHERE search_indexed_at IS NULL") == "0")
         #expect(try pruning.step(finishedBefore: later, chunks: 1, now: later))
     }
 

@@ -186,9 +186,15 @@ final class PostgresPipelineStore: PipelineStore {
             finishedBefore: cutoff, chunks: chunks, now: now)
     }
 
-    /// `user EMAIL`'s keys; `users --search` reads the directory on the server (no index there).
+    /// `user EMAIL`'s keys and `users --search`'s entries, each in its own step. The search's
+    /// step reads a quarter of the chunks: its trigram entries cost four times the keys (1M
+    /// users, 64 chunks a step: 1.9 s against 0.5 s), and a file dropped meanwhile waits for the
+    /// step to end.
     func indexStep(chunks: Int, now: Timestamp) throws -> Bool {
-        try PostgresLineageIndexing(connection: connection).step(chunks: chunks, now: now)
+        let lineage = try PostgresLineageIndexing(connection: connection).step(chunks: chunks, now: now)
+        let search = try PostgresUserSearchIndexing(connection: connection).step(
+            chunks: max(1, chunks / 4), now: now)
+        return lineage || search
     }
 
     func committed() {}

@@ -17,28 +17,41 @@ public final class UserListing {
     )
         throws
     {
-        let (filter, candidates) = try clause(search: search)
-        let statement = try connection.prepare(
-            "SELECT \(UserQueries.columns) FROM users WHERE \(filter) ORDER BY email LIMIT ?3 OFFSET ?4")
-        var values = Self.bindings(states: states, search: search)
-        values += [.int(limit.map(Int64.init) ?? -1), .int(Int64(max(0, offset)))]
-        if let candidates { values.append(candidates) }
-        try statement.bind(values)
-        while try statement.step() { try body(try UserQueries.read(statement)) }
+        // The candidates and the users in one read transaction: an indexing step or an import
+        // committing between them would otherwise leave a matching user out of both the index's
+        // answer and the imports not indexed.
+        try readingOnce(if: search != nil) {
+            let (filter, candidates) = try clause(search: search)
+            let statement = try connection.prepare(
+                "SELECT \(UserQueries.columns) FROM users WHERE \(filter) ORDER BY email LIMIT ?3 OFFSET ?4")
+            var values = Self.bindings(states: states, search: search)
+            values += [.int(limit.map(Int64.init) ?? -1), .int(Int64(max(0, offset)))]
+            if let candidates { values.append(candidates) }
+            try statement.bind(values)
+            while try statement.step() { try body(try UserQueries.read(statement)) }
+        }
     }
 
     /// How many users `forEachUser` would list without offset and limit, counting no further
     /// than `atMost` (a common term among ten million users is counted as "more than").
     public func count(states: [UserState] = [], search: String? = nil, atMost: Int? = nil) throws -> Int {
-        let (filter, candidates) = try clause(search: search)
-        var values = Self.bindings(states: states, search: search)
-        var sql = "SELECT count(*) FROM users WHERE \(filter)"
-        if let atMost {
-            sql = "SELECT count(*) FROM (SELECT 1 FROM users WHERE \(filter) LIMIT ?3)"
-            values.append(.int(Int64(atMost)))
+        try readingOnce(if: search != nil) {
+            let (filter, candidates) = try clause(search: search)
+            var values = Self.bindings(states: states, search: search)
+            var sql = "SELECT count(*) FROM users WHERE \(filter)"
+            if let atMost {
+                sql = "SELECT count(*) FROM (SELECT 1 FROM users WHERE \(filter) LIMIT ?3)"
+                values.append(.int(Int64(atMost)))
+            }
+            if let candidates { values += Array(repeating: .null, count: 4 - values.count) + [candidates] }
+            return Int(try connection.scalar(sql, values) ?? 0)
         }
-        if let candidates { values += Array(repeating: .null, count: 4 - values.count) + [candidates] }
-        return Int(try connection.scalar(sql, values) ?? 0)
+    }
+
+    /// `body` in one read transaction when `needed` (a search reads the index, then the users);
+    /// else as it is, so that an export of every user does not hold the log's oldest snapshot.
+    private func readingOnce<T>(if needed: Bool, _ body: () throws -> T) throws -> T {
+        needed ? try connection.reading(body) : try body()
     }
 
     /// The WHERE clause and its ?5: the users `UserSearch` found for the term, checked by the
