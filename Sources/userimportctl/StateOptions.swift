@@ -112,6 +112,15 @@ struct StateOptions: ParsableArguments {
                 throw ToolError.serverUnusable(
                     "the database has no userimportd tables yet: start userimportd on it once")
             }
+            // As with the file: the reads name the tables of one version (an older server has no
+            // search or lineage tables yet, a newer one may mean more by the same rows).
+            let version = try PostgresSchema.version(connection)
+            guard version == PostgresSchema.currentVersion else {
+                throw ToolError.serverUnusable(
+                    "the database has schema version \(version), this userimportctl expects "
+                        + "\(PostgresSchema.currentVersion); restart userimportd of this version to "
+                        + "migrate it, or use a matching userimportctl")
+            }
             return connection
         } catch let error as PostgresError {
             throw ToolError.serverUnusable(error.description)

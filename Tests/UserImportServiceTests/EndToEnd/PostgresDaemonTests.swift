@@ -221,12 +221,18 @@ struct PostgresDaemonTests {
                 }
             }
         }
-        // Idle, the daemon adds `user EMAIL`'s keys on the server as in the file.
+        // Idle, the daemon adds `user EMAIL`'s keys and the search's entries on the server as in
+        // the file, so the searches below are answered from the trigram index.
         let server = try PostgresConnection(url: url)
-        try waitFor("every import's lineage indexed", timeout: 30) {
-            try server.scalar("SELECT count(*) FROM imports WHERE lineage_indexed_at IS NULL") == "0"
+        try waitFor("every import's lineage and search indexed", timeout: 30) {
+            try server.scalar(
+                "SELECT count(*) FROM imports WHERE lineage_indexed_at IS NULL OR search_indexed_at IS NULL")
+                == "0"
         }
         #expect(try server.scalar("SELECT count(*) > 0 FROM lineage_keys") == "t")
+        #expect(
+            try server.scalar(
+                "SELECT count(*) FROM users WHERE email NOT IN (SELECT email FROM user_search)") == "0")
         #expect(try serverDaemon.stop() == 0)
         #expect(try fileDaemon.stop() == 0)
         for arguments in [
@@ -290,6 +296,28 @@ struct PostgresDaemonTests {
         #expect(
             serverUser.replacing(/"received_at" *: *"[^"]*"/, with: "")
                 == fileUser.replacing(/"received_at" *: *"[^"]*"/, with: ""))
+    }
+
+    /// A server at another schema version (the daemons not yet restarted on a new build, or
+    /// one newer than this tool) is refused with what to do, not read with missing tables.
+    @Test(arguments: [-1, 1])
+    func theAdminToolRefusesAServerAtAnotherSchemaVersion(offset: Int) throws {
+        let (url, _, _, config) = try Self.database()
+        let connection = try PostgresConnection(url: url)
+        try PostgresSchema.migrate(connection)
+        let state = try TestStateDirectory()
+        let path = state.root + "/ctl.conf"
+        try config.write(toFile: path, atomically: true, encoding: .utf8)
+        let arguments = ["--state-dir", state.root, "--config", path, "users", "--search", "ada"]
+        #expect(try BuiltProgram.userimportctl.run(arguments).status == 0)
+        let version = PostgresSchema.currentVersion + offset
+        try connection.query("UPDATE userimport_schema SET version = $1", [String(version)])
+        let run = try BuiltProgram.userimportctl.run(arguments)
+        #expect(run.status != 0)
+        #expect(
+            run.stderr.contains(
+                "schema version \(version), this userimportctl expects \(PostgresSchema.currentVersion)"),
+            "\(run.stderr)")
     }
 
     @Test func aConfigurationWithAPasswordIsRefused() throws {
