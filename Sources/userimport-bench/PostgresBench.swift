@@ -50,6 +50,7 @@ struct PostgresBench {
             guard run.status == 0 else { throw BenchError("psql \\copy failed (\(run.status))") }
             copy.append(run.seconds)
         }
+        try lookups(on: try server.database(), file: file, count: count)
         let o = Measure.Summary(ours)
         let c = Measure.Summary(copy)
         bench.record("postgresql \(count) New: whole import", bench.seconds(o))
@@ -59,5 +60,71 @@ struct PostgresBench {
             String(
                 format: "%.2f× (target ≤ 1.5×)", o.median / c.median)
         )
+    }
+
+    /// `users --search` (its first page and count, as the command asks) and `user EMAIL` on a
+    /// directory of `count` users just imported, before the idle indexing (a read of every user,
+    /// of every chunk) and after it (the trigram index, the lineage keys), with the time the
+    /// indexing took.
+    private func lookups(on url: String, file: String, count: Int) throws {
+        let connection = try PostgresConnection(url: url)
+        try PostgresSchema.migrate(connection)
+        let fd = open(file, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw BenchError("cannot open \(file)") }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw BenchError("cannot stat \(file)") }
+        let size = Int(info.st_size)
+        _ = try PostgresImports.importFile(
+            .opened(FileSource(fd: fd, name: file), size: size),
+            importer: .overlapping(ImportOptions(), scratch: "/var/tmp"),
+            connection: connection, workName: FileName("bench.csv"), size: size, ownerUID: nil,
+            receivedAt: SystemClock.now(), now: SystemClock.now)
+        let listing = PostgresUserListing(connection: connection)
+        func ask() throws -> (search: Double, lineage: Double) {
+            let start = Measure.now()
+            var found = 0
+            try listing.forEachUser(states: [], search: "user12345@", offset: 0, limit: 50) { _ in found += 1
+            }
+            _ = try listing.count(states: [], search: "user12345@", atMost: 10_000)
+            let searched = Measure.now()
+            let rows = try listing.lineage(email: "user12345@example.com")
+            guard found > 0, !rows.isEmpty else { throw BenchError("the lookups found nothing") }
+            return (searched - start, Measure.now() - searched)
+        }
+        let before = try ask()
+        // The daemon's idle steps (64 chunks of keys, 16 of search entries): the total and the
+        // longest, which is how long a file dropped meanwhile may wait for the step to end.
+        func index(_ step: () throws -> Bool) throws -> (total: Double, longest: Double) {
+            var total = 0.0
+            var longest = 0.0
+            while true {
+                let start = Measure.now()
+                let more = try step()
+                let took = Measure.now() - start
+                total += took
+                longest = max(longest, took)
+                if !more { return (total, longest) }
+            }
+        }
+        let lineage = try index {
+            try PostgresLineageIndexing(connection: connection).step(chunks: 64, now: SystemClock.now())
+        }
+        let search = try index {
+            try PostgresUserSearchIndexing(connection: connection).step(chunks: 16, now: SystemClock.now())
+        }
+        let after = try ask()
+        bench.record(
+            "postgresql \(count) users: --search, scan / index",
+            String(format: "%.0f ms / %.1f ms", before.search * 1000, after.search * 1000))
+        bench.record(
+            "postgresql \(count) users: user EMAIL, scan / index",
+            String(format: "%.0f ms / %.1f ms", before.lineage * 1000, after.lineage * 1000))
+        bench.record(
+            "postgresql \(count) users: idle lineage, total / step",
+            String(format: "%.1f s / %.0f ms", lineage.total, lineage.longest * 1000))
+        bench.record(
+            "postgresql \(count) users: idle search, total / step",
+            String(format: "%.1f s / %.0f ms", search.total, search.longest * 1000))
     }
 }
