@@ -363,8 +363,9 @@ struct UserSearchTests {
         try directory.check("with the first pass done again")
     }
 
-    /// Imports on the server take their ids when they begin and commit in any order: one that
-    /// began first and commits after a later one was read is still read, and searched meanwhile.
+    /// The index marks each import it read, not a high-water id: an import with a lower id that
+    /// commits after a later one was read (imports take their ids under the directory's lock,
+    /// but nothing in the store relies on it) is still read, and searched meanwhile.
     @Test func anImportCommittedAfterALaterOneWasReadIsReadToo() throws {
         let directory = try Directory(.postgresql, seed: 14)
         let connection = try #require(directory.postgres)
