@@ -185,6 +185,37 @@ public enum PostgresSchema {
         CREATE TABLE user_search_first_pass (after_email text COLLATE "C" NOT NULL);
         INSERT INTO user_search_first_pass SELECT '' WHERE EXISTS (SELECT 1 FROM users);
         """,
+        // 8: the users another writer changed (the directory is shared with other services, and
+        // an administrator may change it by hand): no import's rows name them, so a trigger
+        // notes their emails in `user_search_dirty`, read by the search as candidates and by the
+        // idle indexing as work. The daemon's own imports say `userimport.importing` for their
+        // transaction and are skipped: their rows name their users already, and a trigger
+        // function per row would cost a bulk import its `COPY` speed. A TRUNCATE starts the
+        // first pass again.
+        """
+        CREATE TABLE user_search_dirty (email text COLLATE "C" PRIMARY KEY);
+        CREATE FUNCTION userimport_note_search_change() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF TG_OP IN ('UPDATE', 'DELETE') THEN
+                INSERT INTO user_search_dirty VALUES (OLD.email) ON CONFLICT DO NOTHING;
+            END IF;
+            IF TG_OP IN ('INSERT', 'UPDATE') THEN
+                INSERT INTO user_search_dirty VALUES (NEW.email) ON CONFLICT DO NOTHING;
+            END IF;
+            RETURN NULL;
+        END $$;
+        CREATE TRIGGER user_search_dirty AFTER INSERT OR UPDATE OR DELETE ON users FOR EACH ROW
+            WHEN (current_setting('userimport.importing', true) IS DISTINCT FROM 'on')
+            EXECUTE FUNCTION userimport_note_search_change();
+        CREATE FUNCTION userimport_search_from_scratch() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            DELETE FROM user_search_first_pass;
+            INSERT INTO user_search_first_pass VALUES ('');
+            RETURN NULL;
+        END $$;
+        CREATE TRIGGER user_search_truncated AFTER TRUNCATE ON users
+            FOR EACH STATEMENT EXECUTE FUNCTION userimport_search_from_scratch();
+        """,
     ]
 
     /// What a migration would like and may be refused, each tried in a savepoint after the
@@ -218,10 +249,13 @@ public enum PostgresSchema {
     /// A migration that alters a table others use waits at most `lockTimeout` for its lock, then
     /// rolls back, lets them go on for a second and tries again, `attempts` times: waiting
     /// without a limit behind one long transaction would queue every other daemon's statements
-    /// on that table behind the migration.
+    /// on that table behind the migration. All the tries together (15 s) stay inside the unit's
+    /// watchdog (20 s); then the error says a transaction holds the tables, and the daemon, stopped at
+    /// its start, is started again by systemd (after its start, the next use of the store
+    /// tries again).
     public static func migrate(
-        _ connection: PostgresConnection, through target: Int = currentVersion, lockTimeout: String = "5s",
-        attempts: Int = 60
+        _ connection: PostgresConnection, through target: Int = currentVersion, lockTimeout: String = "2s",
+        attempts: Int = 5
     ) throws {
         var refused = 0
         while true {

@@ -13,6 +13,9 @@ public enum PostgresUndo {
         // (a refusal), and its later steps pass this import by while the undo holds it.
         try connection.query("SELECT 1 FROM imports WHERE id = $1 FOR SHARE", [String(target)])
         if let refusal = UndoRefusal.of(try history.record(id: target), id: target) { throw refusal }
+        // A row result per user written back names each of them: the search's trigger for
+        // other writers is skipped, as for an import.
+        try connection.execute("SET LOCAL userimport.importing = 'on'")
         var results = PostgresRowResultWriter(connection: connection, importID: undoID)
         var summary = ImportSummary()
         try PostgresOutboxQueue.expandAll(importID: target, on: connection)

@@ -48,6 +48,9 @@ public struct PostgresUserDirectory: UserDirectory {
         self.importID = importID
         self.now = now.millisecondsSinceEpoch
         try connection.query("SELECT pg_advisory_xact_lock(\(Self.directoryLock))")
+        // The import's rows name every user it writes: the search's trigger for other writers
+        // (`user_search_dirty`) is skipped for the transaction.
+        try connection.execute("SET LOCAL userimport.importing = 'on'")
         if try Self.isEmptyAndReadCommitted(connection) {
             added = try Self.lockedForAFirstLoad(connection) ? firstLoadFilter : nil
         }

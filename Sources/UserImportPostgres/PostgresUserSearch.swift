@@ -2,8 +2,8 @@ import UserImportCore
 import UserImportStore
 
 /// Which users a `users --search` term may match on the server, found through `user_search`'s
-/// trigram index instead of reading every user: the entries holding the term, and the users named
-/// by the imports the idle indexing has not reached yet. `PostgresUserListing` then checks each
+/// trigram index instead of reading every user: the entries holding the term, the users named
+/// by the imports the idle indexing has not reached yet, and those another writer changed. `PostgresUserListing` then checks each
 /// candidate against `users` with the filter a scan applies, so a stale entry only adds a
 /// candidate, never changes an answer.
 enum PostgresUserSearch {
@@ -40,6 +40,11 @@ enum PostgresUserSearch {
             [pattern(term), String(candidateLimit + 1)])
         guard indexed.count <= candidateLimit else { return nil }
         var emails = Set(indexed.compactMap { $0.first ?? nil })
+        // The users other writers changed since the indexing last looked.
+        let dirty = try connection.query(
+            "SELECT email FROM user_search_dirty LIMIT $1", [String(candidateLimit + 1)])
+        guard dirty.count <= candidateLimit else { return nil }
+        emails.formUnion(dirty.compactMap { $0.first ?? nil })
         for row in try connection.query("SELECT c.first_line, c.row_count, c.rows FROM \(pendingChunks)") {
             guard row.count == 3 else {
                 throw PostgresError(.data, message: "a row chunk without its columns")
@@ -71,7 +76,8 @@ enum PostgresUserSearch {
 
     /// Whether the index answers for the directory as it is now.
     static let usableSQL = """
-        SELECT to_regclass('user_search_trigrams') IS NOT NULL
+        SELECT EXISTS (SELECT 1 FROM pg_index WHERE indexrelid = to_regclass('user_search_trigrams')
+                       AND indrelid = 'user_search'::regclass AND indisvalid)
             AND NOT EXISTS (SELECT 1 FROM user_search_first_pass)
             AND NOT EXISTS (SELECT 1 FROM imports WHERE search_indexed_at IS NULL AND rows_pruned_at IS NOT NULL)
         """

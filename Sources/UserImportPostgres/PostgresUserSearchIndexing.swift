@@ -28,6 +28,7 @@ public struct PostgresUserSearchIndexing {
                 try firstPass(after: after, count: max(1, chunks) * usersPerChunk)
                 return true
             }
+            if try changedElsewhere(count: max(1, chunks) * usersPerChunk) { return true }
             return try PostgresChunkPass(
                 connection: connection, mark: "search_indexed_at", progress: "user_search_progress"
             ).step(chunks: chunks, now: now) { _, chunks in
@@ -62,6 +63,22 @@ public struct PostgresUserSearchIndexing {
             DELETE FROM user_search_first_pass;
             INSERT INTO user_search_first_pass VALUES ('')
             """)
+    }
+
+    /// Up to `count` of the users other writers changed (`user_search_dirty`), their entries
+    /// written as the users are now. Their notes go first, in this transaction: a writer
+    /// changing one of them meanwhile notes it again once this commits (its insert waits on the
+    /// deleted row), and a change committed before is read below.
+    private func changedElsewhere(count: Int) throws -> Bool {
+        let emails = try connection.query(
+            """
+            DELETE FROM user_search_dirty
+            WHERE email IN (SELECT email FROM user_search_dirty ORDER BY email LIMIT $1) RETURNING email
+            """, [String(count)]
+        ).compactMap { $0.first ?? nil }
+        guard !emails.isEmpty else { return false }
+        try put(emails)
+        return true
     }
 
     /// The next `count` users in email order after `after`, every one's entry written.

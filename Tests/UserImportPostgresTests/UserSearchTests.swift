@@ -154,7 +154,7 @@ struct UserSearchTests {
             "a", "zo", "ada", "ADA", "lovelace", "zoë", "zoe\u{308}", "e\u{308}", "o'b", "\"ch", "100%", "0%",
             "a_b", "_", "user1", "user12@", "example.com", "ana maría", "ada lov", "berg", "王", "nobody",
             "er1", "%", "\\", "o_b", "r1%", "back\\sla", "k\\sla", "per%cen", "r%cent", "der_sco", "r_sco",
-            "backxslash", "perxcent", "underxscore",
+            "backxslash", "perxcent", "underxscore", "outsider", "sider@",
         ]
 
         /// What a scan answers: ASCII letters in any case, every other byte as it is (SQLite's
@@ -361,6 +361,45 @@ struct UserSearchTests {
         #expect(steps > directory.users.count / 7)
         #expect(try directory.candidates("lovelace") != nil)
         try directory.check("with the first pass done again")
+    }
+
+    /// Another service writing to the directory (or an administrator by hand) changes, adds
+    /// and removes users no import names: the trigger notes them, so searches answer as a scan
+    /// at once and the idle indexing catches up; a TRUNCATE starts the first pass again.
+    @Test func usersChangedByAnotherWriterAreFoundAtOnce() throws {
+        let directory = try Directory(.postgresql, seed: 16)
+        try directory.importRows(1_000)
+        while try directory.indexStep(chunks: 64) {}
+        let other = try PostgresConnection(url: directory.postgresURL)
+        let renamed = try #require(directory.users.keys.sorted().first)
+        let removed = try #require(directory.users.keys.sorted().last)
+        try other.execute(
+            """
+            UPDATE users SET last_name = 'Outsider' WHERE email = '\(renamed)';
+            DELETE FROM users WHERE email = '\(removed)';
+            INSERT INTO users (email, first_name, last_name, state, created_at, updated_at, last_import_id)
+            VALUES ('outsider@example.com', 'Ada', 'Outsider', 'active', 0, 0, 0)
+            """)
+        directory.users[renamed]?.last = "Outsider"
+        directory.users[removed] = nil
+        directory.users["outsider@example.com"] = ("Ada", "Outsider", .active)
+        #expect(try other.scalar("SELECT count(*) FROM user_search_dirty") == "3")
+        #expect(try directory.candidates("outsider") != nil)
+        try directory.check("changed by another writer, not indexed")
+        var steps = 0
+        while try directory.indexStep(chunks: 64) { steps += 1 }
+        #expect(steps == 1)
+        #expect(try other.scalar("SELECT count(*) FROM user_search_dirty") == "0")
+        try directory.check("changed by another writer, indexed")
+
+        try other.execute("TRUNCATE users")
+        directory.users = [:]
+        #expect(try directory.candidates("outsider") == nil)
+        try directory.check("truncated")
+        try directory.importRows(300)
+        while try directory.indexStep(chunks: 64) {}
+        #expect(try directory.candidates("outsider") != nil)
+        try directory.check("truncated, imported again, indexed")
     }
 
     /// The index marks each import it read, not a high-water id: an import with a lower id that
