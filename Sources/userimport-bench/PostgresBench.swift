@@ -93,8 +93,10 @@ struct PostgresBench {
             return (searched - start, Measure.now() - searched)
         }
         let before = try ask()
-        // The daemon's idle steps (64 chunks of keys, 16 of search entries): the total and the
-        // longest, which is how long a file dropped meanwhile may wait for the step to end.
+        // The daemon's idle steps (`indexChunksPerStep` chunks of keys, a quarter as many of
+        // search entries): the total and the longest, which is how long a file dropped meanwhile
+        // may wait for the step to end.
+        let chunks = ImportPipeline.indexChunksPerStep
         func index(_ step: () throws -> Bool) throws -> (total: Double, longest: Double) {
             var total = 0.0
             var longest = 0.0
@@ -108,10 +110,11 @@ struct PostgresBench {
             }
         }
         let lineage = try index {
-            try PostgresLineageIndexing(connection: connection).step(chunks: 64, now: SystemClock.now())
+            try PostgresLineageIndexing(connection: connection).step(chunks: chunks, now: SystemClock.now())
         }
         let search = try index {
-            try PostgresUserSearchIndexing(connection: connection).step(chunks: 16, now: SystemClock.now())
+            try PostgresUserSearchIndexing(connection: connection).step(
+                chunks: max(1, chunks / 4), now: SystemClock.now())
         }
         let after = try ask()
         bench.record(

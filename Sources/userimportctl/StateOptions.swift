@@ -109,17 +109,13 @@ struct StateOptions: ParsableArguments {
             let connection = try PostgresConnection(url: settings.url)
             try connection.execute("SET default_transaction_read_only = on")
             guard try connection.scalar("SELECT to_regclass('imports')::text") != nil else {
-                throw ToolError.serverUnusable(
-                    "the database has no userimportd tables yet: start userimportd on it once")
+                throw ToolError.serverWithoutTables
             }
             // As with the file: the reads name the tables of one version (an older server has no
             // search or lineage tables yet, a newer one may mean more by the same rows).
             let version = try PostgresSchema.version(connection)
             guard version == PostgresSchema.currentVersion else {
-                throw ToolError.serverUnusable(
-                    "the database has schema version \(version), this userimportctl expects "
-                        + "\(PostgresSchema.currentVersion); restart userimportd of this version to "
-                        + "migrate it, or use a matching userimportctl")
+                throw ToolError.serverSchema(found: version, expected: PostgresSchema.currentVersion)
             }
             return connection
         } catch let error as PostgresError {

@@ -39,8 +39,15 @@ struct SubmitCommand: ParsableCommand {
 
     func run() throws {
         let paths = try state.configuration().paths
-        // Imports are found by name, bytes and an ID above this; none yet is 0.
-        let before = (try? state.openHistory().lastID()) ?? 0
+        // Imports are found by name, bytes and an ID above this; none yet is 0. A store that
+        // cannot be read for another reason is an error, not "none yet": an earlier import of
+        // the same file would then be taken for this one.
+        let before: Int64
+        do {
+            before = try state.openHistory().lastID()
+        } catch DatabaseAccess.Problem.missing, ToolError.serverWithoutTables {
+            before = 0
+        }
         var submitted: [Submission.Submitted] = []
         for file in files {
             let copy =

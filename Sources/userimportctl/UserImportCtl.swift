@@ -57,9 +57,24 @@ enum ToolError: Error, CustomStringConvertible {
     case backupDamaged(String)
     case readsSQLiteOnly
     case serverUnusable(String)
+    /// The server's database has no userimportd tables: no daemon has started on it yet.
+    case serverWithoutTables
+    /// The server's tables are of another schema version than this tool reads.
+    case serverSchema(found: Int, expected: Int)
 
     var description: String {
         switch self {
+        case .serverWithoutTables:
+            return "the PostgreSQL server ([Database] URL): the database has no userimportd tables yet: "
+                + "start userimportd on it once"
+        case .serverSchema(let found, let expected) where found < expected:
+            return "the PostgreSQL server ([Database] URL): the database has schema version \(found), "
+                + "this userimportctl expects \(expected): userimportd of this version migrates it when it "
+                + "starts (see systemctl status userimportd if it has not)"
+        case .serverSchema(let found, let expected):
+            return "the PostgreSQL server ([Database] URL): the database has schema version \(found), "
+                + "this userimportctl expects \(expected): use the userimportctl of the userimportd that "
+                + "migrated it"
         case .readsSQLiteOnly:
             return
                 "[Database] Backend=postgresql: backup works only on the SQLite store (the other commands "

@@ -85,11 +85,11 @@ struct PostgresSchemaTests {
         DispatchQueue.global().async {
             do {
                 try PostgresSchema.migrate(
-                    try PostgresConnection(url: url), lockTimeout: "200ms", attempts: 3)
+                    try PostgresConnection(url: url), lockTimeout: "300ms", attempts: 3)
                 failures.add("migrated while the table was held")
             } catch let error as PostgresError
                 where error.sqlState == "55P03"
-                && error.message.contains("schema version 7 waited 200ms for its tables 3 times")
+                && error.message.contains("schema version 7 waited 300ms for its tables 3 times")
             {
             } catch {
                 failures.add("\(error)")
@@ -97,14 +97,24 @@ struct PostgresSchemaTests {
             finished.signal()
         }
         let reader = try PostgresConnection(url: url)
-        try reader.execute("SET statement_timeout = '2s'")
+        // Once the migration waits on the table's lock, a reader's statement queued behind it
+        // goes through within the migration's timeout, not its own (here 1 s).
+        let deadline = Date().addingTimeInterval(30)
+        while try reader.scalar(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+        )
+            == "0",
+            Date() < deadline
+        {
+            _ = finished.wait(timeout: .now() + 0.02)
+        }
+        try reader.execute("SET statement_timeout = '1s'")
         var reads = 0
         var done = false
-        let deadline = Date().addingTimeInterval(30)
         while !done, Date() < deadline {
             _ = try reader.scalar("SELECT count(*) FROM imports")
             reads += 1
-            done = finished.wait(timeout: .now()) == .success
+            done = finished.wait(timeout: .now() + 0.05) == .success
         }
         try holder.execute("COMMIT")
         #expect(done || finished.wait(timeout: .now() + 30) == .success)

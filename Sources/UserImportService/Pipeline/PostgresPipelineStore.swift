@@ -6,8 +6,6 @@ import UserImportStore
 /// transaction as the SQLite file, on a server several daemons may share. An import holds the
 /// directory for its transaction, so imports from several hosts apply one after the other in
 /// commit order, with ids from one sequence.
-///
-/// Not on PostgreSQL: the idle indexing of `users --search` (the server reads the directory).
 final class PostgresPipelineStore: PipelineStore {
     private let url: String
     /// This daemon among those sharing the database: its host and work folder.

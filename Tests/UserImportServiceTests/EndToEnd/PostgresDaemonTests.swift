@@ -222,7 +222,8 @@ struct PostgresDaemonTests {
             }
         }
         // Idle, the daemon adds `user EMAIL`'s keys and the search's entries on the server as in
-        // the file, so the searches below are answered from the trigram index.
+        // the file: the indexable searches below ("HOPP", "example") are then answered from the
+        // trigram index, the others by reading the directory, all as on the file.
         let server = try PostgresConnection(url: url)
         try waitFor("every import's lineage and search indexed", timeout: 30) {
             try server.scalar(
@@ -314,10 +315,23 @@ struct PostgresDaemonTests {
         try connection.query("UPDATE userimport_schema SET version = $1", [String(version)])
         let run = try BuiltProgram.userimportctl.run(arguments)
         #expect(run.status != 0)
+        let what =
+            offset < 0
+            ? "userimportd of this version migrates it when it starts"
+            : "use the userimportctl of the userimportd"
         #expect(
             run.stderr.contains(
-                "schema version \(version), this userimportctl expects \(PostgresSchema.currentVersion)"),
+                "schema version \(version), this userimportctl expects \(PostgresSchema.currentVersion): \(what)"
+            ),
             "\(run.stderr)")
+        // `submit` does not take an unreadable server for one without imports.
+        try "Email ID,First Name,Last Name,User Status\n".write(
+            toFile: state.root + "/x.csv", atomically: true, encoding: .utf8)
+        let submit = try BuiltProgram.userimportctl.run(
+            ["--state-dir", state.root, "--config", path, "submit", "--json", state.root + "/x.csv"])
+        #expect(
+            submit.status != 0 && submit.stderr.contains("schema version"),
+            "\(submit.stdout) \(submit.stderr)")
     }
 
     @Test func aConfigurationWithAPasswordIsRefused() throws {
