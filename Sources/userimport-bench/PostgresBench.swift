@@ -18,24 +18,9 @@ struct PostgresBench {
         for _ in 0..<runs {
             let connection = try PostgresConnection(url: try server.database())
             try PostgresSchema.migrate(connection)
-            let fd = open(file, O_RDONLY | O_CLOEXEC)
-            guard fd >= 0 else { throw BenchError("cannot open \(file)") }
-            defer { close(fd) }
-            var info = stat()
-            guard fstat(fd, &info) == 0 else { throw BenchError("cannot stat \(file)") }
-            let size = Int(info.st_size)
             let start = Measure.now()
-            let record = try PostgresImports.importFile(
-                .opened(FileSource(fd: fd, name: file), size: size),
-                importer: .overlapping(ImportOptions(), scratch: "/var/tmp"),
-                connection: connection, workName: FileName("bench.csv"), size: size, ownerUID: nil,
-                receivedAt: SystemClock.now(), now: SystemClock.now)
+            try importFile(file, count: count, on: connection)
             ours.append(Measure.now() - start)
-            guard record.disposition == Disposition.done, record.summary.rows == count else {
-                throw BenchError(
-                    "the PostgreSQL import read \(record.summary.rows) rows: \(record.error ?? "\(record.disposition)")"
-                )
-            }
 
             let floor = try server.database()
             try PostgresConnection(url: floor).execute(
@@ -62,6 +47,27 @@ struct PostgresBench {
         )
     }
 
+    /// The whole import of `file` on `connection` (a migrated, empty database), as the daemon
+    /// runs it: what the bench times.
+    private func importFile(_ file: String, count: Int, on connection: PostgresConnection) throws {
+        let fd = open(file, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw BenchError("cannot open \(file)") }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw BenchError("cannot stat \(file)") }
+        let size = Int(info.st_size)
+        let record = try PostgresImports.importFile(
+            .opened(FileSource(fd: fd, name: file), size: size),
+            importer: .overlapping(ImportOptions(), scratch: "/var/tmp"),
+            connection: connection, workName: FileName("bench.csv"), size: size, ownerUID: nil,
+            receivedAt: SystemClock.now(), now: SystemClock.now)
+        guard record.disposition == Disposition.done, record.summary.rows == count else {
+            throw BenchError(
+                "the PostgreSQL import read \(record.summary.rows) rows: \(record.error ?? "\(record.disposition)")"
+            )
+        }
+    }
+
     /// `users --search` (its first page and count, as the command asks) and `user EMAIL` on a
     /// directory of `count` users just imported, before the idle indexing (a read of every user,
     /// of every chunk) and after it (the trigram index, the lineage keys), with the time the
@@ -69,17 +75,7 @@ struct PostgresBench {
     private func lookups(on url: String, file: String, count: Int) throws {
         let connection = try PostgresConnection(url: url)
         try PostgresSchema.migrate(connection)
-        let fd = open(file, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw BenchError("cannot open \(file)") }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw BenchError("cannot stat \(file)") }
-        let size = Int(info.st_size)
-        _ = try PostgresImports.importFile(
-            .opened(FileSource(fd: fd, name: file), size: size),
-            importer: .overlapping(ImportOptions(), scratch: "/var/tmp"),
-            connection: connection, workName: FileName("bench.csv"), size: size, ownerUID: nil,
-            receivedAt: SystemClock.now(), now: SystemClock.now)
+        try importFile(file, count: count, on: connection)
         let listing = PostgresUserListing(connection: connection)
         func ask() throws -> (search: Double, lineage: Double) {
             let start = Measure.now()
