@@ -6,6 +6,7 @@ import UserImportCore
 import UserImportStore
 
 @testable import UserImportPostgres
+@testable import UserImportService
 
 /// A first load into an empty directory asks the database only about emails it may have added
 /// (`EmailBloomFilter`), on PostgreSQL and on the SQLite file: the answers, and so every row's
@@ -44,7 +45,7 @@ struct FirstLoadTests {
         #expect(model.users.count > 15_000)
     }
 
-    /// The same on the SQLite file, whose filter gives its bits back once full (here after 5,000
+    /// The same on the SQLite file, whose filter stops changing once full (here after 5,000
     /// emails, so that the first file's later batches and the second file are looked up as before).
     @Test(arguments: [1 << 23, 64, 0, 5_000] as [Int])
     func aFirstLoadIntoTheFileGivesTheModelsResultsAndUsers(bitCount: Int) throws {
@@ -80,6 +81,67 @@ struct FirstLoadTests {
                 "users after import \(importID)")
         }
         #expect(model.users.count > 15_000)
+    }
+
+    /// A file sorted past its first rows (`SortedImport`) whose filter fills before the sorting
+    /// begins: the sorted rows reach the directory each batch above the one before, so the filter
+    /// answers them from the largest email since it filled; an email repeated across two of
+    /// those batches must still be looked up. Both backends, against the model read in file order.
+    @Test(arguments: ["sqlite", "postgresql"])
+    func aSortedFirstLoadPastTheFiltersCapacityGivesTheModelsResults(backend: String) throws {
+        let folder = NSTemporaryDirectory() + "first-load-sorted-\(getpid())-\(backend)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var random = SplitMix64(seed: backend == "sqlite" ? 31 : 37)
+        var model = PostgresUserDirectoryTests.ModelDirectory()
+        let tests = PostgresUserDirectoryTests()
+        let sorting = Importer(
+            options: ImportOptions(), makeLane: { ThreadBatchLane() },
+            makeSpill: { try TemporarySpillFile(in: folder) }, sortedBeyond: 2_048, batchSize: 512)
+        let postgres = backend == "postgresql" ? try tests.migratedConnection() : nil
+        let sqlite = backend == "sqlite" ? try ImportDatabase(path: folder + "/userimport.db") : nil
+        for importID in Int64(1)...2 {
+            let text = PostgresUserDirectoryTests.file(rows: 20_000, emails: 8_000, using: &random)
+            let expected = try tests.importFile(text, into: &model)
+            let filter = EmailBloomFilter(bitCount: 1 << 16, capacity: 1_000)
+            let now = Timestamp(millisecondsSinceEpoch: importID)
+            func run<Directory: UserDirectory>(_ directory: inout Directory) throws -> [RowResult] {
+                var source = BytesSource(Array(text.utf8))
+                var outbox = NoNotifications()
+                var rows = CollectedRows()
+                let summary = try sorting.run(
+                    source: &source, directory: &directory, outbox: &outbox, results: &rows)
+                #expect(summary.error == nil)
+                return rows.rows.sorted { $0.line < $1.line }
+            }
+            let actual: [RowResult]
+            let stored: [StoredUser]
+            if let postgres {
+                actual = try postgres.transaction {
+                    var directory = try PostgresUserDirectory(
+                        connection: postgres, importID: importID, now: now, firstLoadFilter: filter)
+                    return try run(&directory)
+                }
+                stored = try tests.allUsers(postgres)
+            } else if let sqlite {
+                actual = try sqlite.connection.transaction {
+                    var directory = try SQLiteUserDirectory(
+                        database: sqlite, importID: importID, now: now, firstLoadFilter: filter)
+                    return try run(&directory)
+                }
+                var listed: [StoredUser] = []
+                try UserListing(database: sqlite).forEachUser { listed.append($0) }
+                stored = listed
+            } else {
+                return
+            }
+            #expect(actual == expected, "import \(importID)")
+            #expect(
+                stored
+                    == model.users.values.sorted { $0.email.utf8.lexicographicallyPrecedes($1.email.utf8) },
+                "users after import \(importID)")
+        }
+        #expect(model.users.count > 5_000)
     }
 
     /// While a first load's transaction is open, another writer's insert waits (here: gives up

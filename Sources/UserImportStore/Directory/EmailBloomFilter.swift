@@ -1,14 +1,21 @@
 /// Which emails an import has added to a directory that was empty when it began, as a Bloom
 /// filter: "no" is certain, "maybe" is rarely wrong while it holds no more than `capacity`
 /// emails (one in two thousand for the server's default, one in fifty for the file's). The
-/// directories ask the database only about the maybes. Past `capacity` emails it is full: it
-/// gives its bits back (before a large file's sorting needs the memory) and says maybe to
-/// every email, so the directory asks about each again.
+/// directories ask the database only about the maybes.
+///
+/// Past `capacity` emails the bits stop changing and the filter keeps only the largest email
+/// added since (in Swift's string order, which is the directory's key order for valid emails):
+/// an email above it that the bits do not hold was certainly never added. A large file's rows
+/// arrive here sorted by email (`SortedImport`), each batch above the one before, so they are
+/// still answered without a probe; emails in any other order are at or below the largest and
+/// asked about, as before.
 public struct EmailBloomFilter: Sendable {
     private var bits: [UInt64]
     private let mask: UInt64
     public private(set) var count = 0
     public let capacity: Int
+    /// The largest email added past `capacity`.
+    private var largestSinceFull: String?
 
     /// `bitCount` a power of two (tests make it tiny, so that most answers are wrong maybes).
     public init(bitCount: Int = 1 << 24, capacity: Int = 2_000_000) {
@@ -23,7 +30,7 @@ public struct EmailBloomFilter: Sendable {
     public mutating func insert(_ email: String) {
         count += 1
         guard !isFull else {
-            bits = []
+            if largestSinceFull.map({ $0 < email }) ?? true { largestSinceFull = email }
             return
         }
         let (first, step) = Self.hashes(email)
@@ -36,7 +43,7 @@ public struct EmailBloomFilter: Sendable {
     }
 
     public func mayContain(_ email: String) -> Bool {
-        guard !isFull else { return true }
+        if let largestSinceFull, email <= largestSinceFull { return true }
         let (first, step) = Self.hashes(email)
         for index in UInt64(0)..<Self.positions {
             let bit = (first &+ index &* step) & mask

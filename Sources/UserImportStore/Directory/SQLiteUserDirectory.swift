@@ -6,8 +6,9 @@ import UserImportCore
 ///
 /// A first load, into a directory empty when the import's transaction began (no other writer
 /// can add a user inside it), looks up only the emails this import may have stored already
-/// (`EmailBloomFilter`, 1 MiB for the first million emails): every other answer is "no such
-/// user", known without a probe of the email index.
+/// (`EmailBloomFilter`, 1 MiB for the first million emails, then the largest email since, which
+/// answers a large file's rows sorted by email): every other answer is "no such user", known
+/// without a probe of the email index.
 public struct SQLiteUserDirectory: UserDirectory {
     private let importID: Int64
     private let now: Int64
