@@ -46,7 +46,7 @@ struct FirstLoadTests {
     }
 
     /// The same on the SQLite file, whose filter stops changing once full (here after 5,000
-    /// emails, so that the first file's later batches and the second file are looked up as before).
+    /// emails, so that the first file's later batches, in file order, are mostly looked up).
     @Test(arguments: [1 << 23, 64, 0, 5_000] as [Int])
     func aFirstLoadIntoTheFileGivesTheModelsResultsAndUsers(bitCount: Int) throws {
         let folder = NSTemporaryDirectory() + "first-load-\(getpid())-\(bitCount)"
@@ -83,10 +83,10 @@ struct FirstLoadTests {
         #expect(model.users.count > 15_000)
     }
 
-    /// A file sorted past its first rows (`SortedImport`) whose filter fills before the sorting
-    /// begins: the sorted rows reach the directory each batch above the one before, so the filter
-    /// answers them from the largest email since it filled; an email repeated across two of
-    /// those batches must still be looked up. Both backends, against the model read in file order.
+    /// A file sorted past its first rows (`SortedImport`) whose filter fills once the sorting has
+    /// begun: the sorted rows reach the directory each batch at or above the one before, so the
+    /// filter answers them from the largest email since it filled; an email repeated across two
+    /// of those batches must still be looked up. Both backends, against the model read in file order.
     @Test(arguments: ["sqlite", "postgresql"])
     func aSortedFirstLoadPastTheFiltersCapacityGivesTheModelsResults(backend: String) throws {
         let folder = NSTemporaryDirectory() + "first-load-sorted-\(getpid())-\(backend)"

@@ -6,9 +6,10 @@
 /// Past `capacity` emails the bits stop changing and the filter keeps only the largest email
 /// added since (in Swift's string order, which is the directory's key order for valid emails):
 /// an email above it that the bits do not hold was certainly never added. A large file's rows
-/// arrive here sorted by email (`SortedImport`), each batch above the one before, so they are
-/// still answered without a probe; emails in any other order are at or below the largest and
-/// asked about, as before.
+/// past the ones applied in file order arrive here sorted by email (`SortedImport`), each batch at
+/// or above the one before, so they are still answered without a probe, provided the filter
+/// filled no earlier than they began (the directories size `capacity` for that); emails in any
+/// other order are mostly at or below the largest and asked about.
 public struct EmailBloomFilter: Sendable {
     private var bits: [UInt64]
     private let mask: UInt64

@@ -6,9 +6,9 @@ import UserImportCore
 ///
 /// A first load, into a directory empty when the import's transaction began (no other writer
 /// can add a user inside it), looks up only the emails this import may have stored already
-/// (`EmailBloomFilter`, 1 MiB for the first million emails, then the largest email since, which
-/// answers a large file's rows sorted by email): every other answer is "no such user", known
-/// without a probe of the email index.
+/// (`EmailBloomFilter`, 1 MiB for the emails of the rows applied in file order, then the largest
+/// email since, which answers a large file's rows sorted by email): every other answer is "no such
+/// user", known without a probe of the email index.
 public struct SQLiteUserDirectory: UserDirectory {
     private let importID: Int64
     private let now: Int64
@@ -20,8 +20,14 @@ public struct SQLiteUserDirectory: UserDirectory {
     public init(database: ImportDatabase, importID: Int64, now: Timestamp) throws {
         try self.init(
             database: database, importID: importID, now: now,
-            firstLoadFilter: EmailBloomFilter(bitCount: 1 << 23, capacity: 1_000_000))
+            firstLoadFilter: EmailBloomFilter(bitCount: 1 << 23, capacity: Self.firstLoadCapacity))
     }
+
+    /// Every user the rows applied in file order can store (`Importer.sortedBeyond` and the batch
+    /// that crosses it): filled inside that last batch, whose users are stored in email order, the
+    /// filter's largest email would be near the top of the alphabet, and the sorted rows after it
+    /// would each be looked up again.
+    public static let firstLoadCapacity = Importer.sortedBeyond + Importer.batchSize
 
     /// `firstLoadFilter`: the filter a first load starts from (tests give a tiny one).
     public init(database: ImportDatabase, importID: Int64, now: Timestamp, firstLoadFilter: EmailBloomFilter)

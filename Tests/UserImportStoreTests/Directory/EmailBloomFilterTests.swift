@@ -1,5 +1,6 @@
 import SeededRandom
 import Testing
+import UserImportCore
 import UserImportStore
 
 /// The first-load filter: never a wrong "no", rarely a wrong "maybe", and once full a certain
@@ -11,6 +12,14 @@ struct EmailBloomFilterTests {
         #expect((0..<100_000).allSatisfy { filter.mayContain("user\($0)@example.com") })
         let imagined = (0..<100_000).filter { filter.mayContain("other\($0)@example.org") }.count
         #expect(imagined < 100, "\(imagined) of 100,000 wrong maybes")
+    }
+
+    /// The rows a first load applies in file order never fill the file's filter: filled inside
+    /// their last batch, stored in email order, its largest email would be near the end of the
+    /// alphabet and every sorted row after it would be looked up again.
+    @Test func theFilesFilterHoldsEveryUserOfTheRowsAppliedInFileOrder() {
+        let batches = (Importer.sortedBeyond + Importer.batchSize - 1) / Importer.batchSize
+        #expect(SQLiteUserDirectory.firstLoadCapacity >= batches * Importer.batchSize)
     }
 
     /// Past its capacity the bits stop changing: an email at or below the largest added since is
