@@ -11,7 +11,11 @@
 /// filled no earlier than they began (the directories size `capacity` for that); emails in any
 /// other order are mostly at or below the largest and asked about.
 public struct EmailBloomFilter: Sendable {
-    private var bits: [UInt64]
+    /// Allocated by the first insert: the importer copies the directory into the batch writer
+    /// before any, and zeroed bits allocated up front would then be copied whole on that insert
+    /// (the caller's copy still sharing them), a second megabyte for the whole import.
+    private var bits: [UInt64] = []
+    private let words: Int
     private let mask: UInt64
     public private(set) var count = 0
     public let capacity: Int
@@ -20,8 +24,7 @@ public struct EmailBloomFilter: Sendable {
 
     /// `bitCount` a power of two (tests make it tiny, so that most answers are wrong maybes).
     public init(bitCount: Int = 1 << 24, capacity: Int = 2_000_000) {
-        let words = max(1, bitCount / 64)
-        bits = [UInt64](repeating: 0, count: words)
+        words = max(1, bitCount / 64)
         mask = UInt64(words * 64 - 1)
         self.capacity = capacity
     }
@@ -34,6 +37,7 @@ public struct EmailBloomFilter: Sendable {
             if largestSinceFull.map({ $0 < email }) ?? true { largestSinceFull = email }
             return
         }
+        if bits.isEmpty { bits = [UInt64](repeating: 0, count: words) }
         let (first, step) = Self.hashes(email)
         // Inline, not through a closure: a closure writing `bits` while a method reads `self`
         // made Swift copy the 2 MiB array for every email.
@@ -45,6 +49,7 @@ public struct EmailBloomFilter: Sendable {
 
     public func mayContain(_ email: String) -> Bool {
         if let largestSinceFull, email <= largestSinceFull { return true }
+        guard !bits.isEmpty else { return false }
         let (first, step) = Self.hashes(email)
         for index in UInt64(0)..<Self.positions {
             let bit = (first &+ index &* step) & mask
