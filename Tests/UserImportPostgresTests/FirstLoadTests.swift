@@ -105,29 +105,20 @@ struct FirstLoadTests {
             let expected = try tests.importFile(text, into: &model)
             let filter = EmailBloomFilter(bitCount: 1 << 16, capacity: 1_000)
             let now = Timestamp(millisecondsSinceEpoch: importID)
-            func run<Directory: UserDirectory>(_ directory: inout Directory) throws -> [RowResult] {
-                var source = BytesSource(Array(text.utf8))
-                var outbox = NoNotifications()
-                var rows = CollectedRows()
-                let summary = try sorting.run(
-                    source: &source, directory: &directory, outbox: &outbox, results: &rows)
-                #expect(summary.error == nil)
-                return rows.rows.sorted { $0.line < $1.line }
-            }
             let actual: [RowResult]
             let stored: [StoredUser]
             if let postgres {
                 actual = try postgres.transaction {
                     var directory = try PostgresUserDirectory(
                         connection: postgres, importID: importID, now: now, firstLoadFilter: filter)
-                    return try run(&directory)
+                    return try tests.importFile(text, into: &directory, by: sorting)
                 }
                 stored = try tests.allUsers(postgres)
             } else if let sqlite {
                 actual = try sqlite.connection.transaction {
                     var directory = try SQLiteUserDirectory(
                         database: sqlite, importID: importID, now: now, firstLoadFilter: filter)
-                    return try run(&directory)
+                    return try tests.importFile(text, into: &directory, by: sorting)
                 }
                 var listed: [StoredUser] = []
                 try UserListing(database: sqlite).forEachUser { listed.append($0) }

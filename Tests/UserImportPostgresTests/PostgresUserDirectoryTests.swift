@@ -47,13 +47,14 @@ struct PostgresUserDirectoryTests {
         return text
     }
 
-    func importFile<Directory: UserDirectory>(_ text: String, into directory: inout Directory) throws
-        -> [RowResult]
-    {
+    func importFile<Directory: UserDirectory>(
+        _ text: String, into directory: inout Directory,
+        by importer: Importer = Importer(options: ImportOptions())
+    ) throws -> [RowResult] {
         var source = BytesSource(Array(text.utf8))
         var outbox = NoNotifications()
         var rows = CollectedRows()
-        let summary = try Importer(options: ImportOptions()).run(
+        let summary = try importer.run(
             source: &source, directory: &directory, outbox: &outbox, results: &rows)
         #expect(summary.error == nil)
         return rows.rows
