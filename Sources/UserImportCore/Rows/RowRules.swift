@@ -124,6 +124,11 @@ public enum RowRules {
 
     private static func valueProblem(_ value: String, field: UserField, limit maxValueLength: Int) -> String?
     {
+        // Nearly every value is printable ASCII within the limit: one pass over its bytes says so.
+        let printableASCII = value.utf8.withContiguousStorageIfAvailable { bytes in
+            bytes.allSatisfy { $0 >= 0x20 && $0 < 0x7F }
+        }
+        if printableASCII == true && value.utf8.count <= maxValueLength { return nil }
         var hasNonASCII = false
         for byte in value.utf8 {
             if byte < 0x20 || byte == 0x7F {
