@@ -299,4 +299,55 @@ struct SortedImportTests {
         #expect(merged.map(EmailOrderKey.init) == all.map(EmailOrderKey.init).sorted())
         #expect(merged.count == all.count && !merged.isEmpty)
     }
+    /// The results' merge moves records as they are stored and reads only their lines; decoded
+    /// afterwards, they are every run's records in line order, and a buffer cut short is damage.
+    @Test func recordsMergeByLineWithoutDecoding() throws {
+        var random = SplitMix64(seed: 11)
+        let file = MemorySpillFile()
+        var runs: [SpillRun] = []
+        var all: [DecidedRow] = []
+        var line = 0
+        var lines = (0..<300).map { _ in
+            line += 1 + Int(random.next() % 3)
+            return line
+        }
+        lines.shuffle(using: &random)
+        for chunk in stride(from: 0, to: lines.count, by: 40) {
+            let rows = lines[chunk..<min(chunk + 40, lines.count)].sorted().map { line in
+                DecidedRow(
+                    result: RowResult(
+                        line: line, email: "u\(line)@x.org", status: "New", outcome: .created,
+                        reason: "invitation queued"),
+                    notification: line % 2 == 0
+                        ? .init(
+                            kind: .invitation,
+                            user: StoredUser(
+                                email: "u\(line)@x.org", profile: UserProfile(firstName: "A", lastName: "B"),
+                                state: .invited))
+                        : nil)
+            }
+            all += rows
+            var first: [UInt8] = []
+            var second: [UInt8] = []
+            for row in rows.prefix(7) { SpillRecord.append(row, to: &first) }
+            for row in rows.dropFirst(7) { SpillRecord.append(row, to: &second) }
+            var run = SpillRun()
+            try run.add(first, to: file)
+            _ = try file.append([0xFF])
+            try run.add(second, to: file)
+            runs.append(run)
+        }
+        var merge = try RecordMerge(file: file, runs: runs, bufferBytes: 32, key: { try $0.int() })
+        var bytes: [UInt8] = []
+        while try merge.move(to: &bytes) {}
+        let recent = RecentTexts()
+        let merged = try SpillRecord.records(in: bytes) { try SpillRecord.readDecided(&$0, recent: recent) }
+        #expect(merged == all.sorted { $0.result.line < $1.result.line })
+        #expect(merged.count == lines.count)
+        #expect(throws: SpillError.self) {
+            try SpillRecord.records(in: Array(bytes.dropLast())) {
+                try SpillRecord.readDecided(&$0, recent: recent)
+            }
+        }
+    }
 }

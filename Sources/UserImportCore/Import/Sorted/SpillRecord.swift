@@ -83,6 +83,31 @@ enum SpillRecord {
 
     static let frameBytes = 4
 
+    /// Every record in `bytes`, one after the other as `RecordMerge` moves them, each decoded by
+    /// `decode`, which must read all of it.
+    static func records<Element>(in bytes: [UInt8], _ decode: (inout SpillReader) throws -> Element) throws
+        -> [Element]
+    {
+        try bytes.withUnsafeBytes { all in
+            var elements: [Element] = []
+            var position = 0
+            while position < all.count {
+                guard all.count - position >= frameBytes else {
+                    throw SpillError.damaged("a record is cut short")
+                }
+                let count = frameCount(
+                    UnsafeRawBufferPointer(rebasing: all[position..<(position + frameBytes)]))
+                let first = position + frameBytes
+                guard count <= all.count - first else { throw SpillError.damaged("a record is cut short") }
+                var reader = SpillReader(UnsafeRawBufferPointer(rebasing: all[first..<(first + count)]))
+                elements.append(try decode(&reader))
+                guard reader.isAtEnd else { throw SpillError.damaged("a record is longer than its fields") }
+                position = first + count
+            }
+            return elements
+        }
+    }
+
     /// The byte count of the record starting at `bytes`' first byte (which holds at least four).
     static func frameCount(_ bytes: UnsafeRawBufferPointer) -> Int {
         (0..<4).reduce(0) { $0 | Int(bytes[$1]) << (8 * $1) }

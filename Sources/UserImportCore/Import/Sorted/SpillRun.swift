@@ -45,6 +45,41 @@ struct RunCursor {
 
     /// The next record, decoded by `decode`, which must read all of it; nil after the last.
     mutating func next<Element>(_ decode: (inout SpillReader) throws -> Element) throws -> Element? {
+        guard let count = try nextCount() else { return nil }
+        let first = start + SpillRecord.frameBytes
+        let element = try buffer.withUnsafeBytes { bytes in
+            var reader = SpillReader(UnsafeRawBufferPointer(rebasing: bytes[first..<(first + count)]))
+            let element = try decode(&reader)
+            guard reader.isAtEnd else { throw SpillError.damaged("a record is longer than its fields") }
+            return element
+        }
+        moveOn(count)
+        return element
+    }
+
+    /// What `key` reads from the start of the next record's fields, without moving past it; nil
+    /// after the last record.
+    mutating func peek<Key>(_ key: (inout SpillReader) throws -> Key) throws -> Key? {
+        guard let count = try nextCount() else { return nil }
+        let first = start + SpillRecord.frameBytes
+        return try buffer.withUnsafeBytes { bytes in
+            var reader = SpillReader(UnsafeRawBufferPointer(rebasing: bytes[first..<(first + count)]))
+            return try key(&reader)
+        }
+    }
+
+    /// Appends the next record as it is stored, its count included, to `out`, and moves past it;
+    /// false after the last record.
+    mutating func move(to out: inout [UInt8]) throws -> Bool {
+        guard let count = try nextCount() else { return false }
+        out.append(contentsOf: buffer[start..<(start + SpillRecord.frameBytes + count)])
+        moveOn(count)
+        return true
+    }
+
+    /// The byte count of the next record, which the buffer then holds whole from `start`; nil
+    /// after the last.
+    private mutating func nextCount() throws -> Int? {
         guard try fill(SpillRecord.frameBytes) else { return nil }
         let count = buffer.withUnsafeBytes {
             SpillRecord.frameCount(
@@ -56,14 +91,11 @@ struct RunCursor {
             throw SpillError.damaged("a record is longer than the run")
         }
         guard try fill(total) else { throw SpillError.damaged("a record is cut short") }
-        let first = start + SpillRecord.frameBytes
-        let element = try buffer.withUnsafeBytes { bytes in
-            var reader = SpillReader(UnsafeRawBufferPointer(rebasing: bytes[first..<(first + count)]))
-            let element = try decode(&reader)
-            guard reader.isAtEnd else { throw SpillError.damaged("a record is longer than its fields") }
-            return element
-        }
-        start += total
+        return count
+    }
+
+    private mutating func moveOn(_ count: Int) {
+        start += SpillRecord.frameBytes + count
         // A long record (a cell near the record limit) grew the buffer; hundreds of cursors must
         // not each keep that much.
         if buffer.count > bufferBytes, end - start <= bufferBytes {
@@ -71,7 +103,6 @@ struct RunCursor {
             end -= start
             start = 0
         }
-        return element
     }
 
     /// Makes the buffer hold at least `count` unread bytes; false when the run has ended before
@@ -118,8 +149,7 @@ struct RunCursor {
 struct RunMerge<Element, Key: Comparable> {
     private var cursors: [RunCursor]
     private var heads: [Element?]
-    private var keys: [Key?]
-    private var heap: [Int] = []
+    private var heap: RunHeap<Key>
     private let decode: (inout SpillReader) throws -> Element
     private let key: (Element) -> Key
 
@@ -131,37 +161,68 @@ struct RunMerge<Element, Key: Comparable> {
         self.key = key
         cursors = runs.map { RunCursor(file: file, run: $0, bufferBytes: bufferBytes) }
         heads = []
-        keys = []
         heads.reserveCapacity(cursors.count)
-        keys.reserveCapacity(cursors.count)
+        heap = RunHeap(runs: cursors.count)
         for index in cursors.indices {
             let head = try cursors[index].next(decode)
             heads.append(head)
-            keys.append(head.map(key))
-            if head != nil { push(index) }
+            heap.push(index, key: head.map(key))
         }
     }
 
     mutating func next() throws -> Element? {
-        guard let top = heap.first, let element = heads[top] else { return nil }
+        guard let top = heap.top, let element = heads[top] else { return nil }
         let head = try cursors[top].next(decode)
         heads[top] = head
-        keys[top] = head.map(key)
-        if head == nil {
-            heap[0] = heap[heap.count - 1]
-            heap.removeLast()
-        }
-        if !heap.isEmpty { siftDown(0) }
+        heap.replaceTop(key: head.map(key))
         return element
     }
+}
 
-    private func less(_ a: Int, _ b: Int) -> Bool {
-        guard let left = keys[a], let right = keys[b] else { return false }
-        return left < right
+/// The records of several runs in the order of a key each starts with, moved as they are stored
+/// into the caller's buffer: the thread merging reads only the keys, and whoever takes the buffer
+/// decodes the records (`SpillRecord.records(in:_:)`).
+struct RecordMerge<Key: Comparable> {
+    private var cursors: [RunCursor]
+    private var heap: RunHeap<Key>
+    private let key: (inout SpillReader) throws -> Key
+
+    init(
+        file: any SpillFile, runs: [SpillRun], bufferBytes: Int,
+        key: @escaping (inout SpillReader) throws -> Key
+    ) throws {
+        self.key = key
+        cursors = runs.map { RunCursor(file: file, run: $0, bufferBytes: bufferBytes) }
+        heap = RunHeap(runs: cursors.count)
+        for index in cursors.indices { heap.push(index, key: try cursors[index].peek(key)) }
     }
 
-    private mutating func push(_ cursor: Int) {
-        heap.append(cursor)
+    /// Appends the next record to `out`; false after the last.
+    mutating func move(to out: inout [UInt8]) throws -> Bool {
+        guard let top = heap.top, try cursors[top].move(to: &out) else { return false }
+        heap.replaceTop(key: try cursors[top].peek(key))
+        return true
+    }
+}
+
+/// The runs whose next records are smallest first, by the key of each run's next record.
+struct RunHeap<Key: Comparable> {
+    private var keys: [Key?]
+    private var heap: [Int] = []
+
+    init(runs: Int) {
+        keys = [Key?](repeating: nil, count: runs)
+        heap.reserveCapacity(runs)
+    }
+
+    /// The run whose next record comes first; nil once every run has ended.
+    var top: Int? { heap.first }
+
+    /// Adds `run`, whose next record has `key` (nil: the run is empty, and stays out).
+    mutating func push(_ run: Int, key: Key?) {
+        keys[run] = key
+        guard key != nil else { return }
+        heap.append(run)
         var child = heap.count - 1
         while child > 0 {
             let parent = (child - 1) / 2
@@ -169,6 +230,22 @@ struct RunMerge<Element, Key: Comparable> {
             heap.swapAt(child, parent)
             child = parent
         }
+    }
+
+    /// The top run has moved on to a record with `key` (nil: it has ended).
+    mutating func replaceTop(key: Key?) {
+        guard let top else { return }
+        keys[top] = key
+        if key == nil {
+            heap[0] = heap[heap.count - 1]
+            heap.removeLast()
+        }
+        if !heap.isEmpty { siftDown(0) }
+    }
+
+    private func less(_ a: Int, _ b: Int) -> Bool {
+        guard let left = keys[a], let right = keys[b] else { return false }
+        return left < right
     }
 
     private mutating func siftDown(_ index: Int) {
