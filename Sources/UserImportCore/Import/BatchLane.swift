@@ -11,6 +11,9 @@ public protocol BatchLane {
     func start(_ job: @escaping @Sendable () throws -> Void)
     /// Waits for the job in flight, if any, and rethrows what it threw.
     func wait() throws
+    /// Whether the job started last is still running: work either thread may do is then better
+    /// done by the caller than left for the lane.
+    var isBusy: Bool { get }
 }
 
 /// Runs each job on the caller's thread as it is started: no overlap, no thread.
@@ -22,6 +25,9 @@ public final class InlineBatchLane: BatchLane {
     public func start(_ job: @escaping @Sendable () throws -> Void) {
         do { try job() } catch { failure = error }
     }
+
+    /// Never: each job has run by the time `start` returns.
+    public var isBusy: Bool { false }
 
     public func wait() throws {
         if let error = failure {
