@@ -169,9 +169,11 @@ final class SortedImport: @unchecked Sendable {
             records.reserveCapacity(full.count)
             count = 0
             let decoded = lane.isBusy ? try Self.results(in: full) : nil
+            // The job holds the batch once: decoded, or as stored.
+            let stored = decoded == nil ? full : []
             try lane.wait()
             let applying: any BatchApplying = target
-            lane.start { try applying.file(try decoded ?? Self.results(in: full)) }
+            lane.start { try applying.file(try decoded ?? Self.results(in: stored)) }
         }
         while try merged.move(to: &records) {
             count += 1
