@@ -99,13 +99,24 @@ enum SpillRecord {
                     UnsafeRawBufferPointer(rebasing: all[position..<(position + frameBytes)]))
                 let first = position + frameBytes
                 guard count <= all.count - first else { throw SpillError.damaged("a record is cut short") }
-                var reader = SpillReader(UnsafeRawBufferPointer(rebasing: all[first..<(first + count)]))
-                elements.append(try decode(&reader))
-                guard reader.isAtEnd else { throw SpillError.damaged("a record is longer than its fields") }
+                elements.append(
+                    try read(UnsafeRawBufferPointer(rebasing: all[first..<(first + count)]), decode))
                 position = first + count
             }
             return elements
         }
+    }
+
+    /// One record's fields, decoded by `decode`, which must read all of them.
+    static func read<Element>(
+        _ fields: UnsafeRawBufferPointer, _ decode: (inout SpillReader) throws -> Element
+    )
+        throws -> Element
+    {
+        var reader = SpillReader(fields)
+        let element = try decode(&reader)
+        guard reader.isAtEnd else { throw SpillError.damaged("a record is longer than its fields") }
+        return element
     }
 
     /// The byte count of the record starting at `bytes`' first byte (which holds at least four).

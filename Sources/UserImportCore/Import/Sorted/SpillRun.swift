@@ -46,13 +46,7 @@ struct RunCursor {
     /// The next record, decoded by `decode`, which must read all of it; nil after the last.
     mutating func next<Element>(_ decode: (inout SpillReader) throws -> Element) throws -> Element? {
         guard let count = try nextCount() else { return nil }
-        let first = start + SpillRecord.frameBytes
-        let element = try buffer.withUnsafeBytes { bytes in
-            var reader = SpillReader(UnsafeRawBufferPointer(rebasing: bytes[first..<(first + count)]))
-            let element = try decode(&reader)
-            guard reader.isAtEnd else { throw SpillError.damaged("a record is longer than its fields") }
-            return element
-        }
+        let element = try withFields(count) { try SpillRecord.read($0, decode) }
         moveOn(count)
         return element
     }
@@ -61,9 +55,8 @@ struct RunCursor {
     /// after the last record.
     mutating func peek<Key>(_ key: (inout SpillReader) throws -> Key) throws -> Key? {
         guard let count = try nextCount() else { return nil }
-        let first = start + SpillRecord.frameBytes
-        return try buffer.withUnsafeBytes { bytes in
-            var reader = SpillReader(UnsafeRawBufferPointer(rebasing: bytes[first..<(first + count)]))
+        return try withFields(count) { fields in
+            var reader = SpillReader(fields)
             return try key(&reader)
         }
     }
@@ -92,6 +85,16 @@ struct RunCursor {
         }
         guard try fill(total) else { throw SpillError.damaged("a record is cut short") }
         return count
+    }
+
+    /// The fields of the next record, `count` bytes, which `nextCount` has buffered.
+    private func withFields<Result>(_ count: Int, _ body: (UnsafeRawBufferPointer) throws -> Result) rethrows
+        -> Result
+    {
+        let first = start + SpillRecord.frameBytes
+        return try buffer.withUnsafeBytes {
+            try body(UnsafeRawBufferPointer(rebasing: $0[first..<(first + count)]))
+        }
     }
 
     private mutating func moveOn(_ count: Int) {
