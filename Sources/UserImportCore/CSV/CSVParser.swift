@@ -156,13 +156,8 @@ public struct CSVParser: Sendable {
                 previousWasCR = false
             }
             // The line ending that closes a record is not part of it; one inside quotes is.
-            if !isNewline || state == .quoted {
-                recordBytes += 1
-                if recordBytes > maxRecordBytes {
-                    throw FileError.recordTooLong(line: recordStartLine, limit: maxRecordBytes)
-                }
-            }
-            let isBlank = byte == 0x20 || (trimTabs && byte == 0x09)
+            if !isNewline || state == .quoted { try countRecordBytes(1) }
+            let isBlank = Self.isBlank(byte, trimTabs: trimTabs)
             switch state {
             case .quoted:
                 if byte == quote { state = .quoteInQuoted } else { field.append(byte) }
@@ -230,20 +225,30 @@ public struct CSVParser: Sendable {
     /// Plain bytes inside a field, as the loop would add them one by one: they count towards the
     /// record's limit, and in an unquoted field its trimmed length ends after the last non-blank.
     private mutating func appendPlain(_ bytes: UnsafeRawBufferPointer, trimTabs: Bool) throws {
-        recordBytes += bytes.count
-        if recordBytes > maxRecordBytes {
-            throw FileError.recordTooLong(line: recordStartLine, limit: maxRecordBytes)
-        }
+        try countRecordBytes(bytes.count)
         previousWasCR = false
         field.append(contentsOf: bytes)
         guard state == .unquoted else { return }
         var trailingBlanks = 0
-        while trailingBlanks < bytes.count {
-            let byte = bytes[bytes.count - 1 - trailingBlanks]
-            guard byte == 0x20 || (trimTabs && byte == 0x09) else { break }
+        while trailingBlanks < bytes.count,
+            Self.isBlank(bytes[bytes.count - 1 - trailingBlanks], trimTabs: trimTabs)
+        {
             trailingBlanks += 1
         }
         if trailingBlanks < bytes.count { fieldTrimmedLength = field.count - trailingBlanks }
+    }
+
+    /// `count` more bytes of the record being read, which must stay within the limit.
+    private mutating func countRecordBytes(_ count: Int) throws {
+        recordBytes += count
+        if recordBytes > maxRecordBytes {
+            throw FileError.recordTooLong(line: recordStartLine, limit: maxRecordBytes)
+        }
+    }
+
+    /// What an unquoted field is trimmed of: spaces, and tabs unless they are the delimiter.
+    private static func isBlank(_ byte: UInt8, trimTabs: Bool) -> Bool {
+        byte == 0x20 || (trimTabs && byte == 0x09)
     }
 
     private mutating func noteMisplacedQuote() {
