@@ -25,11 +25,16 @@ public enum EmailAddress {
     }
 
     private static func check(_ bytes: UnsafeBufferPointer<UInt8>) -> Verdict {
-        guard bytes.count <= 254, let at = bytes.lastIndex(of: UInt8(ascii: "@")) else { return .invalid }
-        guard at <= 64, isDotAtom(UnsafeBufferPointer(rebasing: bytes[..<at])),
-            isHostName(UnsafeBufferPointer(rebasing: bytes[(at + 1)...]))
-        else { return .invalid }
+        guard isValid(bytes, minimumLabels: 2) else { return .invalid }
         return bytes.contains(where: { (0x41...0x5A).contains($0) }) ? .mixedCase : .lowerCase
+    }
+
+    /// A dot-atom local part of at most 64 octets, the last `@`, a host name of at least
+    /// `minimumLabels` labels; at most 254 octets in all.
+    private static func isValid(_ bytes: UnsafeBufferPointer<UInt8>, minimumLabels: Int) -> Bool {
+        guard bytes.count <= 254, let at = bytes.lastIndex(of: UInt8(ascii: "@")) else { return false }
+        return at <= 64 && isDotAtom(UnsafeBufferPointer(rebasing: bytes[..<at]))
+            && isHostName(UnsafeBufferPointer(rebasing: bytes[(at + 1)...]), minimumLabels: minimumLabels)
     }
 
     private static func asciiLowercased(_ byte: UInt8) -> UInt8 {
@@ -69,16 +74,12 @@ public enum EmailAddress {
     /// Whether `address` can be the sender of our emails: a user's address, or one on this host
     /// (`userimportd@localhost`, the default), whose domain is a single label.
     public static func isValidSender(_ address: String) -> Bool {
-        Array(address.utf8).withUnsafeBufferPointer { bytes in
-            guard bytes.count <= 254, let at = bytes.lastIndex(of: UInt8(ascii: "@")) else { return false }
-            guard at <= 64, isDotAtom(UnsafeBufferPointer(rebasing: bytes[..<at])) else { return false }
-            return isHostName(UnsafeBufferPointer(rebasing: bytes[(at + 1)...]), minimumLabels: 1)
-        }
+        Array(address.utf8).withUnsafeBufferPointer { isValid($0, minimumLabels: 1) }
     }
 
     /// LDH labels separated by dots, at least `minimumLabels` of them: each 1 to 63 letters,
     /// digits and hyphens, starting and ending with a letter or digit.
-    private static func isHostName(_ domain: UnsafeBufferPointer<UInt8>, minimumLabels: Int = 2) -> Bool {
+    private static func isHostName(_ domain: UnsafeBufferPointer<UInt8>, minimumLabels: Int) -> Bool {
         var labels = 0
         var labelStart = 0
         for index in 0...domain.count {
