@@ -59,11 +59,19 @@ public struct SQLiteUserDirectory: UserDirectory {
     public mutating func store(_ users: [StoredUser]) throws {
         for user in users {
             added?.insert(user.email)
-            let p = user.profile
-            try upsert.run(
-                .text(user.email), .text(p.firstName), .text(p.lastName), .text(p.alternateID),
-                .text(p.workPhone),
-                .text(p.title), .text(p.department), .text(user.state.rawValue), .int(now), .int(importID))
+            try upsert.bind { row in
+                try row.text(user.email)
+                try row.text(user.profile.firstName)
+                try row.text(user.profile.lastName)
+                try row.text(user.profile.alternateID)
+                try row.text(user.profile.workPhone)
+                try row.text(user.profile.title)
+                try row.text(user.profile.department)
+                try row.text(user.state.rawValue)
+                try row.int(now)
+                try row.int(importID)
+            }
+            try upsert.runBound()
         }
     }
 
@@ -159,7 +167,7 @@ enum UserQueries {
     static let selectByEmail = "SELECT \(columns) FROM users WHERE email = ?"
 
     static func user(email: String, using statement: SQLiteStatement) throws -> StoredUser? {
-        try statement.bind(.text(email))
+        try statement.bind { try $0.text(email) }
         defer { statement.reset() }
         guard try statement.step() else { return nil }
         return try read(statement)

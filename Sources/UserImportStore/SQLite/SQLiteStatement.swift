@@ -20,9 +20,14 @@ public final class SQLiteStatement {
     /// Bound text and blobs are copied here and bound as static: SQLite would otherwise allocate
     /// and copy each value again (SQLITE_TRANSIENT), seven allocations per row on the bulk path.
     /// SQLite keeps pointing into the arena after the step, so it is only reused by the next
-    /// `bind`, which rebinds every parameter, and bindings are cleared before it moves.
+    /// bind, which rebinds every parameter; it never moves while anything is bound to it. A value
+    /// that does not fit is bound as transient, and the arena grows before the next bind.
     private var arena: UnsafeMutableRawPointer?
     private var arenaCapacity = 0
+    private var arenaUsed = 0
+    /// The bytes the last bind wanted in the arena, fitting or not.
+    private var arenaWanted = 0
+    private let parameterCount: Int
 
     init(connection: SQLiteConnection, sql: String) throws {
         var pointer: OpaquePointer?
@@ -34,6 +39,7 @@ public final class SQLiteStatement {
         self.connection = connection
         self.handle = pointer
         self.sql = sql
+        self.parameterCount = Int(sqlite3_bind_parameter_count(pointer))
     }
 
     deinit {
@@ -43,72 +49,125 @@ public final class SQLiteStatement {
 
     /// Resets the statement and binds `values` to parameters 1…n; parameters past n are NULL.
     public func bind(_ values: [SQLiteValue]) throws {
-        sqlite3_reset(handle)
-        if Int(sqlite3_bind_parameter_count(handle)) > values.count { sqlite3_clear_bindings(handle) }
-        var needed = 0
-        for value in values {
-            switch value {
-            case .text(let text): needed += text.utf8.count
-            case .blob(let bytes): needed += bytes.count
-            case .int, .null: break
-            }
+        try bind { parameters in
+            for value in values { try parameters.append(value) }
         }
-        let arena = reserveArena(needed)
-        var used = 0
-        for (offset, value) in values.enumerated() {
-            let index = Int32(offset + 1)
-            let code: Int32
-            switch value {
-            case .int(let number): code = sqlite3_bind_int64(handle, index, number)
-            case .null: code = sqlite3_bind_null(handle, index)
-            case .blob(let bytes):
-                let start = arena + used
-                bytes.withUnsafeBytes { raw in
-                    if let base = raw.baseAddress { start.copyMemory(from: base, byteCount: raw.count) }
-                }
-                used += bytes.count
-                code = sqlite3_bind_blob(handle, index, start, Int32(bytes.count), Self.static)
-            case .text(let text):
-                let start = arena + used
-                let count = Self.copyUTF8(of: text, to: start)
-                used += count
-                code = sqlite3_bind_text(
-                    handle, index, start.assumingMemoryBound(to: CChar.self), Int32(count), Self.static)
-            }
-            guard code == SQLITE_OK else {
-                throw SQLiteError(code: code, connection: connection.handle, sql: sql)
+    }
+
+    /// Resets the statement and binds what `body` appends to parameters 1…n; parameters past n are
+    /// NULL. The bulk path binds its columns here one by one: an array of values per row costs
+    /// more than the insert itself.
+    public func bind(_ body: (inout Parameters) throws -> Void) throws {
+        sqlite3_reset(handle)
+        if arenaWanted > arenaCapacity { growArena(to: arenaWanted) }
+        arenaUsed = 0
+        arenaWanted = 0
+        var parameters = Parameters(statement: self)
+        try body(&parameters)
+        if parameters.count < parameterCount {
+            for index in (parameters.count + 1)...parameterCount {
+                try check(sqlite3_bind_null(handle, Int32(index)))
             }
         }
     }
 
-    // SQLITE_STATIC is a macro Swift cannot import: the bytes stay valid until the next bind.
-    private static let `static` = unsafeBitCast(0, to: sqlite3_destructor_type.self)
+    /// The values of one bind, in parameter order.
+    public struct Parameters {
+        fileprivate let statement: SQLiteStatement
+        fileprivate var count = 0
 
-    /// The arena with room for `count` bytes (at least one, so the pointer is never null).
-    private func reserveArena(_ count: Int) -> UnsafeMutableRawPointer {
-        if let arena, arenaCapacity >= count { return arena }
+        public mutating func text(_ text: String) throws {
+            count += 1
+            try statement.bindText(text, at: Int32(count))
+        }
+
+        public mutating func int(_ number: Int64) throws {
+            count += 1
+            try statement.check(sqlite3_bind_int64(statement.handle, Int32(count), number))
+        }
+
+        public mutating func append(_ value: SQLiteValue) throws {
+            switch value {
+            case .int(let number): try int(number)
+            case .text(let value): try text(value)
+            case .null:
+                count += 1
+                try statement.check(sqlite3_bind_null(statement.handle, Int32(count)))
+            case .blob(let bytes):
+                count += 1
+                try statement.bindBlob(bytes, at: Int32(count))
+            }
+        }
+    }
+
+    private func check(_ code: Int32) throws {
+        guard code == SQLITE_OK else {
+            throw SQLiteError(code: code, connection: connection.handle, sql: sql)
+        }
+    }
+
+    private func bindText(_ text: String, at index: Int32) throws {
+        let bound: Void? = try text.utf8.withContiguousStorageIfAvailable { bytes in
+            try bindText(UnsafeRawBufferPointer(bytes), at: index)
+        }
+        if bound == nil {
+            var copy = text
+            try copy.withUTF8 { try bindText(UnsafeRawBufferPointer($0), at: index) }
+        }
+    }
+
+    private func bindText(_ bytes: UnsafeRawBufferPointer, at index: Int32) throws {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else {
+            // An empty text still needs a pointer: a null one would bind NULL.
+            return try check(sqlite3_bind_text(handle, index, "", 0, Self.transient))
+        }
+        guard let start = arenaSpace(bytes.count) else {
+            return try check(
+                sqlite3_bind_text(
+                    handle, index, base.assumingMemoryBound(to: CChar.self), Int32(bytes.count),
+                    Self.transient))
+        }
+        start.copyMemory(from: base, byteCount: bytes.count)
+        try check(
+            sqlite3_bind_text(
+                handle, index, start.assumingMemoryBound(to: CChar.self), Int32(bytes.count), Self.static))
+    }
+
+    private func bindBlob(_ bytes: [UInt8], at index: Int32) throws {
+        try bytes.withUnsafeBytes { raw in
+            // A null pointer would bind NULL, not an empty blob.
+            guard let base = raw.baseAddress, !raw.isEmpty else {
+                return try check(sqlite3_bind_zeroblob(handle, index, 0))
+            }
+            guard let start = arenaSpace(raw.count) else {
+                return try check(sqlite3_bind_blob(handle, index, base, Int32(raw.count), Self.transient))
+            }
+            start.copyMemory(from: base, byteCount: raw.count)
+            try check(sqlite3_bind_blob(handle, index, start, Int32(raw.count), Self.static))
+        }
+    }
+
+    /// `count` bytes of the arena for this bind, or nil when they do not fit (bind as transient).
+    private func arenaSpace(_ count: Int) -> UnsafeMutableRawPointer? {
+        arenaWanted += count
+        guard let arena, arenaCapacity - arenaUsed >= count else { return nil }
+        defer { arenaUsed += count }
+        return arena + arenaUsed
+    }
+
+    // SQLITE_STATIC and SQLITE_TRANSIENT are macros Swift cannot import. Computed, not stored:
+    // a stored static is checked for its one-time initialisation at every use.
+    private static var `static`: sqlite3_destructor_type? { nil }
+    private static var transient: sqlite3_destructor_type? {
+        unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+    }
+
+    private func growArena(to count: Int) {
         // Nothing bound may point into the old arena once it is freed.
         sqlite3_clear_bindings(handle)
         arena?.deallocate()
         arenaCapacity = max(count, 2 * arenaCapacity, 256)
-        let fresh = UnsafeMutableRawPointer.allocate(byteCount: arenaCapacity, alignment: 8)
-        arena = fresh
-        return fresh
-    }
-
-    private static func copyUTF8(of text: String, to start: UnsafeMutableRawPointer) -> Int {
-        if let count = text.utf8.withContiguousStorageIfAvailable({ bytes -> Int in
-            if let base = bytes.baseAddress { start.copyMemory(from: base, byteCount: bytes.count) }
-            return bytes.count
-        }) {
-            return count
-        }
-        var count = 0
-        for byte in text.utf8 {
-            start.storeBytes(of: byte, toByteOffset: count, as: UInt8.self)
-            count += 1
-        }
-        return count
+        arena = UnsafeMutableRawPointer.allocate(byteCount: arenaCapacity, alignment: 8)
     }
 
     public func bind(_ values: SQLiteValue...) throws {
@@ -135,6 +194,11 @@ public final class SQLiteStatement {
 
     public func run(_ values: [SQLiteValue]) throws {
         try bind(values)
+        try runBound()
+    }
+
+    /// Runs what was bound to completion, and resets.
+    public func runBound() throws {
         while try step() {}
         sqlite3_reset(handle)
     }
