@@ -127,19 +127,32 @@ final class SortedImport: @unchecked Sendable {
     }
 
     /// Keeps one decided batch's results as a run sorted by line, with the emails its rows queued.
+    /// The results are put in line order by index, not moved: moving them (their texts, the user
+    /// before) took this thread longer than the lane took to decide them.
     private func keep(_ batch: inout DecidedBatch) throws {
-        batch.results.results.sort { $0.line < $1.line }
-        batch.queued.notifications.sort { $0.line < $1.line }
+        let results = batch.results.results
         let notifications = batch.queued.notifications
+        // Both were collected as the rows were decided, each email just before its row's result.
+        var notificationOf = [Int](repeating: -1, count: results.count)
         var next = 0
+        for (index, result) in results.enumerated()
+        where next < notifications.count && notifications[next].line == result.line {
+            notificationOf[index] = next
+            next += 1
+        }
+        if next < notifications.count {
+            throw SortedImportDefect.emailWithoutResult(line: notifications[next].line)
+        }
+        var order = results.indices.map { (line: results[$0].line, index: $0) }
+        order.sort { $0.line < $1.line }
         var run = SpillRun()
         var bytes: [UInt8] = []
         bytes.reserveCapacity(SpillRun.pieceBytes + 4096)
-        for result in batch.results.results {
-            var row = DecidedRow(result: result)
-            if next < notifications.count, notifications[next].line == result.line {
-                row.notification = .init(kind: notifications[next].kind, user: notifications[next].user)
-                next += 1
+        for entry in order {
+            var row = DecidedRow(result: results[entry.index])
+            let queued = notificationOf[entry.index]
+            if queued >= 0 {
+                row.notification = .init(kind: notifications[queued].kind, user: notifications[queued].user)
             }
             SpillRecord.append(row, to: &bytes)
             try run.addWhenFull(&bytes, to: resultsFile)
@@ -210,4 +223,16 @@ struct DecidedCollector: RowResultSink, NotificationOutbox {
         notifications.append((line, notification, user))
     }
     mutating func flush() throws {}
+}
+
+/// A broken promise between the parts of a sorted import: never the input's fault.
+enum SortedImportDefect: Error, CustomStringConvertible {
+    case emailWithoutResult(line: Int)
+
+    var description: String {
+        switch self {
+        case .emailWithoutResult(let line):
+            "an email was queued for line \(line), which has no result in its batch (a defect: please report it)"
+        }
+    }
 }
