@@ -60,14 +60,7 @@ public struct SQLiteUserDirectory: UserDirectory {
         for user in users {
             added?.insert(user.email)
             try upsert.bind { row in
-                try row.text(user.email)
-                try row.text(user.profile.firstName)
-                try row.text(user.profile.lastName)
-                try row.text(user.profile.alternateID)
-                try row.text(user.profile.workPhone)
-                try row.text(user.profile.title)
-                try row.text(user.profile.department)
-                try row.text(user.state.rawValue)
+                try UserQueries.append(user, to: &row)
                 try row.int(now)
                 try row.int(importID)
             }
@@ -135,11 +128,8 @@ public struct DryRunUserDirectory: UserDirectory {
 
     public mutating func store(_ users: [StoredUser]) throws {
         for user in users {
-            let p = user.profile
-            try insertChanged.run(
-                .text(user.email), .text(p.firstName), .text(p.lastName), .text(p.alternateID),
-                .text(p.workPhone),
-                .text(p.title), .text(p.department), .text(user.state.rawValue))
+            try insertChanged.bind { try UserQueries.append(user, to: &$0) }
+            try insertChanged.runBound()
         }
     }
 
@@ -165,6 +155,18 @@ public struct CollectedRows: RowResultSink {
 enum UserQueries {
     static let columns = "email, first_name, last_name, alternate_id, work_phone, title, department, state"
     static let selectByEmail = "SELECT \(columns) FROM users WHERE email = ?"
+
+    /// A user's values in the order of `columns`.
+    static func append(_ user: StoredUser, to row: inout SQLiteStatement.Parameters) throws {
+        try row.text(user.email)
+        try row.text(user.profile.firstName)
+        try row.text(user.profile.lastName)
+        try row.text(user.profile.alternateID)
+        try row.text(user.profile.workPhone)
+        try row.text(user.profile.title)
+        try row.text(user.profile.department)
+        try row.text(user.state.rawValue)
+    }
 
     static func user(email: String, using statement: SQLiteStatement) throws -> StoredUser? {
         try statement.bind { try $0.text(email) }
