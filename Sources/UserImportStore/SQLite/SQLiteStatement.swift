@@ -63,7 +63,13 @@ public final class SQLiteStatement {
         arenaUsed = 0
         arenaWanted = 0
         var parameters = Parameters(statement: self)
-        try body(&parameters)
+        do {
+            try body(&parameters)
+        } catch {
+            // The parameters not reached still point into the arena this bind began to reuse.
+            sqlite3_clear_bindings(handle)
+            throw error
+        }
         if parameters.count < parameterCount {
             for index in (parameters.count + 1)...parameterCount {
                 try check(sqlite3_bind_null(handle, Int32(index)))

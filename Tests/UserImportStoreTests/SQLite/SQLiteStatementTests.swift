@@ -31,14 +31,26 @@ struct SQLiteStatementTests {
         expected.append(["99", "", "", "blob 0"])
         try insert.run(.int(100), .text("only a"))
         expected.append(["100", "only a", "null", "null"])
+        // A bind that fails half-way leaves nothing of the bind before it behind.
+        try insert.run(.int(101), .text(String(repeating: "x", count: 50)), .text("b"), .blob([1]))
+        expected.append(["101", String(repeating: "x", count: 50), "b", "blob 1"])
+        struct Stop: Error {}
+        #expect(throws: Stop.self) {
+            try insert.bind { row in
+                try row.text("y")
+                throw Stop()
+            }
+        }
+        try insert.runBound()
+        expected.append(["null", "null", "null", "null"])
 
         let select = try connection.prepare(
-            "SELECT n, a, coalesce(b, 'null'), CASE typeof(c) WHEN 'blob' THEN 'blob ' || length(c) ELSE typeof(c) END, c FROM t ORDER BY n"
+            "SELECT coalesce(n, 'null'), coalesce(a, 'null'), coalesce(b, 'null'), CASE typeof(c) WHEN 'blob' THEN 'blob ' || length(c) ELSE typeof(c) END, c FROM t ORDER BY n IS NULL, n"
         )
         var read: [[String]] = []
         var blobs: [[UInt8]] = []
         while try select.step() {
-            read.append([String(select.int(0)), select.text(1), select.text(2), select.text(3)])
+            read.append([select.text(0), select.text(1), select.text(2), select.text(3)])
             blobs.append(select.blob(4))
         }
         #expect(read == expected)
