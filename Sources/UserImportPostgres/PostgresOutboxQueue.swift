@@ -155,6 +155,18 @@ public final class PostgresOutboxQueue {
         try connected().scalar("SELECT state = 'pending' FROM outbox WHERE id = $1", [String(id)]) == "t"
     }
 
+    /// Runs `send` if the email is still pending, holding its row until `send` returns: an undo on
+    /// another host that cancels the email meanwhile waits for the send (`PostgresUndo.cancel`),
+    /// and one that committed first is seen. On one host the daemon's own lock does this.
+    public func whilePending<T>(id: Int64, _ send: () throws -> T) throws -> T? {
+        let connection = try connected()
+        return try connection.transaction {
+            let pending = try connection.scalar(
+                "SELECT state = 'pending' FROM outbox WHERE id = $1 FOR SHARE", [String(id)])
+            return pending == "t" ? try send() : nil
+        }
+    }
+
     /// Due rows, each leased to this daemon in the same statement: rows another daemon is taking at
     /// this moment are skipped, not waited for.
     private func take(now: Timestamp, limit: Int) throws -> [PendingMail] {

@@ -29,23 +29,31 @@ public enum PostgresUndo {
                 summary.counts[step.result.outcome] += 1
                 try results.record(step.result)
             }
-            let cancelled = plan.cancellations + window.laterCancellations
-            try connection.query(
-                """
-                UPDATE outbox SET state = 'cancelled'
-                FROM unnest($2::bigint[], $3::text[]) AS c(line, kind)
-                WHERE outbox.import_id = $1 AND outbox.line = c.line AND outbox.kind = c.kind
-                    AND outbox.state = 'pending'
-                """,
-                [
-                    String(target), PostgresArray.integers(cancelled.map { Int64($0.line) }),
-                    PostgresArray.text(cancelled.map(\.kind.rawValue)),
-                ])
+            try cancel(plan.cancellations + window.laterCancellations, of: target, on: connection)
             summary.rows += plan.steps.count
         }
         if let failure = windows.failure { throw failure }
         try results.finish()
         return summary
+    }
+
+    /// Cancels the import's emails that are still pending. An email another daemon is sending at
+    /// this moment holds its row (`PostgresOutboxQueue.whilePending`): the update waits for the
+    /// send, and a daemon that looks after the undo commits finds the email cancelled.
+    static func cancel(
+        _ cancellations: [UndoPlan.Cancellation], of importID: Int64, on connection: PostgresConnection
+    ) throws {
+        try connection.query(
+            """
+            UPDATE outbox SET state = 'cancelled'
+            FROM unnest($2::bigint[], $3::text[]) AS c(line, kind)
+            WHERE outbox.import_id = $1 AND outbox.line = c.line AND outbox.kind = c.kind
+                AND outbox.state = 'pending'
+            """,
+            [
+                String(importID), PostgresArray.integers(cancellations.map { Int64($0.line) }),
+                PostgresArray.text(cancellations.map(\.kind.rawValue)),
+            ])
     }
 
     /// A user the import created goes; one it changed gets its previous values and state back,

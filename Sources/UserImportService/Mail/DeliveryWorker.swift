@@ -108,11 +108,13 @@ final class DeliveryWorker {
                 waitForRateLimit()
                 // A reload takes effect before the next email, not after the batch.
                 if control.stopRequested || control.reloadPending { break }
-                // Looked at again just before sending, under the lock an undo commits under: an
-                // email cancelled since the batch was read is skipped.
+                // Looked at again just before sending, under the lock an undo commits under (and,
+                // on PostgreSQL, holding the email's row against another host's undo): an email
+                // cancelled since the batch was read is skipped.
                 let sent = try? control.exclusiveOfSending { () -> OutboxQueue.Outcome? in
-                    guard try queue.isPending(id: mail.id) else { return nil }
-                    return send(mail, through: means.transport, templates: means.templates)
+                    try queue.whilePending(id: mail.id) {
+                        send(mail, through: means.transport, templates: means.templates)
+                    }
                 }
                 guard let outcome = sent ?? nil else { continue }
                 tally.count(outcome)
@@ -284,6 +286,8 @@ protocol DeliveryQueue {
     func due(now: Timestamp, limit: Int) throws -> [PendingMail]
     func record(_ outcomes: [OutboxQueue.Outcome]) throws
     func isPending(id: Int64) throws -> Bool
+    /// Runs `send` if the email is still pending, as one step against an undo's cancellation.
+    func whilePending<T>(id: Int64, _ send: () throws -> T) throws -> T?
     func nextDue() throws -> Timestamp?
 }
 

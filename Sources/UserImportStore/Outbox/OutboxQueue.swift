@@ -136,6 +136,12 @@ public final class OutboxQueue {
         try connection.scalar("SELECT state = 'pending' FROM outbox WHERE id = ?", .int(id)) == 1
     }
 
+    /// Runs `send` if the email is still pending. One host writes this file: the daemon's lock
+    /// around the send, which an undo commits under, keeps a cancelled email from going out.
+    public func whilePending<T>(id: Int64, _ send: () throws -> T) throws -> T? {
+        try isPending(id: id) ? try send() : nil
+    }
+
     /// Cancels the still-pending emails an import queued for `lines` (an undo of it, inside the
     /// undo's transaction); entries still in blocks are moved into rows first. Returns how many.
     public func cancel(importID: Int64, lines: [(line: Int, kind: NotificationKind)]) throws -> Int {
