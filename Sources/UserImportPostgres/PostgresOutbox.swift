@@ -27,7 +27,7 @@ public final class PostgresOutbox: NotificationOutbox {
         self.createdAt = now.millisecondsSinceEpoch
     }
 
-    public func queue(_ notification: NotificationKind, for user: StoredUser, line: Int) throws {
+    public func queue(_ notification: NotificationKind, to recipient: Recipient, line: Int) throws {
         guard line > lastLine else { throw StoreError.notificationOutOfOrder(line: line, after: lastLine) }
         if count == 0 {
             if nextID == nil { nextID = try nextFreeID() }
@@ -39,8 +39,8 @@ public final class PostgresOutbox: NotificationOutbox {
             OutboxBlockCodec.start(&bytes)
         }
         OutboxBlockCodec.append(
-            line: line, kind: notification, email: user.email, firstName: user.profile.firstName,
-            lastName: user.profile.lastName, to: &bytes)
+            line: line, kind: notification, email: recipient.email, firstName: recipient.firstName,
+            lastName: recipient.lastName, to: &bytes)
         lastLine = line
         count += 1
         if count == Self.capacity {

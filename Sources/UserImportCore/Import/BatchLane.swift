@@ -79,7 +79,7 @@ final class BatchTarget<Directory: UserDirectory, Outbox: NotificationOutbox, Si
     func file(_ rows: [DecidedRow]) throws {
         for row in rows {
             if let notification = row.notification {
-                try outbox.queue(notification.kind, for: notification.user, line: row.result.line)
+                try outbox.queue(notification.kind, to: notification.recipient, line: row.result.line)
             }
             counts[row.result.outcome] += 1
             try results.record(row.result)

@@ -24,15 +24,40 @@ public protocol UserDirectory {
 public protocol NotificationOutbox {
     /// Called in file order, at most once per line: before the batch's users are stored, or, for
     /// the rows of a large file decided in email order (`SortedImport`), after every user is.
-    mutating func queue(_ notification: NotificationKind, for user: StoredUser, line: Int) throws
+    mutating func queue(_ notification: NotificationKind, to recipient: Recipient, line: Int) throws
     /// Called after each batch's rows are decided: an outbox that holds emails back writes them here.
     mutating func flush() throws
+}
+
+extension NotificationOutbox {
+    /// Queues `notification` for `user` as the row left it.
+    public mutating func queue(_ notification: NotificationKind, for user: StoredUser, line: Int) throws {
+        try queue(notification, to: Recipient(user), line: line)
+    }
+}
+
+/// Whom a queued email goes to: all a message takes of the user a row left. A large file's
+/// results wait in a scratch file with their emails (`SortedImport`), so only this is kept.
+public struct Recipient: Sendable, Equatable {
+    public var email: String
+    public var firstName: String
+    public var lastName: String
+
+    public init(email: String, firstName: String, lastName: String) {
+        self.email = email
+        self.firstName = firstName
+        self.lastName = lastName
+    }
+
+    public init(_ user: StoredUser) {
+        self.init(email: user.email, firstName: user.profile.firstName, lastName: user.profile.lastName)
+    }
 }
 
 /// The outbox of a run that sends nothing: a dry run, or a second pass that only lists rows.
 public struct NoNotifications: NotificationOutbox {
     public init() {}
-    public mutating func queue(_ notification: NotificationKind, for user: StoredUser, line: Int) throws {}
+    public mutating func queue(_ notification: NotificationKind, to recipient: Recipient, line: Int) throws {}
     public mutating func flush() throws {}
 }
 

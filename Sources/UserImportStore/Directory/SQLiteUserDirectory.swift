@@ -81,8 +81,8 @@ public struct SQLiteOutbox: NotificationOutbox {
             connection: database.connection, importID: importID, createdAt: now.millisecondsSinceEpoch)
     }
 
-    public mutating func queue(_ notification: NotificationKind, for user: StoredUser, line: Int) throws {
-        try writer.append(notification, for: user, line: line)
+    public mutating func queue(_ notification: NotificationKind, to recipient: Recipient, line: Int) throws {
+        try writer.append(notification, to: recipient, line: line)
     }
 
     public mutating func flush() throws {

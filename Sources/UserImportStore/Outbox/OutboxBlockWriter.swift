@@ -32,7 +32,7 @@ final class OutboxBlockWriter {
 
     /// Adds an email to the open block, writing the block once it is full. Lines must rise: one
     /// email per row at most, in file order, is what makes `(import_id, line)` unique in the outbox.
-    func append(_ kind: NotificationKind, for user: StoredUser, line: Int) throws {
+    func append(_ kind: NotificationKind, to recipient: Recipient, line: Int) throws {
         guard line > lastLine else { throw StoreError.notificationOutOfOrder(line: line, after: lastLine) }
         if count == 0 {
             if nextID == nil { nextID = try OutboxBlock.nextFreeID(connection) }
@@ -45,8 +45,8 @@ final class OutboxBlockWriter {
             OutboxBlockCodec.start(&bytes)
         }
         OutboxBlockCodec.append(
-            line: line, kind: kind, email: user.email, firstName: user.profile.firstName,
-            lastName: user.profile.lastName, to: &bytes)
+            line: line, kind: kind, email: recipient.email, firstName: recipient.firstName,
+            lastName: recipient.lastName, to: &bytes)
         lastLine = line
         count += 1
         if count == Self.capacity { try flush() }

@@ -35,8 +35,8 @@ struct InMemoryOutbox: NotificationOutbox {
     var queued: [Queued] = []
     var flushes: [Int] = []
 
-    mutating func queue(_ notification: NotificationKind, for user: StoredUser, line: Int) throws {
-        queued.append(Queued(kind: notification, email: user.email, line: line))
+    mutating func queue(_ notification: NotificationKind, to recipient: Recipient, line: Int) throws {
+        queued.append(Queued(kind: notification, email: recipient.email, line: line))
     }
 
     mutating func flush() throws {

@@ -418,7 +418,7 @@ struct ImporterTests {
         var invitations = 0
         var otherNotifications = 0
 
-        mutating func queue(_ notification: NotificationKind, for user: StoredUser, line: Int) throws {
+        mutating func queue(_ notification: NotificationKind, to recipient: Recipient, line: Int) throws {
             if notification == .invitation { invitations += 1 } else { otherNotifications += 1 }
         }
 

@@ -9,18 +9,18 @@ import Testing
 /// every result, email, user and count must be what reading in file order gives, whatever the
 /// mix of statuses, duplicates and rows rejected before the directory.
 struct SortedImportTests {
-    /// Every email queued, with the user as the row left it.
+    /// Every email queued, with its recipient.
     struct Queued: NotificationOutbox {
         struct Entry: Equatable {
             var kind: NotificationKind
-            var user: StoredUser
+            var recipient: Recipient
             var line: Int
         }
         var entries: [Entry] = []
         var flushes = 0
 
-        mutating func queue(_ notification: NotificationKind, for user: StoredUser, line: Int) throws {
-            entries.append(Entry(kind: notification, user: user, line: line))
+        mutating func queue(_ notification: NotificationKind, to recipient: Recipient, line: Int) throws {
+            entries.append(Entry(kind: notification, recipient: recipient, line: line))
         }
         mutating func flush() throws { flushes += 1 }
     }
@@ -248,8 +248,9 @@ struct SortedImportTests {
         let other = StoredUser(
             email: "other@example.com", profile: UserProfile(firstName: "O", lastName: "P"), state: .active)
         let decided = [
-            DecidedRow(result: result, notification: .init(kind: .activation, user: previous)),
-            DecidedRow(result: result, notification: .init(kind: .invitation, user: other)),
+            DecidedRow(
+                result: result, notification: .init(kind: .activation, recipient: Recipient(previous))),
+            DecidedRow(result: result, notification: .init(kind: .invitation, recipient: Recipient(other))),
             DecidedRow(
                 result: {
                     result.previous = nil; return result
@@ -321,9 +322,7 @@ struct SortedImportTests {
                     notification: line % 2 == 0
                         ? .init(
                             kind: .invitation,
-                            user: StoredUser(
-                                email: "u\(line)@x.org", profile: UserProfile(firstName: "A", lastName: "B"),
-                                state: .invited))
+                            recipient: Recipient(email: "u\(line)@x.org", firstName: "A", lastName: "B"))
                         : nil)
             }
             all += rows

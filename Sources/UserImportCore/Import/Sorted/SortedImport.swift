@@ -152,7 +152,8 @@ final class SortedImport: @unchecked Sendable {
             var row = DecidedRow(result: results[entry.index])
             let queued = notificationOf[entry.index]
             if queued >= 0 {
-                row.notification = .init(kind: notifications[queued].kind, user: notifications[queued].user)
+                row.notification = .init(
+                    kind: notifications[queued].kind, recipient: notifications[queued].recipient)
             }
             SpillRecord.append(row, to: &bytes)
             try run.addWhenFull(&bytes, to: resultsFile)
@@ -215,12 +216,12 @@ struct DecidedBatch {
 /// Collects a decided batch's results (as its sink) or the emails its rows queued (as its outbox).
 struct DecidedCollector: RowResultSink, NotificationOutbox {
     var results: [RowResult] = []
-    var notifications: [(line: Int, kind: NotificationKind, user: StoredUser)] = []
+    var notifications: [(line: Int, kind: NotificationKind, recipient: Recipient)] = []
 
     mutating func record(_ result: RowResult) throws { results.append(result) }
     mutating func finish() throws {}
-    mutating func queue(_ notification: NotificationKind, for user: StoredUser, line: Int) throws {
-        notifications.append((line, notification, user))
+    mutating func queue(_ notification: NotificationKind, to recipient: Recipient, line: Int) throws {
+        notifications.append((line, notification, recipient))
     }
     mutating func flush() throws {}
 }

@@ -37,7 +37,7 @@ enum SpillRecord {
             appendUser(result.previous, to: &bytes, sameEmailAs: result.email)
             if let notification = decided.notification {
                 bytes.append(notification.kind == .invitation ? 1 : 2)
-                appendUser(notification.user, to: &bytes, sameEmailAs: result.email)
+                appendRecipient(notification.recipient, to: &bytes, sameEmailAs: result.email)
             } else {
                 bytes.append(0)
             }
@@ -61,10 +61,9 @@ enum SpillRecord {
         switch kind {
         case 0: notification = nil
         case 1, 2:
-            guard let user = try readUser(&reader, rowEmail: email) else {
-                throw SpillError.damaged("notification without a user")
-            }
-            notification = .init(kind: kind == 1 ? .invitation : .activation, user: user)
+            notification = .init(
+                kind: kind == 1 ? .invitation : .activation,
+                recipient: try readRecipient(&reader, rowEmail: email))
         default: throw SpillError.damaged("notification \(kind)")
         }
         return DecidedRow(result: result, notification: notification)
@@ -191,6 +190,33 @@ enum SpillRecord {
     }
 }
 
+extension SpillRecord {
+    /// A recipient: a flag, its email unless the flag says it is the row's own (always, as
+    /// `RowRules` decides: an email goes to the row's user), then its first and last name.
+    fileprivate static func appendRecipient(
+        _ recipient: Recipient, to bytes: inout [UInt8], sameEmailAs rowEmail: String
+    ) {
+        if recipient.email == rowEmail {
+            bytes.append(1)
+        } else {
+            bytes.append(0)
+            bytes.appendSpillText(recipient.email)
+        }
+        bytes.appendSpillText(recipient.firstName)
+        bytes.appendSpillText(recipient.lastName)
+    }
+
+    fileprivate static func readRecipient(_ reader: inout SpillReader, rowEmail: String) throws -> Recipient {
+        let email: String
+        switch try reader.byte() {
+        case 1: email = rowEmail
+        case 0: email = try reader.text()
+        case let flag: throw SpillError.damaged("email flag \(flag)")
+        }
+        return Recipient(email: email, firstName: try reader.text(), lastName: try reader.text())
+    }
+}
+
 /// The status and reason of the last record read, for `SpillRecord.readDecided`.
 final class RecentTexts {
     var status = ""
@@ -198,11 +224,11 @@ final class RecentTexts {
 }
 
 /// A result as the second pass of a sorted import files it: the row's result, and the email its
-/// decision queued, with the user as that row left it.
+/// decision queued.
 struct DecidedRow: Sendable, Equatable {
     struct Notification: Sendable, Equatable {
         var kind: NotificationKind
-        var user: StoredUser
+        var recipient: Recipient
     }
 
     var result: RowResult
