@@ -167,14 +167,7 @@ public struct PostgresUserDirectory: UserDirectory {
     }
 
     static func append(_ user: StoredUser, to rows: inout CopyRows) throws {
-        try rows.field(user.email)
-        try rows.field(user.profile.firstName)
-        try rows.field(user.profile.lastName)
-        try rows.field(user.profile.alternateID)
-        try rows.field(user.profile.workPhone)
-        try rows.field(user.profile.title)
-        try rows.field(user.profile.department)
-        try rows.field(user.state.rawValue)
+        try user.forEachColumn { try rows.field($0) }
     }
 
     /// Takes the directory for the caller's transaction, calling `tick` every 20 ms while another

@@ -158,14 +158,7 @@ enum UserQueries {
 
     /// A user's values in the order of `columns`.
     static func append(_ user: StoredUser, to row: inout SQLiteStatement.Parameters) throws {
-        try row.text(user.email)
-        try row.text(user.profile.firstName)
-        try row.text(user.profile.lastName)
-        try row.text(user.profile.alternateID)
-        try row.text(user.profile.workPhone)
-        try row.text(user.profile.title)
-        try row.text(user.profile.department)
-        try row.text(user.state.rawValue)
+        try user.forEachColumn { try row.text($0) }
     }
 
     static func user(email: String, using statement: SQLiteStatement) throws -> StoredUser? {
@@ -187,5 +180,20 @@ enum UserQueries {
                 firstName: statement.text(1), lastName: statement.text(2), alternateID: statement.text(3),
                 workPhone: statement.text(4), title: statement.text(5), department: statement.text(6)),
             state: state)
+    }
+}
+
+extension StoredUser {
+    /// The user's values in the order of the `users` table's columns (`UserQueries.columns`), one
+    /// by one: both backends write a user from here, without an array per user.
+    public func forEachColumn(_ body: (String) throws -> Void) rethrows {
+        try body(email)
+        try body(profile.firstName)
+        try body(profile.lastName)
+        try body(profile.alternateID)
+        try body(profile.workPhone)
+        try body(profile.title)
+        try body(profile.department)
+        try body(state.rawValue)
     }
 }
