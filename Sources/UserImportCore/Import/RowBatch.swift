@@ -76,8 +76,9 @@ struct PreparedBatch: Sendable {
         // changed user would be the batch's largest allocation.
         var written: [StoredUser] = []
         written.reserveCapacity(Self.usersPerStore)
-        for (index, user) in users.enumerated() where changed[index] {
-            guard let user else { continue }
+        for index in users.indices where changed[index] {
+            // Moved out, not copied: the batch's users are not needed after this.
+            guard let user = users[index].take() else { continue }
             written.append(user)
             if written.count == Self.usersPerStore {
                 try directory.store(written)
