@@ -53,20 +53,22 @@ struct PreparedBatch: Sendable {
                 result = invalid
             case .valid(let row):
                 let before = users[slot[index]]
-                let decision = RowRules.decide(row, current: before)
-                if let user = decision.write {
+                var decision = RowRules.decide(row, current: before)
+                let writes = decision.write != nil
+                if let kind = decision.notification, let user = decision.write {
+                    try outbox.queue(kind, for: user, line: row.line)
+                }
+                // Moved into its slot, not copied: the decision is not read for it again.
+                if let user = decision.write.take() {
                     users[slot[index]] = user
                     changed[slot[index]] = true
-                    if let kind = decision.notification {
-                        try outbox.queue(kind, for: user, line: row.line)
-                    }
                 }
                 result = RowResult(
                     line: row.line, email: row.email, status: row.status.rawValue, outcome: decision.outcome,
                     reason: decision.reason,
                     cells: RejectedRowsText.holds(decision.outcome) ? row.cells : nil,
                     // Only a write can be undone; a user new to the directory has nothing to go back to.
-                    previous: decision.write == nil ? nil : before)
+                    previous: writes ? before : nil)
             }
             counts[result.outcome] += 1
             try results.record(result)
