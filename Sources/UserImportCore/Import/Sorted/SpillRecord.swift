@@ -160,18 +160,13 @@ enum SpillRecord {
         return try (1..<count).map { _ in try reader.text() }
     }
 
-    /// A user: its state's position plus one (0 for none), a flag, its email unless the flag says
-    /// it is the row's own (nearly always: written once, read back once), then its profile.
+    /// A user: its state's position plus one (0 for none), its email as `appendEmail` writes it,
+    /// then its profile.
     private static func appendUser(_ user: StoredUser?, to bytes: inout [UInt8], sameEmailAs rowEmail: String)
     {
         guard let user else { return bytes.append(0) }
         bytes.append(UInt8(UserState.allCases.firstIndex(of: user.state) ?? 0) + 1)
-        if user.email == rowEmail {
-            bytes.append(1)
-        } else {
-            bytes.append(0)
-            bytes.appendSpillText(user.email)
-        }
+        appendEmail(user.email, to: &bytes, sameAs: rowEmail)
         appendProfile(user.profile, to: &bytes)
     }
 
@@ -179,41 +174,46 @@ enum SpillRecord {
         let code = try reader.byte()
         guard code > 0 else { return nil }
         guard Int(code) <= UserState.allCases.count else { throw SpillError.damaged("user state \(code)") }
-        let email: String
-        switch try reader.byte() {
-        case 1: email = rowEmail
-        case 0: email = try reader.text()
-        case let flag: throw SpillError.damaged("email flag \(flag)")
-        }
         return StoredUser(
-            email: email, profile: try readProfile(&reader), state: UserState.allCases[Int(code) - 1])
+            email: try readEmail(&reader, rowEmail: rowEmail), profile: try readProfile(&reader),
+            state: UserState.allCases[Int(code) - 1])
     }
 }
 
 extension SpillRecord {
-    /// A recipient: a flag, its email unless the flag says it is the row's own (always, as
-    /// `RowRules` decides: an email goes to the row's user), then its first and last name.
+    /// A recipient: its email as `appendEmail` writes it (always the row's own, as `RowRules`
+    /// decides: an email goes to the row's user), then its first and last name.
     fileprivate static func appendRecipient(
         _ recipient: Recipient, to bytes: inout [UInt8], sameEmailAs rowEmail: String
     ) {
-        if recipient.email == rowEmail {
-            bytes.append(1)
-        } else {
-            bytes.append(0)
-            bytes.appendSpillText(recipient.email)
-        }
+        appendEmail(recipient.email, to: &bytes, sameAs: rowEmail)
         bytes.appendSpillText(recipient.firstName)
         bytes.appendSpillText(recipient.lastName)
     }
 
     fileprivate static func readRecipient(_ reader: inout SpillReader, rowEmail: String) throws -> Recipient {
-        let email: String
+        Recipient(
+            email: try readEmail(&reader, rowEmail: rowEmail), firstName: try reader.text(),
+            lastName: try reader.text())
+    }
+
+    /// A flag, then the email unless the flag says it is the row's own: written once, read back
+    /// once, for nearly every user and recipient.
+    fileprivate static func appendEmail(_ email: String, to bytes: inout [UInt8], sameAs rowEmail: String) {
+        if email == rowEmail {
+            bytes.append(1)
+        } else {
+            bytes.append(0)
+            bytes.appendSpillText(email)
+        }
+    }
+
+    fileprivate static func readEmail(_ reader: inout SpillReader, rowEmail: String) throws -> String {
         switch try reader.byte() {
-        case 1: email = rowEmail
-        case 0: email = try reader.text()
+        case 1: rowEmail
+        case 0: try reader.text()
         case let flag: throw SpillError.damaged("email flag \(flag)")
         }
-        return Recipient(email: email, firstName: try reader.text(), lastName: try reader.text())
     }
 }
 
