@@ -83,26 +83,26 @@ public final class SQLiteStatement {
         fileprivate var count = 0
 
         public mutating func text(_ text: String) throws {
-            count += 1
-            try statement.bindText(text, at: Int32(count))
+            try statement.bindText(text, at: next())
         }
 
         public mutating func int(_ number: Int64) throws {
-            count += 1
-            try statement.check(sqlite3_bind_int64(statement.handle, Int32(count), number))
+            try statement.check(sqlite3_bind_int64(statement.handle, next(), number))
         }
 
         public mutating func append(_ value: SQLiteValue) throws {
             switch value {
             case .int(let number): try int(number)
             case .text(let value): try text(value)
-            case .null:
-                count += 1
-                try statement.check(sqlite3_bind_null(statement.handle, Int32(count)))
-            case .blob(let bytes):
-                count += 1
-                try statement.bindBlob(bytes, at: Int32(count))
+            case .null: try statement.check(sqlite3_bind_null(statement.handle, next()))
+            case .blob(let bytes): try statement.bindBlob(bytes, at: next())
             }
+        }
+
+        /// The index of the parameter bound next.
+        private mutating func next() -> Int32 {
+            count += 1
+            return Int32(count)
         }
     }
 
@@ -127,16 +127,10 @@ public final class SQLiteStatement {
             // An empty text still needs a pointer: a null one would bind NULL.
             return try check(sqlite3_bind_text(handle, index, "", 0, Self.transient))
         }
-        guard let start = arenaSpace(bytes.count) else {
-            return try check(
-                sqlite3_bind_text(
-                    handle, index, base.assumingMemoryBound(to: CChar.self), Int32(bytes.count),
-                    Self.transient))
-        }
-        start.copyMemory(from: base, byteCount: bytes.count)
+        let (pointer, destructor) = bindable(base, count: bytes.count)
         try check(
             sqlite3_bind_text(
-                handle, index, start.assumingMemoryBound(to: CChar.self), Int32(bytes.count), Self.static))
+                handle, index, pointer.assumingMemoryBound(to: CChar.self), Int32(bytes.count), destructor))
     }
 
     private func bindBlob(_ bytes: [UInt8], at index: Int32) throws {
@@ -145,20 +139,23 @@ public final class SQLiteStatement {
             guard let base = raw.baseAddress, !raw.isEmpty else {
                 return try check(sqlite3_bind_zeroblob(handle, index, 0))
             }
-            guard let start = arenaSpace(raw.count) else {
-                return try check(sqlite3_bind_blob(handle, index, base, Int32(raw.count), Self.transient))
-            }
-            start.copyMemory(from: base, byteCount: raw.count)
-            try check(sqlite3_bind_blob(handle, index, start, Int32(raw.count), Self.static))
+            let (pointer, destructor) = bindable(base, count: raw.count)
+            try check(sqlite3_bind_blob(handle, index, pointer, Int32(raw.count), destructor))
         }
     }
 
-    /// `count` bytes of the arena for this bind, or nil when they do not fit (bind as transient).
-    private func arenaSpace(_ count: Int) -> UnsafeMutableRawPointer? {
+    /// Where `count` bytes at `base` are bound from: their copy in the arena, bound as static, or,
+    /// when the arena has no room for them, the bytes themselves, bound as transient (SQLite
+    /// copies them before the bind returns).
+    private func bindable(_ base: UnsafeRawPointer, count: Int) -> (
+        UnsafeRawPointer, sqlite3_destructor_type?
+    ) {
         arenaWanted += count
-        guard let arena, arenaCapacity - arenaUsed >= count else { return nil }
-        defer { arenaUsed += count }
-        return arena + arenaUsed
+        guard let arena, arenaCapacity - arenaUsed >= count else { return (base, Self.transient) }
+        let start = arena + arenaUsed
+        arenaUsed += count
+        start.copyMemory(from: base, byteCount: count)
+        return (UnsafeRawPointer(start), Self.static)
     }
 
     // SQLITE_STATIC and SQLITE_TRANSIENT are macros Swift cannot import. Computed, not stored:
