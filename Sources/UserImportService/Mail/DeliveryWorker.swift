@@ -285,7 +285,6 @@ struct DeliveryTally {
 protocol DeliveryQueue {
     func due(now: Timestamp, limit: Int) throws -> [PendingMail]
     func record(_ outcomes: [OutboxQueue.Outcome]) throws
-    func isPending(id: Int64) throws -> Bool
     /// Runs `send` if the email is still pending, as one step against an undo's cancellation.
     func whilePending<T>(id: Int64, _ send: () throws -> T) throws -> T?
     func nextDue() throws -> Timestamp?
