@@ -300,6 +300,30 @@ struct SortedImportTests {
         #expect(merged.map(EmailOrderKey.init) == all.map(EmailOrderKey.init).sorted())
         #expect(merged.count == all.count && !merged.isEmpty)
     }
+    /// The key compares the emails' first sixteen bytes as integers before the emails: its order
+    /// must still be the directory's, by email (shorter before longer with the same start), then
+    /// line.
+    @Test func emailOrderKeyIsEmailThenLineOrder() {
+        var random = SplitMix64(seed: 23)
+        let starts = [
+            "a", "ab", "abcdefg", "abcdefgh", "abcdefghi", "abcdefghijklmno", "abcdefghijklmnop", "b", "~",
+        ]
+        let rows = (0..<2_000).map { _ in
+            let start = starts[Int(random.next() % UInt64(starts.count))]
+            let tail = Int(random.next() % 3) == 0 ? "" : "\(random.next() % 20)"
+            let domain = ["@x.org", "@x.orga", "@y.org"][Int(random.next() % 3)]
+            return UserRow(
+                line: Int(random.next() % 50), email: start + tail + domain, status: .new,
+                profile: UserProfile(firstName: "A", lastName: "B"))
+        }
+        let byKey = rows.sorted { EmailOrderKey($0) < EmailOrderKey($1) }
+        let byText = rows.sorted { $0.email == $1.email ? $0.line < $1.line : $0.email < $1.email }
+        let firstDifference = zip(byKey, byText).first { $0.email != $1.email || $0.line != $1.line }
+        #expect(
+            firstDifference == nil, "\(firstDifference.map { "\($0.0.email) before \($0.1.email)" } ?? "")")
+        #expect(Set(rows.map(\.email)).count > 100)
+    }
+
     /// The results' merge moves records as they are stored and reads only their lines; decoded
     /// afterwards, they are every run's records in line order, and a buffer cut short is damage.
     @Test func recordsMergeByLineWithoutDecoding() throws {

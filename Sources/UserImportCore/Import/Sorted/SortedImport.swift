@@ -53,20 +53,24 @@ final class SortedImport: @unchecked Sendable {
         var order: [(key: EmailOrderKey, index: Int)] = []
         order.reserveCapacity(batch.rows.count)
         var rejected: [UInt8] = []
-        for (index, parsed) in batch.rows.enumerated() {
-            switch parsed {
-            case .valid(let row): order.append((EmailOrderKey(row), index))
-            case .invalid(let result): SpillRecord.append(DecidedRow(result: result), to: &rejected)
-            }
-        }
-        order.sort { $0.key < $1.key }
         var run = SpillRun()
         var bytes: [UInt8] = []
         bytes.reserveCapacity(SpillRun.pieceBytes + 4096)
-        for entry in order {
-            guard case .valid(let row) = batch.rows[entry.index] else { continue }
-            SpillRecord.append(row, to: &bytes)
-            try run.addWhenFull(&bytes, to: rowsFile)
+        // Read in place, never bound: a row taken out of the array was copied, then freed, field
+        // by field.
+        try batch.rows.withUnsafeBufferPointer { rows in
+            for index in rows.indices {
+                if let key = EmailOrderKey(valid: rows[index]) {
+                    order.append((key, index))
+                } else {
+                    SpillRecord.appendInvalid(rows[index], to: &rejected)
+                }
+            }
+            order.sort { $0.key < $1.key }
+            for entry in order {
+                SpillRecord.appendValid(rows[entry.index], to: &bytes)
+                try run.addWhenFull(&bytes, to: rowsFile)
+            }
         }
         try run.add(bytes, to: rowsFile)
         if !run.pieces.isEmpty { rowRuns.append(run) }

@@ -15,6 +15,23 @@ enum SpillRecord {
         }
     }
 
+    /// Appends the row of a valid record; nothing for another. Borrowed: a row bound out of its
+    /// batch was copied, then freed, field by field.
+    static func appendValid(_ parsed: borrowing ParsedRow, to bytes: inout [UInt8]) {
+        switch parsed {
+        case .valid(let row): append(row, to: &bytes)
+        case .invalid: break
+        }
+    }
+
+    /// Appends the result of an invalid record, in the results file's form; nothing for another.
+    static func appendInvalid(_ parsed: borrowing ParsedRow, to bytes: inout [UInt8]) {
+        switch parsed {
+        case .valid: break
+        case .invalid(let result): append(DecidedRow(result: result), to: &bytes)
+        }
+    }
+
     static func readRow(_ reader: inout SpillReader) throws -> UserRow {
         let line = try reader.int()
         let code = try reader.byte()

@@ -266,16 +266,46 @@ struct RunHeap<Key: Comparable> {
 }
 
 /// A row's place in a sorted import: its email, then its line.
+///
+/// The email's first sixteen bytes are kept as two big-endian integers, compared before the
+/// email itself: a batch's emails nearly always differ there, and two string comparisons (equal,
+/// then less) for each of a sort's comparisons were half the time spent spilling a batch.
 struct EmailOrderKey: Comparable {
+    private var head: UInt64
+    private var next: UInt64
     var email: String
     var line: Int
 
     init(_ row: UserRow) {
         email = row.email
         line = row.line
+        (head, next) = Self.leadingWords(of: row.email)
+    }
+
+    /// The key of a valid record; nil for another.
+    init?(valid parsed: borrowing ParsedRow) {
+        switch parsed {
+        case .valid(let row): self.init(row)
+        case .invalid: return nil
+        }
     }
 
     static func < (a: EmailOrderKey, b: EmailOrderKey) -> Bool {
-        a.email == b.email ? a.line < b.line : RowBatch.emailOrder(a.email, b.email)
+        if a.head != b.head { return a.head < b.head }
+        if a.next != b.next { return a.next < b.next }
+        return a.email == b.email ? a.line < b.line : RowBatch.emailOrder(a.email, b.email)
+    }
+
+    /// The first sixteen bytes of the UTF-8 text, zero-padded: in the byte order of the text, as
+    /// `RowBatch.emailOrder` is for a valid email (ASCII, so never a zero byte).
+    static func leadingWords(of text: String) -> (UInt64, UInt64) {
+        var words: (UInt64, UInt64) = (0, 0)
+        var count = 0
+        for byte in text.utf8.prefix(16) {
+            let shift = UInt64(56 - 8 * (count % 8))
+            if count < 8 { words.0 |= UInt64(byte) << shift } else { words.1 |= UInt64(byte) << shift }
+            count += 1
+        }
+        return words
     }
 }
