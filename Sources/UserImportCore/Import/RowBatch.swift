@@ -11,8 +11,12 @@ struct RowBatch {
         // megabytes.
         var byEmail: [(email: String, row: Int)] = []
         byEmail.reserveCapacity(rows.count)
-        for (index, parsed) in rows.enumerated() {
-            if case .valid(let row) = parsed { byEmail.append((row.email, index)) }
+        // Read in place, never bound: a row taken out of the array was copied, then freed,
+        // field by field, for its email alone.
+        rows.withUnsafeBufferPointer { rows in
+            for index in rows.indices {
+                if let email = Self.email(ofValid: rows[index]) { byEmail.append((email, index)) }
+            }
         }
         byEmail.sort { RowBatch.emailOrder($0.email, $1.email) }
         var emails: [String] = []
@@ -22,6 +26,13 @@ struct RowBatch {
             slot[entry.row] = emails.count - 1
         }
         return PreparedBatch(rows: rows, emails: emails, slot: slot)
+    }
+
+    private static func email(ofValid parsed: borrowing ParsedRow) -> String? {
+        switch parsed {
+        case .valid(let row): row.email
+        case .invalid: nil
+        }
     }
 
     /// SQLite's BINARY collation, byte order of the UTF-8 text. A valid email is ASCII, where
@@ -46,32 +57,15 @@ struct PreparedBatch: Sendable {
         guard !rows.isEmpty else { return }
         var users = try directory.users(emails: emails)
         var changed = [Bool](repeating: false, count: emails.count)
-        for (index, parsed) in rows.enumerated() {
-            let result: RowResult
-            switch parsed {
-            case .invalid(let invalid):
-                result = invalid
-            case .valid(let row):
-                let before = users[slot[index]]
-                var decision = RowRules.decide(row, current: before)
-                let writes = decision.write != nil
-                if let kind = decision.notification, let user = decision.write {
-                    try outbox.queue(kind, for: user, line: row.line)
-                }
-                // Moved into its slot, not copied: the decision is not read for it again.
-                if let user = decision.write.take() {
-                    users[slot[index]] = user
-                    changed[slot[index]] = true
-                }
-                result = RowResult(
-                    line: row.line, email: row.email, status: row.status.rawValue, outcome: decision.outcome,
-                    reason: decision.reason,
-                    cells: RejectedRowsText.holds(decision.outcome) ? row.cells : nil,
-                    // Only a write can be undone; a user new to the directory has nothing to go back to.
-                    previous: writes ? before : nil)
+        // Read in place, never bound: a row taken out of the array was copied, then freed,
+        // field by field, on the thread that writes to the directory.
+        try rows.withUnsafeBufferPointer { rows in
+            for index in rows.indices {
+                let result = try Self.decide(
+                    rows[index], slot: slot[index], users: &users, changed: &changed, outbox: &outbox)
+                counts[result.outcome] += 1
+                try results.record(result)
             }
-            counts[result.outcome] += 1
-            try results.record(result)
         }
         try outbox.flush()
         // Handed over a few thousand at a time, still in email order: a second array of every
@@ -88,6 +82,35 @@ struct PreparedBatch: Sendable {
             }
         }
         if !written.isEmpty { try directory.store(written) }
+    }
+
+    /// One row's result, decided against the user in its slot as the rows before it left it.
+    private static func decide<Outbox: NotificationOutbox>(
+        _ parsed: borrowing ParsedRow, slot: Int, users: inout [StoredUser?], changed: inout [Bool],
+        outbox: inout Outbox
+    ) throws -> RowResult {
+        switch parsed {
+        case .invalid(let invalid):
+            return invalid
+        case .valid(let row):
+            let before = users[slot]
+            var decision = RowRules.decide(row, current: before)
+            let writes = decision.write != nil
+            if let kind = decision.notification, let user = decision.write {
+                try outbox.queue(kind, for: user, line: row.line)
+            }
+            // Moved into its slot, not copied: the decision is not read for it again.
+            if let user = decision.write.take() {
+                users[slot] = user
+                changed[slot] = true
+            }
+            return RowResult(
+                line: row.line, email: row.email, status: row.status.rawValue, outcome: decision.outcome,
+                reason: decision.reason,
+                cells: RejectedRowsText.holds(decision.outcome) ? row.cells : nil,
+                // Only a write can be undone; a user new to the directory has nothing to go back to.
+                previous: writes ? before : nil)
+        }
     }
 
     static let usersPerStore = 4_096

@@ -57,15 +57,20 @@ public struct SQLiteUserDirectory: UserDirectory {
     }
 
     public mutating func store(_ users: [StoredUser]) throws {
-        for user in users {
-            added?.insert(user.email)
-            try upsert.bind { row in
-                try UserQueries.append(user, to: &row)
-                try row.int(now)
-                try row.int(importID)
-            }
-            try upsert.runBound()
+        // Read in place: a user taken out of the array was copied, then freed, field by field.
+        try users.withUnsafeBufferPointer { users in
+            for index in users.indices { try store(users[index]) }
         }
+    }
+
+    private mutating func store(_ user: borrowing StoredUser) throws {
+        added?.insert(user.email)
+        try upsert.bind { row in
+            try UserQueries.append(user, to: &row)
+            try row.int(now)
+            try row.int(importID)
+        }
+        try upsert.runBound()
     }
 
 }
