@@ -59,11 +59,11 @@ public struct SQLiteUserDirectory: UserDirectory {
     public mutating func store(_ users: [StoredUser]) throws {
         // Read in place: a user taken out of the array was copied, then freed, field by field.
         try users.withUnsafeBufferPointer { users in
-            for index in users.indices { try store(users[index]) }
+            for index in users.indices { try write(users[index]) }
         }
     }
 
-    private mutating func store(_ user: borrowing StoredUser) throws {
+    private mutating func write(_ user: borrowing StoredUser) throws {
         added?.insert(user.email)
         try upsert.bind { row in
             try UserQueries.append(user, to: &row)

@@ -322,6 +322,16 @@ struct SortedImportTests {
         #expect(
             firstDifference == nil, "\(firstDifference.map { "\($0.0.email) before \($0.1.email)" } ?? "")")
         #expect(Set(rows.map(\.email)).count > 100)
+        // Every pair of a few, both ways: less exactly when the texts say so, equal exactly when
+        // neither is less.
+        let few = rows.prefix(60).map(EmailOrderKey.init)
+        for a in few {
+            for b in few {
+                let textLess = a.email == b.email ? a.line < b.line : a.email < b.email
+                #expect((a < b) == textLess, "\(a.email) \(a.line) vs \(b.email) \(b.line)")
+                #expect((a == b) == (!(a < b) && !(b < a)))
+            }
+        }
     }
 
     /// The results' merge moves records as they are stored and reads only their lines; decoded

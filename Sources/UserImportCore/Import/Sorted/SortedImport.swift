@@ -152,15 +152,17 @@ final class SortedImport: @unchecked Sendable {
         var run = SpillRun()
         var bytes: [UInt8] = []
         bytes.reserveCapacity(SpillRun.pieceBytes + 4096)
-        for entry in order {
-            var row = DecidedRow(result: results[entry.index])
-            let queued = notificationOf[entry.index]
-            if queued >= 0 {
-                row.notification = .init(
-                    kind: notifications[queued].kind, recipient: notifications[queued].recipient)
+        try results.withUnsafeBufferPointer { results in
+            for entry in order {
+                let queued = notificationOf[entry.index]
+                let notification =
+                    queued < 0
+                    ? nil
+                    : DecidedRow.Notification(
+                        kind: notifications[queued].kind, recipient: notifications[queued].recipient)
+                SpillRecord.append(results[entry.index], notification: notification, to: &bytes)
+                try run.addWhenFull(&bytes, to: resultsFile)
             }
-            SpillRecord.append(row, to: &bytes)
-            try run.addWhenFull(&bytes, to: resultsFile)
         }
         try run.add(bytes, to: resultsFile)
         if !run.pieces.isEmpty { resultRuns.append(run) }

@@ -28,7 +28,7 @@ enum SpillRecord {
     static func appendInvalid(_ parsed: borrowing ParsedRow, to bytes: inout [UInt8]) {
         switch parsed {
         case .valid: break
-        case .invalid(let result): append(DecidedRow(result: result), to: &bytes)
+        case .invalid(let result): append(result, notification: nil, to: &bytes)
         }
     }
 
@@ -43,8 +43,15 @@ enum SpillRecord {
 
     /// A row's result with the email it asks for, waiting to be filed in line order.
     static func append(_ decided: DecidedRow, to bytes: inout [UInt8]) {
+        append(decided.result, notification: decided.notification, to: &bytes)
+    }
+
+    /// The same, from a result read in place: a sorted import keeps every result of a large file
+    /// this way, and a `DecidedRow` of each was a copy of it, then freed.
+    static func append(
+        _ result: borrowing RowResult, notification: DecidedRow.Notification?, to bytes: inout [UInt8]
+    ) {
         framed(&bytes) { bytes in
-            let result = decided.result
             bytes.appendSpillVarint(UInt64(result.line))
             bytes.append(outcomeCode(result.outcome))
             bytes.appendSpillText(result.email)
@@ -52,7 +59,7 @@ enum SpillRecord {
             bytes.appendSpillText(result.reason)
             appendCells(result.cells, to: &bytes)
             appendUser(result.previous, to: &bytes, sameEmailAs: result.email)
-            if let notification = decided.notification {
+            if let notification {
                 bytes.append(notification.kind == .invitation ? 1 : 2)
                 appendRecipient(notification.recipient, to: &bytes, sameEmailAs: result.email)
             } else {

@@ -269,7 +269,7 @@ struct RunHeap<Key: Comparable> {
 ///
 /// The email's first sixteen bytes are kept as two big-endian integers, compared before the
 /// email itself: a batch's emails nearly always differ there, and two string comparisons (equal,
-/// then less) for each of a sort's comparisons were half the time spent spilling a batch.
+/// then less) for each of a sort's comparisons were nearly half the time spent spilling a batch.
 struct EmailOrderKey: Comparable {
     private var head: UInt64
     private var next: UInt64
@@ -296,8 +296,9 @@ struct EmailOrderKey: Comparable {
         return a.email == b.email ? a.line < b.line : RowBatch.emailOrder(a.email, b.email)
     }
 
-    /// The first sixteen bytes of the UTF-8 text, zero-padded: in the byte order of the text, as
-    /// `RowBatch.emailOrder` is for a valid email (ASCII, so never a zero byte).
+    /// The first sixteen bytes of the UTF-8 text, zero-padded, so that the words compare in the
+    /// text's byte order: `RowBatch.emailOrder` for a valid email, which is ASCII (where string
+    /// order is byte order); when they tie, the text decides.
     static func leadingWords(of text: String) -> (UInt64, UInt64) {
         var words: (UInt64, UInt64) = (0, 0)
         var count = 0
