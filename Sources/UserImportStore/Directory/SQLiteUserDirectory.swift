@@ -9,13 +9,21 @@ import UserImportCore
 /// (`EmailBloomFilter`, 1 MiB for the emails of the rows applied in file order, then the largest
 /// email since, which answers a large file's rows sorted by email): every other answer is "no such
 /// user", known without a probe of the email index.
+///
+/// Past the filter's capacity, a batch's emails are first asked about as one range of the email
+/// index (`storedEmails`): a large file's rows sorted by email come a narrow range at a time, and
+/// the few users stored in it answer every email of the batch exactly, where the full filter
+/// answered one in fifty with a wrong maybe, each a probe of an index far larger than the cache.
 public struct SQLiteUserDirectory: UserDirectory {
     private let importID: Int64
     private let now: Int64
     private let select: SQLiteStatement
+    private let selectRange: SQLiteStatement
     private let upsert: SQLiteStatement
     /// Set when the directory was empty at the start: the emails stored since.
     private var added: EmailBloomFilter?
+    /// Batches left before a range is asked for again, after one that held too many users.
+    private var rangeBackoff = 0
 
     public init(database: ImportDatabase, importID: Int64, now: Timestamp) throws {
         try self.init(
@@ -38,6 +46,7 @@ public struct SQLiteUserDirectory: UserDirectory {
         self.now = now.millisecondsSinceEpoch
         if try connection.scalar("SELECT NOT EXISTS (SELECT 1 FROM users)") == 1 { added = firstLoadFilter }
         select = try connection.prepare(UserQueries.selectByEmail)
+        selectRange = try connection.prepare("SELECT email FROM users WHERE email BETWEEN ?1 AND ?2 LIMIT ?3")
         upsert = try connection.prepare(
             """
             INSERT INTO users (email, first_name, last_name, alternate_id, work_phone, title, department, state,
@@ -53,8 +62,43 @@ public struct SQLiteUserDirectory: UserDirectory {
 
     public mutating func users(emails: [String]) throws -> [StoredUser?] {
         guard let added else { return try emails.map { try UserQueries.user(email: $0, using: select) } }
+        if added.isFull, let stored = try storedEmails(among: emails) {
+            return try emails.map {
+                stored.contains($0) ? try UserQueries.user(email: $0, using: select) : nil
+            }
+        }
         return try emails.map { added.mayContain($0) ? try UserQueries.user(email: $0, using: select) : nil }
     }
+
+    /// The stored emails from the first of `emails` through the last (they are in key order), or
+    /// nil when that range holds more than a few times as many: then the batch is spread over the
+    /// directory (rows in file order), and the next few batches do not ask.
+    private mutating func storedEmails(among emails: [String]) throws -> Set<String>? {
+        guard rangeBackoff == 0 else {
+            rangeBackoff -= 1
+            return nil
+        }
+        guard let first = emails.first, let last = emails.last else { return [] }
+        let limit = Self.rangeUsersPerEmail * emails.count
+        try selectRange.bind { row in
+            try row.text(first)
+            try row.text(last)
+            try row.int(Int64(limit) + 1)
+        }
+        defer { selectRange.reset() }
+        var stored = Set<String>()
+        while try selectRange.step() {
+            guard stored.count < limit else {
+                rangeBackoff = Self.rangeBackoffBatches
+                return nil
+            }
+            stored.insert(selectRange.text(0))
+        }
+        return stored
+    }
+
+    static let rangeUsersPerEmail = 4
+    static let rangeBackoffBatches = 8
 
     public mutating func store(_ users: [StoredUser]) throws {
         // Read in place: a user taken out of the array was copied, then freed, field by field.

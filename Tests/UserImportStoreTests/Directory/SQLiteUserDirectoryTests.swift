@@ -1,6 +1,7 @@
 import Testing
 import UserImportCore
-import UserImportStore
+
+@testable import UserImportStore
 
 struct SQLiteUserDirectoryTests {
     /// A directory inside an import row, as the pipeline builds it.
@@ -39,6 +40,35 @@ struct SQLiteUserDirectoryTests {
         #expect(found.map { $0?.email } == [emails[0], nil, emails[2]])
         #expect(found[2]?.state == .active)
         #expect(try database.connection.scalar("SELECT count(*) FROM users") == 2)
+    }
+
+    /// Past a first load's filter capacity, a batch is answered from the users stored in its range
+    /// of emails; a range holding too many (a batch spread over the directory) is answered by the
+    /// filter and lookups instead, and so are the next few batches. Every answer is the same.
+    @Test func pastTheFiltersCapacityABatchIsAnsweredFromItsRangeOrByLookups() throws {
+        let database = try StoreTestDatabase().open()
+        let id = try ImportHistory(database: database).begin(
+            workName: FileName("x.csv"), size: 1, ownerUID: 0, receivedAt: sampleTime, startedAt: sampleTime)
+        var users = try SQLiteUserDirectory(
+            database: database, importID: id, now: sampleTime,
+            firstLoadFilter: EmailBloomFilter(bitCount: 1 << 16, capacity: 10))
+        let email = { (n: Int) in "u\(String(1000 + n).dropFirst())@example.com" }
+        try users.store((0..<100).map { sampleUser(email(2 * $0)) })
+        func expectAnswers(_ numbers: [Int], _ label: String) throws {
+            let found = try users.users(emails: numbers.map(email))
+            #expect(
+                found.map { $0?.email } == numbers.map { $0 % 2 == 0 && $0 < 200 ? email($0) : nil },
+                "\(label)")
+        }
+        // Narrow: three stored users in range, at most twelve allowed.
+        try expectAnswers([20, 21, 22, 24], "narrow")
+        // Wide: the whole directory in range, far more than sixteen.
+        try expectAnswers([0, 101, 198, 999], "wide")
+        for round in 0..<(SQLiteUserDirectory.rangeBackoffBatches + 2) {
+            try expectAnswers(
+                [40 + round * 2, 41 + round * 2, 42 + round * 2], "after the wide one, \(round)")
+        }
+        try expectAnswers([197, 198, 199, 201], "at the end")
     }
 
     @Test func dryRunSeesItsOwnChangesButWritesNothing() throws {
