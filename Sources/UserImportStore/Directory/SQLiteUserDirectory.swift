@@ -23,7 +23,7 @@ public struct SQLiteUserDirectory: UserDirectory {
     /// Set when the directory was empty at the start: the emails stored since.
     private var added: EmailBloomFilter?
     /// Batches left before a range is asked for again, after one that held too many users.
-    private var rangeBackoff = 0
+    private(set) var rangeBackoff = 0
 
     public init(database: ImportDatabase, importID: Int64, now: Timestamp) throws {
         try self.init(

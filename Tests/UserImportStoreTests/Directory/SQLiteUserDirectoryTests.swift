@@ -60,14 +60,21 @@ struct SQLiteUserDirectoryTests {
                 found.map { $0?.email } == numbers.map { $0 % 2 == 0 && $0 < 200 ? email($0) : nil },
                 "\(label)")
         }
-        // Narrow: three stored users in range, at most twelve allowed.
+        // Narrow: three stored users in range, sixteen allowed; then exactly as many as allowed
+        // (eight for two emails), answered from the range too.
         try expectAnswers([20, 21, 22, 24], "narrow")
-        // Wide: the whole directory in range, far more than sixteen.
-        try expectAnswers([0, 101, 198, 999], "wide")
-        for round in 0..<(SQLiteUserDirectory.rangeBackoffBatches + 2) {
-            try expectAnswers(
-                [40 + round * 2, 41 + round * 2, 42 + round * 2], "after the wide one, \(round)")
+        try expectAnswers([0, 14], "exactly the limit")
+        #expect(users.rangeBackoff == 0)
+        // One more than allowed, then the whole directory in range: the filter answers them, and
+        // the next few batches.
+        try expectAnswers([0, 16], "one over the limit")
+        #expect(users.rangeBackoff == SQLiteUserDirectory.rangeBackoffBatches)
+        for round in 0..<SQLiteUserDirectory.rangeBackoffBatches {
+            try expectAnswers([40 + round * 2, 41 + round * 2, 42 + round * 2], "backing off, \(round)")
         }
+        #expect(users.rangeBackoff == 0)
+        try expectAnswers([0, 101, 198, 999], "wide")
+        #expect(users.rangeBackoff == SQLiteUserDirectory.rangeBackoffBatches)
         try expectAnswers([197, 198, 199, 201], "at the end")
     }
 
