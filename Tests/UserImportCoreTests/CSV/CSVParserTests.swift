@@ -249,15 +249,25 @@ struct CSVParserTests {
 
     /// The limit is the record's own bytes; the line ending that closes it does not count, a
     /// quoted one does.
-    @Test(arguments: ["\n", "\r\n", "\r", ""])
-    func limitIsInclusive(ending: String) throws {
+    /// In chunks of one byte, of three and whole: a field taken whole from its chunk counts the
+    /// same bytes as one read byte by byte, trailing blanks included.
+    @Test(arguments: ["\n", "\r\n", "\r", ""], [1, 3, Int.max])
+    func limitIsInclusive(ending: String, chunkSize: Int) throws {
         let exact = String(repeating: "x", count: 62) + ",y"
-        #expect(try Self.parse("h\n" + exact + ending, maxRecordBytes: 64).records.count == 2)
         #expect(
-            Self.error("h\n" + exact + "z" + ending, maxRecordBytes: 64) == .recordTooLong(line: 2, limit: 64)
-        )
+            try Self.parse("h\n" + exact + ending, chunkSize: chunkSize, maxRecordBytes: 64).records.count
+                == 2)
+        #expect(
+            Self.error("h\n" + exact + "z" + ending, chunkSize: chunkSize, maxRecordBytes: 64)
+                == .recordTooLong(line: 2, limit: 64))
+        let padded = String(repeating: "x", count: 61) + "  ,y"
+        #expect(
+            Self.error("h\n" + padded + ending, chunkSize: chunkSize, maxRecordBytes: 64)
+                == .recordTooLong(line: 2, limit: 64))
         let quoted = "\"" + String(repeating: "x", count: 62) + "\n\""
-        #expect(Self.error("h\n" + quoted + ending, maxRecordBytes: 64) == .recordTooLong(line: 2, limit: 64))
+        #expect(
+            Self.error("h\n" + quoted + ending, chunkSize: chunkSize, maxRecordBytes: 64)
+                == .recordTooLong(line: 2, limit: 64))
     }
 
     @Test func headerOverTheLimitIsTooLong() {
