@@ -150,11 +150,6 @@ public final class PostgresOutboxQueue {
         }
     }
 
-    /// Whether the email is still to be sent.
-    public func isPending(id: Int64) throws -> Bool {
-        try connected().scalar("SELECT state = 'pending' FROM outbox WHERE id = $1", [String(id)]) == "t"
-    }
-
     /// Runs `send` if the email is still pending, holding its row until `send` returns: an undo on
     /// another host that cancels the email meanwhile waits for the send (`PostgresUndo.cancel`),
     /// and one that committed first is seen. On one host the daemon's own lock does this.
