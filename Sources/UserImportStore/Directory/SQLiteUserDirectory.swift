@@ -62,12 +62,11 @@ public struct SQLiteUserDirectory: UserDirectory {
 
     public mutating func users(emails: [String]) throws -> [StoredUser?] {
         guard let added else { return try emails.map { try UserQueries.user(email: $0, using: select) } }
-        if added.isFull, let stored = try storedEmails(among: emails) {
-            return try emails.map {
-                stored.contains($0) ? try UserQueries.user(email: $0, using: select) : nil
-            }
+        let stored = added.isFull ? try storedEmails(among: emails) : nil
+        return try emails.map {
+            stored?.contains($0) ?? added.mayContain($0)
+                ? try UserQueries.user(email: $0, using: select) : nil
         }
-        return try emails.map { added.mayContain($0) ? try UserQueries.user(email: $0, using: select) : nil }
     }
 
     /// The stored emails from the first of `emails` through the last (they are in key order), or
