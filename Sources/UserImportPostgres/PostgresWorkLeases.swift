@@ -20,12 +20,18 @@ public final class PostgresWorkLeases: @unchecked Sendable {
         public let token: Int64
     }
 
-    /// Why an import cannot commit: its folder was taken over.
+    /// Why an import cannot commit, or a committed one be published: its folder was taken over.
     public struct LostClaim: Error, CustomStringConvertible, Sendable {
         public let fileKey: String
+
+        public init(fileKey: String) {
+            self.fileKey = fileKey
+        }
+
         public var description: String {
-            "the lease on \(fileKey) was taken over by another daemon after this one's ran out; "
-                + "the import is rolled back and the other daemon finishes the file"
+            "the lease on \(fileKey) ran out and may be taken over by another daemon; this daemon "
+                + "leaves the folder alone (what it had not committed is rolled back) until it holds the "
+                + "lease again, and a daemon that took it over finishes the folder's work"
         }
     }
 
@@ -70,6 +76,8 @@ public final class PostgresWorkLeases: @unchecked Sendable {
     /// its holder's lease has run out; nil (and who holds it) otherwise.
     public func hold(_ daemon: String, on connection: PostgresConnection) throws -> Result<Claim, Taken> {
         let key = Self.key(daemon)
+        // As for a renewal: the lease counted from before the server gave it.
+        let asked = ContinuousClock.now
         let claim: Result<Claim, Taken> = try connection.transaction {
             // Only a folder's own daemon makes its lease; another only takes over one that ran out
             // (one its daemon deleted, running without TakeoverAfter, is not recreated).
@@ -104,7 +112,7 @@ public final class PostgresWorkLeases: @unchecked Sendable {
             state.lock.withLock {
                 state.held[key] = claim
                 state.lost.remove(key)
-                state.renewedAt[key] = .now
+                state.renewedAt[key] = asked
             }
         }
         return claim
@@ -200,6 +208,9 @@ public final class PostgresWorkLeases: @unchecked Sendable {
                 do {
                     if connection?.isConnected != true { connection = try PostgresConnection(url: url) }
                     guard let connection else { break }
+                    // Taken before the statement is sent, so never later than the server's now():
+                    // the lease this daemon counts on runs out no later than the server's.
+                    let sent = ContinuousClock.now
                     let renewed = try !connection.query(
                         """
                         UPDATE file_claims SET expires_at = now() + $4::bigint * interval '1 millisecond'
@@ -211,7 +222,7 @@ public final class PostgresWorkLeases: @unchecked Sendable {
                         // Only the lease renewed: one taken again or given back meanwhile is not lost.
                         guard state.held[claim.fileKey] == claim else { return }
                         if renewed {
-                            state.renewedAt[claim.fileKey] = .now
+                            state.renewedAt[claim.fileKey] = sent
                         } else {
                             _ = state.lost.insert(claim.fileKey)
                         }
