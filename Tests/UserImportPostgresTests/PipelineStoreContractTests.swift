@@ -199,4 +199,35 @@ struct PipelineStoreContractTests {
         #expect(try !store.pruneStep(finishedBefore: Self.time, chunks: 16, now: Self.time))
         #expect(try !store.indexStep(chunks: 16, now: Self.time))
     }
+
+    /// A store whose folder another daemon took over after its lease ran out (PostgreSQL only:
+    /// the SQLite file has one daemon): it may neither rename nor mark its committed import
+    /// published, and says so as a lost lease; before the takeover both go through.
+    @Test func aStoreWhoseFolderWasTakenOverRecordsNoPublishing() throws {
+        let url = try PostgresServer.shared.get().database()
+        let daemon = "host-a /var/lib/userimportd/work"
+        let store = try PostgresPipelineStore(
+            url: url, daemon: daemon, folders: "/var/lib/userimportd", takeoverAfterMilliseconds: 60_000)
+        let first = try Self.committed(store, name: FileName("a.csv"), sha: "a", disposition: .done)
+        let second = try Self.committed(store, name: FileName("b.csv"), sha: "b", disposition: .done)
+        try store.fence()
+        try store.renamePublished(id: first.id, path: "done/a.1.csv", attempt: 1)
+        try store.markPublished(id: first.id, path: "done/a.1.csv")
+
+        // What another daemon's takeover leaves: the lease its own, with the next token.
+        let other = try PostgresConnection(url: url)
+        try other.query(
+            "UPDATE file_claims SET holder = 'host-b /var/lib/userimportd/work', token = token + 1 WHERE file_key = $1",
+            [PostgresWorkLeases.key(daemon)])
+        #expect(throws: PostgresWorkLeases.LostClaim.self) { try store.fence() }
+        #expect(throws: PostgresWorkLeases.LostClaim.self) {
+            try store.renamePublished(id: second.id, path: "done/b.1.csv", attempt: 1)
+        }
+        #expect(throws: PostgresWorkLeases.LostClaim.self) {
+            try store.markPublished(id: second.id, path: "done/b.csv")
+        }
+        let rows = try other.query("SELECT id, published, path, publish_attempt FROM imports ORDER BY id")
+        #expect(
+            rows == [["\(first.id)", "t", "done/a.1.csv", "1"], ["\(second.id)", "f", "done/b.csv", "0"]])
+    }
 }

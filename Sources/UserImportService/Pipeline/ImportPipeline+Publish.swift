@@ -5,6 +5,10 @@ import UserImportStore
 extension ImportPipeline {
     /// Writes the report (temp in work/, fsync, rename) and then moves the file beside it, never
     /// replacing anything, and marks the import published. Safe to run again after a crash at any point.
+    ///
+    /// Each rename into the published folders, and each record of it, is fenced by the folder's
+    /// lease (`PipelineStore.fence`): a daemon that lost its lease since it committed stops here,
+    /// and the daemon finishing its work publishes the import instead, once.
     func publish(_ committed: UnpublishedImport) throws -> ImportRecord {
         var pending = committed
         let destination = folder(for: pending.destination)
@@ -22,6 +26,7 @@ extension ImportPipeline {
             try writeReport(pending.record, to: destination, as: name.reportName)
             try writeRejectedRows(pending.record, to: destination, as: name.rejectedRowsName)
             TestHooks.reached(.reportWritten, file: pending.workName)
+            try store.fence()
             do {
                 try work.move(pending.workName, to: destination, as: name, replace: false)
             } catch let error as SystemError where error.code == EEXIST {
@@ -50,6 +55,7 @@ extension ImportPipeline {
         ReportText.render(record, to: &writer) { rows.appendReportLines(to: &$0) }
         if let failure = rows.failure { throw failure }
         try writer.finish()
+        try store.fence()
         try work.move(temp, to: folder, as: reportName, replace: true)
     }
 
@@ -85,6 +91,8 @@ extension ImportPipeline {
                 try store.markPublished(id: record.id, path: record.path ?? "")
             }
         }
+        // A report being written here is this daemon's only while it holds the folder.
+        try store.fence()
         for (name, info) in try work.entries() {
             // A report being written, or a scratch file named for the instant before its unlink
             // where the file system has no unnamed files (`TemporarySpillFile`).

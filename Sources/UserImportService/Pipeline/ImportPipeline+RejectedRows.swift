@@ -27,6 +27,7 @@ extension ImportPipeline {
         }
         if let failure = rows.failure { throw failure }
         try writer.finish()
+        try store.fence()
         try work.move(temp, to: folder, as: name, replace: true)
     }
 }

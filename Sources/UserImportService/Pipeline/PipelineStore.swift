@@ -67,6 +67,11 @@ protocol PipelineStore: AnyObject {
     func releaseWork() throws
     /// Gives the lease up with the work unfinished: another daemon (or this one later) takes it.
     func giveUpWork()
+    /// Throws when this store no longer answers for its work folder (another daemon took the
+    /// folder's lease over): called before each change to the published folders, so that a
+    /// daemon that lost its lease between its commit and its publishing leaves them to the
+    /// daemon that finishes its work.
+    func fence() throws
 }
 
 /// The same on every backend: straight to its history and held decisions.
@@ -230,4 +235,6 @@ final class SQLitePipelineStore: PipelineStore {
     func finishing(_ daemon: String) throws -> (any PipelineStore)? { nil }
     func releaseWork() throws {}
     func giveUpWork() {}
+    /// The state directory's lock keeps every other daemon out of the folder.
+    func fence() throws {}
 }

@@ -159,6 +159,38 @@ final class PostgresPipelineStore: PipelineStore {
         try leases.release(lease, on: try connection)
     }
 
+    /// The lease as this daemon last saw it renewed, then as the server has it (a daemon paused
+    /// past its lease learns of the takeover here, before it touches the folders). Publishing
+    /// checks this just before each rename: what it cannot fence is a pause between the check and
+    /// the rename longer than the quarter of a lease the renewals keep in hand.
+    func fence() throws {
+        guard let leases else { return }
+        guard let lease, !leases.wasLost(lease) else {
+            throw PostgresWorkLeases.LostClaim(fileKey: PostgresWorkLeases.key(daemon))
+        }
+        try leases.confirm(lease, on: try connection)
+    }
+
+    /// Publishing's records, each written only while the lease is still this daemon's (checked
+    /// in the same transaction), so a daemon that lost the folder cannot rename or mark an import
+    /// the one finishing its work publishes.
+    func renamePublished(id: Int64, path: String, attempt: Int) throws {
+        try fenced { try history.renamePublished(id: id, path: path, attempt: attempt) }
+    }
+
+    func markPublished(id: Int64, path: String) throws {
+        try fenced { try history.markPublished(id: id, path: path) }
+    }
+
+    private func fenced(_ write: () throws -> Void) throws {
+        guard leases != nil else { return try write() }
+        let connection = try self.connection
+        try connection.transaction {
+            try write()
+            try fence()
+        }
+    }
+
     func giveUpWork() {
         guard let leases, let lease else { return }
         self.lease = nil

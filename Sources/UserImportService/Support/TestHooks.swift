@@ -8,7 +8,8 @@ import UserImportCore
 /// file can be removed (once: the restarted daemon finds no token);
 /// `USERIMPORTD_TEST_PAUSE_TOKEN=<path>` pauses an import that has read its file to the end, before
 /// it commits, if that file can be removed, until `<path>.resume` exists (a test changes the file
-/// meanwhile); `USERIMPORTD_TEST_SORTED_BEYOND=<rows>` sorts the rows past that many instead of past
+/// meanwhile), or at the step `USERIMPORTD_TEST_PAUSE_AT=<step>` names instead when that is set (a
+/// test stops the daemon there); `USERIMPORTD_TEST_SORTED_BEYOND=<rows>` sorts the rows past that many instead of past
 /// a million (`SortedImport`), in batches of that many, so a test's file of thousands takes that
 /// path. Release builds
 /// compile every call here to nothing.
@@ -26,6 +27,9 @@ enum TestHooks {
         #if DEBUG
             if let wanted = getenv("USERIMPORTD_TEST_KILL_AT"), String(cString: wanted) == step.rawValue {
                 raise(SIGKILL)
+            }
+            if let wanted = getenv("USERIMPORTD_TEST_PAUSE_AT"), String(cString: wanted) == step.rawValue {
+                pauseOnce()
             }
         #endif
     }
@@ -53,6 +57,12 @@ enum TestHooks {
     @inline(__always)
     static func readToEnd(_ file: FileName) {
         #if DEBUG
+            if getenv("USERIMPORTD_TEST_PAUSE_AT") == nil { pauseOnce() }
+        #endif
+    }
+
+    #if DEBUG
+        private static func pauseOnce() {
             if let token = getenv("USERIMPORTD_TEST_PAUSE_TOKEN"), unlink(token) == 0 {
                 let resume = String(cString: token) + ".resume"
                 // At most a minute, so a test that died cannot leave a daemon paused for good.
@@ -61,6 +71,6 @@ enum TestHooks {
                     usleep(1_000)
                 }
             }
-        #endif
-    }
+        }
+    #endif
 }

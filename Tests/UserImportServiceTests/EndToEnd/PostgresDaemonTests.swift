@@ -171,6 +171,66 @@ struct PostgresDaemonTests {
         #expect(try survivor.stop() == 0)
     }
 
+    /// A daemon stopped (SIGSTOP: a frozen VM, a host that stops answering) between its commit and
+    /// its publishing, for longer than its lease: the other daemon takes the folder over and
+    /// publishes the import. When the first resumes, its lease fences it: it renames and records
+    /// nothing, so done/ holds the file and its report once, at the path the history says; it
+    /// then holds its folder again and imports the next file as usual.
+    @Test func aDaemonResumedAfterItsLeaseRanOutLeavesThePublishingToTheOther() throws {
+        let (url, _, _, _) = try Self.database()
+        let shared = try TestStateDirectory()
+        let first = try TestStateDirectory()
+        let second = try TestStateDirectory()
+        // Each its own inbox, so the file after the pause is the first daemon's.
+        func config(_ own: TestStateDirectory) -> String {
+            sharedFoldersConfig(inbox: own.paths.inbox, own: own, shared: shared, url: url)
+        }
+        let token = first.root + "/pause-token"
+        try "".write(toFile: token, atomically: true, encoding: .utf8)
+        let frozen = try RunningDaemon(
+            state: first, config: config(first),
+            environment: ["USERIMPORTD_TEST_PAUSE_AT": "committed", "USERIMPORTD_TEST_PAUSE_TOKEN": token],
+            stateDirOption: false)
+        defer { kill(frozen.pid, SIGCONT) }
+        try first.drop("people.csv", Self.header + "ada@example.com,Ada,Lovelace,New\n")
+        let server = try PostgresConnection(url: url)
+        try waitFor("people.csv committed and the daemon paused", timeout: 30) {
+            try !FileManager.default.fileExists(atPath: token)
+                && server.scalar("SELECT count(*) FROM imports") == "1"
+        }
+        #expect(kill(frozen.pid, SIGSTOP) == 0)
+        #expect(try first.list("work") == ["people.csv"])
+
+        let other = try RunningDaemon(state: second, config: config(second), stateDirOption: false)
+        try waitFor("people.csv published by the other daemon", timeout: 30) {
+            try server.scalar("SELECT count(*) FROM imports WHERE published") == "1"
+        }
+        #expect(other.log.contains("finishing the work of a daemon whose lease ran out"))
+        let published = try shared.list("done").sorted()
+
+        // Resumed past the point where it paused: it publishes nothing.
+        try "".write(toFile: token + ".resume", atomically: true, encoding: .utf8)
+        #expect(kill(frozen.pid, SIGCONT) == 0)
+        try frozen.waitForLog("ran out and may be taken over", timeout: 30)
+        // Its folder held again, the next file it takes is imported as usual.
+        try first.drop("later.csv", Self.header + "alan@example.com,Alan,Turing,New\n")
+        try waitFor("later.csv published", timeout: 60) {
+            try server.scalar("SELECT count(*) FROM imports WHERE published") == "2"
+        }
+        let done = try shared.list("done")
+        #expect(done.filter { $0.hasPrefix("people") }.sorted() == published)
+        #expect(published.count == 2, "the file and its report, once: \(published)")
+        for path in try server.query("SELECT path FROM imports WHERE file_name = 'people.csv'") {
+            let name = try #require(path.first.flatMap { $0 }).split(separator: "/").last.map(String.init)
+            #expect(published.contains(name ?? ""), "the history's path is the published file")
+        }
+        #expect(try server.scalar("SELECT count(*) FROM users") == "2")
+        #expect(try shared.list("failed").isEmpty)
+        #expect(try first.list("work").isEmpty)
+        #expect(try frozen.stop() == 0)
+        #expect(try other.stop() == 0)
+    }
+
     /// userimportctl reads the server as it reads the file: the same files imported by a daemon
     /// on each backend give the same users, export, report rows and lineage, and a history of the
     /// same imports.
