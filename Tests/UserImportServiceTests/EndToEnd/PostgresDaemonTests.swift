@@ -231,6 +231,59 @@ struct PostgresDaemonTests {
         #expect(try other.stop() == 0)
     }
 
+    /// Two daemons on one database: the first is sending an import's invitations (its sendmail
+    /// held open after handing the first message over), the second is asked to undo that import.
+    /// The undo waits on the row of the email being sent, commits once that send ends, and every
+    /// invitation the first daemon had in hand but not yet sent is then skipped: the mail server
+    /// gets the one email, the outbox says it sent, the others cancelled.
+    @Test func anUndoOnAnotherHostWaitsForTheSendInProgressAndCancelsTheRest() throws {
+        let (url, _, _, config) = try Self.database()
+        let first = try TestStateDirectory()
+        let second = try TestStateDirectory()
+        let sink = try SMTPSink(folder: first.root + "/received")
+        let gate = first.root + "/send-gate"
+        // Polled by the sendmail the daemon runs, not by the test: it holds the send open.
+        let sendmail = try SMTPSink.sendmailWrapper(
+            in: first.root, port: sink.port, afterwards: "while [ ! -e \(gate) ]; do sleep 0.02; done")
+        let sender = try RunningDaemon(
+            state: first,
+            config: config + "[Mail]\nTransport=sendmail\nSendmail=\(sendmail)\nFrom=hr@example.com\n")
+        let undoer = try RunningDaemon(state: second, config: config + "[Mail]\nTransport=none\n")
+        defer { try? "".write(toFile: gate, atomically: true, encoding: .utf8) }
+
+        let users = 20
+        var text = Self.header
+        for user in 0..<users { text += "u\(user)@example.com,First\(user),Last\(user),New\n" }
+        try first.drop("people.csv", text)
+        try waitFor("the first invitation handed to the mail server", timeout: 30) {
+            try sink.messages().count == 1
+        }
+        let server = try PostgresConnection(url: url)
+        try second.drop("undo-1.request", "")
+        try waitFor("the undo waiting on the email being sent", timeout: 30) {
+            try server.scalar(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%cancelled%'"
+            )
+                == "1"
+        }
+        #expect(try server.scalar("SELECT count(*) FROM imports WHERE undo_of = 1") == "0")
+
+        try "".write(toFile: gate, atomically: true, encoding: .utf8)
+        try waitFor("the undo reported in done/", timeout: 30) {
+            try second.list("done").contains { $0.hasPrefix("undo-1") && $0.hasSuffix(".report.txt") }
+        }
+        try waitFor("the email sent recorded", timeout: 30) {
+            try server.scalar("SELECT count(*) FROM outbox WHERE state = 'sent'") == "1"
+        }
+        #expect(try server.scalar("SELECT count(*) FROM outbox WHERE state = 'cancelled'") == "\(users - 1)")
+        #expect(try server.scalar("SELECT count(*) FROM users") == "0")
+        // Its batch's line is logged once every email it had in hand was sent or skipped.
+        try sender.waitForLog("emails delivered", timeout: 30)
+        #expect(try sink.messages().count == 1, "an invitation the undo cancelled was sent")
+        #expect(try sender.stop() == 0)
+        #expect(try undoer.stop() == 0)
+    }
+
     /// userimportctl reads the server as it reads the file: the same files imported by a daemon
     /// on each backend give the same users, export, report rows and lineage, and a history of the
     /// same imports.
