@@ -168,8 +168,14 @@ final class DaemonWorker {
         if indexing.isDue(now: now) {
             do {
                 // Only an import brings rows to index: after a step that found none, nothing is
-                // due until the next import ends (`finished`).
-                indexing.stepped(foundWork: try pipeline.indexStep(), now: now, otherwiseAfter: nil)
+                // due until the next import ends (`finished`). On a shared server other daemons'
+                // imports bring rows too, and one may die, or be of an older build, before it
+                // indexes them: looked for at each rescan, as their files are.
+                let shared = configuration.database.backend == .postgresql
+                indexing.stepped(
+                    foundWork: try pipeline.indexStep(), now: now,
+                    otherwiseAfter: shared
+                        ? UInt64(configuration.rescanIntervalMilliseconds) * 1_000_000 : nil)
             } catch is UpkeepBusy {
                 // Another daemon sharing the database indexes meanwhile; this one looks again
                 // soon, in case that one stops before it is done.

@@ -284,6 +284,39 @@ struct PostgresDaemonTests {
         #expect(try undoer.stop() == 0)
     }
 
+    /// An import by a daemon that dies before it indexes it (or by a daemon of an older build,
+    /// which does not index for `users --search`) is indexed by another daemon that sits idle:
+    /// on a shared server an idle daemon looks for rows to index at each rescan, not only after
+    /// an import of its own.
+    @Test func anIdleDaemonIndexesTheImportOfOneThatDiedBeforeIndexingIt() throws {
+        let (url, _, _, _) = try Self.database()
+        let config =
+            "[Database]\nBackend=postgresql\nURL=\(url)\n[Import]\nSettleTime=0ms\nRescanInterval=1s\n"
+        let idle = try TestStateDirectory()
+        let dying = try TestStateDirectory()
+        let server = try PostgresConnection(url: url)
+        let indexed = "lineage_indexed_at IS NOT NULL AND search_indexed_at IS NOT NULL"
+        let survivor = try RunningDaemon(state: idle, config: config + "[Mail]\nTransport=none\n")
+        try idle.drop("own.csv", Self.header + "ada@example.com,Ada,Lovelace,New\n")
+        // Its own import indexed, the idle daemon's next step finds nothing left to index.
+        try waitFor("its own import indexed", timeout: 30) {
+            try server.scalar("SELECT count(*) FROM imports WHERE file_name = 'own.csv' AND \(indexed)")
+                == "1"
+        }
+
+        let killed = try RunningDaemon(
+            state: dying, config: config + "[Mail]\nTransport=none\n",
+            environment: ["USERIMPORTD_TEST_KILL_AT": "moved"])
+        try dying.drop("theirs.csv", Self.header + "alan@example.com,Alan,Turing,New\n")
+        try killed.waitForExit()
+        #expect(try server.scalar("SELECT count(*) FROM imports WHERE file_name = 'theirs.csv'") == "1")
+        try waitFor("the dead daemon's import indexed by the idle one", timeout: 30) {
+            try server.scalar("SELECT count(*) FROM imports WHERE file_name = 'theirs.csv' AND \(indexed)")
+                == "1"
+        }
+        #expect(try survivor.stop() == 0)
+    }
+
     /// userimportctl reads the server as it reads the file: the same files imported by a daemon
     /// on each backend give the same users, export, report rows and lineage, and a history of the
     /// same imports.
