@@ -319,7 +319,7 @@ public struct PostgresRowResultWriter: RowResultSink {
 
     public mutating func record(_ result: RowResult) throws {
         try chunk.append(result)
-        if chunk.rowCount >= RowResultWriter.rowsPerChunk {
+        if chunk.isFull {
             closeChunk()
             try chunks.sendWhenFull(on: connection)
         }

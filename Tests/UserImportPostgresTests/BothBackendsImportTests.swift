@@ -135,6 +135,50 @@ struct BothBackendsImportTests {
         #expect(left.isEmpty)
     }
 
+    /// Rejected rows keep their cells, so rows of a megabyte each fill a chunk by bytes long
+    /// before its 1,024 rows: a chunk is closed once it holds `RowChunkEncoder.bytesPerChunk`
+    /// bytes, on both backends, and the rows read back whole.
+    @Test func aChunkOfBigRejectedRowsClosesAtItsByteBudgetOnBoth() throws {
+        let directory = NSTemporaryDirectory() + "both-backends-wide-\(getpid())"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let sqlite = try ImportDatabase(path: directory + "/userimport.db")
+        let postgres = try PostgresConnection(url: try PostgresServer.shared.get().database())
+        try PostgresSchema.migrate(postgres)
+        let clock = Timestamp(millisecondsSinceEpoch: 1_700_000_000_000)
+
+        let rows = 18
+        let title = String(repeating: "t", count: 1 << 20)
+        var text = PostgresUserDirectoryTests.header
+        for number in 0..<rows { text += "wide\(number)@example.com,Wide,Row,,,\(title),,New\n" }
+        let path = directory + "/wide.csv"
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        let importer = Self.importer(ImportOptions(maxRecordBytes: 2 << 20), sorts: false, scratch: directory)
+        let onSQLite = try Self.importIntoSQLite(
+            path: path, name: "wide.csv", importer: importer, sqlite, clock)
+        let onPostgres = try Self.importIntoPostgres(
+            path: path, name: "wide.csv", importer: importer, postgres, clock)
+        #expect(onSQLite.summary.counts.rejected == rows)
+
+        let perChunk = (RowChunkEncoder.bytesPerChunk + title.utf8.count - 1) / title.utf8.count
+        let counts = ["\(perChunk)", "\(rows - perChunk)"]
+        #expect(
+            try sqlite.connection.texts(
+                "SELECT row_count FROM import_row_chunks WHERE import_id = \(onSQLite.id) ORDER BY first_line"
+            )
+                == counts)
+        #expect(
+            try postgres.query(
+                "SELECT row_count FROM import_row_chunks WHERE import_id = $1 ORDER BY first_line",
+                [String(onPostgres.id)]
+            ).map { $0.first ?? nil } == counts)
+        let sqliteRows = Array(try ImportHistory(database: sqlite).rows(importID: onSQLite.id))
+        #expect(sqliteRows.count == rows)
+        #expect(sqliteRows.allSatisfy { $0.cells?.contains(title) == true })
+        #expect(
+            Array(PostgresImportHistory(connection: postgres).rows(importID: onPostgres.id)) == sqliteRows)
+    }
+
     /// The pipeline's transaction, as `importClaimed` runs it, without the folders around it.
     static func importIntoSQLite(
         path: String, name: String, importer: Importer, _ database: ImportDatabase, _ clock: Timestamp

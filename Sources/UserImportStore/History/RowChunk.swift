@@ -242,6 +242,14 @@ public enum RowChunk {
 /// Builds one chunk's bytes. Reused from chunk to chunk: the buffer keeps its capacity, so a
 /// row costs appends into memory already there.
 public struct RowChunkEncoder {
+    /// A chunk is closed at `RowResultWriter.rowsPerChunk` rows, or sooner once it holds this
+    /// many bytes: rejected rows keep their cells, and a thousand records of a megabyte each
+    /// would make one value past what SQLite (a billion bytes) or a PostgreSQL COPY line (1 GiB,
+    /// the bytes sent as hex) takes.
+    public static let bytesPerChunk = 16 << 20
+    /// What the buffer may keep between chunks; one grown past it by a big chunk is let go.
+    static let capacityKept = 1 << 20
+
     public private(set) var bytes: [UInt8] = []
     public private(set) var rowCount = 0
     public private(set) var firstLine = 0
@@ -297,9 +305,14 @@ public struct RowChunkEncoder {
         rowCount += 1
     }
 
+    /// Whether the chunk is to be written before the next row.
+    public var isFull: Bool {
+        rowCount >= RowResultWriter.rowsPerChunk || bytes.count >= Self.bytesPerChunk
+    }
+
     /// Empties the chunk for the next rows, which must still come after the last one.
     public mutating func startNext() {
-        bytes.removeAll(keepingCapacity: true)
+        bytes.removeAll(keepingCapacity: bytes.capacity <= Self.capacityKept)
         bytes.append(RowChunk.format)
         rowCount = 0
     }

@@ -31,7 +31,7 @@ public struct RowResultWriter: RowResultSink {
 
     public mutating func record(_ result: RowResult) throws {
         try chunk.append(result)
-        if chunk.rowCount >= Self.rowsPerChunk { try finish() }
+        if chunk.isFull { try finish() }
     }
 
     /// Writes the rows not yet in a chunk. Recording may go on after it (a new chunk starts).

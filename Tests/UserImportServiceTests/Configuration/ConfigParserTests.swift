@@ -54,6 +54,12 @@ struct ConfigParserTests {
         #expect(c.logLevel == "debug")
     }
 
+    /// A record's cells are kept with a rejected row, so its limit stays below what one stored
+    /// value holds: 128M is the most.
+    @Test func theLongestRecordAllowedIs128M() throws {
+        #expect(try parse("[Import]\nMaxRecordBytes=128M\n").options.maxRecordBytes == 128 << 20)
+    }
+
     @Test func theGuardsKeys() throws {
         #expect(try parse("").options.massChange == MassChangeGuard())
         let c = try parse(
@@ -98,6 +104,10 @@ struct ConfigParserTests {
         ("[Import]\nStrict\n", "test.conf:2: expected Key=Value"),
         ("[Paths]\nInbox=relative/inbox\n", "test.conf:2: [Paths] Inbox: must be a path"),
         ("[Import]\nMaxFileSize=lots\n", "test.conf:2: [Import] MaxFileSize: must be a size"),
+        (
+            "[Import]\nMaxRecordBytes=129M\n",
+            "test.conf:2: [Import] MaxRecordBytes: must be a size from 16 to 134217728 bytes"
+        ),
         ("[Import]\nFallbackEncoding=ebcdic\n", "test.conf:2: [Import] FallbackEncoding: unknown encoding"),
         (
             "[Import]\nRescanInterval=10ms\n",
