@@ -40,20 +40,26 @@ public enum PostgresUndo {
     /// Cancels the import's emails that are still pending. An email another daemon is sending at
     /// this moment holds its row (`PostgresOutboxQueue.whilePending`): the update waits for the
     /// send, and a daemon that looks after the undo commits finds the email cancelled.
+    ///
+    /// Every other row is locked first, at once: the update alone, waiting on the email being
+    /// sent, would leave the rows after it free for the sender's next emails meanwhile.
     static func cancel(
         _ cancellations: [UndoPlan.Cancellation], of importID: Int64, on connection: PostgresConnection
     ) throws {
-        try connection.query(
-            """
-            UPDATE outbox SET state = 'cancelled'
-            FROM unnest($2::bigint[], $3::text[]) AS c(line, kind)
-            WHERE outbox.import_id = $1 AND outbox.line = c.line AND outbox.kind = c.kind
+        let parameters = [
+            String(importID), PostgresArray.integers(cancellations.map { Int64($0.line) }),
+            PostgresArray.text(cancellations.map(\.kind.rawValue)),
+        ]
+        let cancelled = "unnest($2::bigint[], $3::text[]) AS c(line, kind)"
+        let pending = """
+            outbox.import_id = $1 AND outbox.line = c.line AND outbox.kind = c.kind
                 AND outbox.state = 'pending'
-            """,
-            [
-                String(importID), PostgresArray.integers(cancellations.map { Int64($0.line) }),
-                PostgresArray.text(cancellations.map(\.kind.rawValue)),
-            ])
+            """
+        try connection.query(
+            "SELECT outbox.id FROM outbox, \(cancelled) WHERE \(pending) FOR UPDATE OF outbox SKIP LOCKED",
+            parameters)
+        try connection.query(
+            "UPDATE outbox SET state = 'cancelled' FROM \(cancelled) WHERE \(pending)", parameters)
     }
 
     /// A user the import created goes; one it changed gets its previous values and state back,

@@ -262,9 +262,10 @@ struct PostgresDaemonTests {
         try second.drop("undo-1.request", "")
         try waitFor("the undo waiting on the email being sent", timeout: 30) {
             try server.scalar(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%cancelled%'"
-            )
-                == "1"
+                """
+                SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
+                    AND pid <> pg_backend_pid() AND wait_event_type = 'Lock' AND query LIKE '%cancelled%'
+                """) == "1"
         }
         #expect(try server.scalar("SELECT count(*) FROM imports WHERE undo_of = 1") == "0")
 
