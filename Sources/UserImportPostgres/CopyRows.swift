@@ -75,8 +75,8 @@ public struct CopyRows {
 /// Rows gathered for one COPY statement and sent, not waited for
 /// (`PostgresConnection.copyWithoutWaiting`), once `rowsPerCopy` rows or 8 MiB are in: one
 /// statement for many rows, stored by the server while the importer goes on. The byte bound
-/// matters for rows that keep rejected cells (a MiB each at most): a COPY of them stays far
-/// below the 2 GiB guard.
+/// matters for rows that keep rejected cells (a chunk of them a MiB and one row at most): a COPY of
+/// them stays far below the 2 GiB guard.
 struct BufferedCopy {
     static let bytesPerCopy = 8 << 20
 

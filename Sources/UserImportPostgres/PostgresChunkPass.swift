@@ -59,15 +59,10 @@ struct PostgresChunkPass {
     private func read(
         _ id: Int64, after afterLine: Int64, chunks: Int, _ visit: (Int64, [Chunk]) throws -> Void
     ) throws -> (read: Int, more: Bool) {
-        let rows = try connection.query(
-            """
-            SELECT first_line, row_count, rows FROM import_row_chunks
-            WHERE import_id = $1 AND first_line > $2 ORDER BY first_line LIMIT $3
-            """,
-            [String(id), String(afterLine), String(chunks + 1)])
-        let read = try rows.prefix(chunks).map(Self.chunk)
+        let page = try PostgresRowChunks.page(connection, importID: id, after: afterLine, limit: chunks + 1)
+        let read = try page.chunks.prefix(chunks).map(Self.chunk)
         try visit(id, read)
-        let more = rows.count > chunks
+        let more = page.fetched > read.count
         if more, let last = read.last {
             try connection.query(
                 """

@@ -301,10 +301,11 @@ public struct PostgresImportHistory {
     }
 }
 
-/// An import's row results on PostgreSQL, inside its transaction: chunks of
-/// `RowResultWriter.rowsPerChunk` rows, encoded as the SQLite history encodes them.
+/// An import's row results on PostgreSQL, inside its transaction: chunks of up to
+/// `RowResultWriter.rowsPerChunk` rows (fewer once `RowChunkEncoder.bytesPerChunk` bytes are in),
+/// encoded as the SQLite history encodes them.
 ///
-/// Chunks are sent 32 at a time by one COPY that is not waited for (`BufferedCopy`).
+/// Chunks are sent 32 at a time, or 8 MiB, by one COPY that is not waited for (`BufferedCopy`).
 public struct PostgresRowResultWriter: RowResultSink {
     private let connection: PostgresConnection
     private let importID: Int64
@@ -358,18 +359,42 @@ final class PostgresRowChunks: StoredRowChunks {
         self.pageSize = max(1, pageSize)
     }
 
+    /// What one page of chunks may hold past its first chunk: a chunk of big rejected rows is a
+    /// megabyte or more, and a page arrives as hex, then as strings.
+    static let pageBytes = 8 << 20
+
+    /// Import `importID`'s chunks after line `after`, in line order: at most `limit`, and past the
+    /// first no more than `pageBytes` of them; with how many the limit alone would have given (a
+    /// page cut short by its bytes is not the last).
+    static func page(
+        _ connection: PostgresConnection, importID: Int64, after: Int64, limit: Int
+    ) throws -> (chunks: [[String?]], fetched: Int) {
+        let rows = try connection.query(
+            """
+            SELECT first_line, row_count, rows, fetched FROM (
+                SELECT first_line, row_count, rows, count(*) OVER () AS fetched,
+                    sum(octet_length(rows)) OVER (ORDER BY first_line) - octet_length(rows) AS before
+                FROM (SELECT first_line, row_count, rows FROM import_row_chunks
+                      WHERE import_id = $1 AND first_line > $2 ORDER BY first_line LIMIT $3) AS limited
+            ) AS sized
+            WHERE before < $4 ORDER BY first_line
+            """,
+            [String(importID), String(after), String(limit), String(pageBytes)])
+        let fetched = try rows.first.map {
+            Int(try PostgresImportHistory.int($0.last ?? nil, "a page's count"))
+        }
+        return (rows.map { Array($0.prefix(3)) }, fetched ?? 0)
+    }
+
     func step() throws -> (firstLine: Int64, rowCount: Int64)? {
         position += 1
         if position >= page.count {
             guard !exhausted else { return nil }
-            page = try connection.query(
-                """
-                SELECT first_line, row_count, rows FROM import_row_chunks
-                WHERE import_id = $1 AND first_line > $2 ORDER BY first_line LIMIT $3
-                """,
-                [String(importID), String(after), String(pageSize)])
+            let next = try Self.page(connection, importID: importID, after: after, limit: pageSize)
+            page = next.chunks
             position = 0
-            exhausted = page.count < pageSize
+            // Every chunk left was fetched, and none held back for its bytes.
+            exhausted = next.fetched < pageSize && next.chunks.count == next.fetched
             guard !page.isEmpty else { return nil }
         }
         let row = page[position]

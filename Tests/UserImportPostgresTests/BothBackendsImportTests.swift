@@ -135,10 +135,11 @@ struct BothBackendsImportTests {
         #expect(left.isEmpty)
     }
 
-    /// Rejected rows keep their cells, so rows of a megabyte each fill a chunk by bytes long
-    /// before its 1,024 rows: a chunk is closed once it holds `RowChunkEncoder.bytesPerChunk`
-    /// bytes, on both backends, and the rows read back whole.
-    @Test func aChunkOfBigRejectedRowsClosesAtItsByteBudgetOnBoth() throws {
+    /// Rejected rows keep their cells, so rows of 100 KiB each fill a chunk by bytes long before
+    /// its 1,024 rows: a chunk is closed once it holds `RowChunkEncoder.bytesPerChunk` bytes, on
+    /// both backends, and the rows read back whole, on PostgreSQL in pages cut short by their
+    /// bytes (`PostgresRowChunks.pageBytes`) as well as by their count.
+    @Test func chunksOfBigRejectedRowsCloseAtTheirByteBudgetOnBoth() throws {
         let directory = NSTemporaryDirectory() + "both-backends-wide-\(getpid())"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -147,21 +148,24 @@ struct BothBackendsImportTests {
         try PostgresSchema.migrate(postgres)
         let clock = Timestamp(millisecondsSinceEpoch: 1_700_000_000_000)
 
-        let rows = 18
-        let title = String(repeating: "t", count: 1 << 20)
+        let rows = 90
+        let title = String(repeating: "t", count: 100 << 10)
         var text = PostgresUserDirectoryTests.header
         for number in 0..<rows { text += "wide\(number)@example.com,Wide,Row,,,\(title),,New\n" }
         let path = directory + "/wide.csv"
         try Data(text.utf8).write(to: URL(fileURLWithPath: path))
-        let importer = Self.importer(ImportOptions(maxRecordBytes: 2 << 20), sorts: false, scratch: directory)
+        let importer = Self.importer(ImportOptions(maxRecordBytes: 1 << 20), sorts: false, scratch: directory)
         let onSQLite = try Self.importIntoSQLite(
             path: path, name: "wide.csv", importer: importer, sqlite, clock)
         let onPostgres = try Self.importIntoPostgres(
             path: path, name: "wide.csv", importer: importer, postgres, clock)
         #expect(onSQLite.summary.counts.rejected == rows)
 
+        // The first row that takes a chunk to its budget closes it.
         let perChunk = (RowChunkEncoder.bytesPerChunk + title.utf8.count - 1) / title.utf8.count
-        let counts = ["\(perChunk)", "\(rows - perChunk)"]
+        let counts = stride(from: 0, to: rows, by: perChunk).map { "\(min(perChunk, rows - $0))" }
+        #expect(
+            counts.count > 1 && counts.count * (perChunk * title.utf8.count) > PostgresRowChunks.pageBytes)
         #expect(
             try sqlite.connection.texts(
                 "SELECT row_count FROM import_row_chunks WHERE import_id = \(onSQLite.id) ORDER BY first_line"
@@ -175,8 +179,19 @@ struct BothBackendsImportTests {
         let sqliteRows = Array(try ImportHistory(database: sqlite).rows(importID: onSQLite.id))
         #expect(sqliteRows.count == rows)
         #expect(sqliteRows.allSatisfy { $0.cells?.contains(title) == true })
+        let history = PostgresImportHistory(connection: postgres)
+        #expect(Array(history.rows(importID: onPostgres.id)) == sqliteRows)
+        let paged = RowResultCursor(
+            chunks: PostgresRowChunks(connection: postgres, importID: onPostgres.id, pageSize: 2))
+        #expect(Array(paged) == sqliteRows)
+        #expect(Array(history.rows(importID: onPostgres.id, skipping: 30)) == Array(sqliteRows.dropFirst(30)))
+        // Indexing reads the same pages: every chunk gets its keys.
+        while try PostgresLineageIndexing(connection: postgres).step(chunks: 16, now: clock) {}
         #expect(
-            Array(PostgresImportHistory(connection: postgres).rows(importID: onPostgres.id)) == sqliteRows)
+            try postgres.scalar(
+                "SELECT count(DISTINCT first_line) FROM lineage_keys WHERE import_id = $1",
+                [String(onPostgres.id)])
+                == "\(counts.count)")
     }
 
     /// The pipeline's transaction, as `importClaimed` runs it, without the folders around it.

@@ -68,8 +68,8 @@ public enum ConfigParser {
             c.rescanIntervalMilliseconds = try milliseconds(value, at: 1000...86_400_000)
         case ("Import", "MaxFileSize"): c.maxFileSize = try bytes(value, at: 1...(1 << 50))
         case ("Import", "MaxRows"): c.options.maxRows = try count(value)
-        // At most 128M: a rejected record's cells are kept with its row, up to three times its
-        // size once decoded to UTF-8, and one row must fit a stored value on either backend.
+        // At most 128M: a rejected record's cells are kept with its row, its email and status
+        // once more beside them, and one row must fit a stored value on either backend.
         case ("Import", "MaxRecordBytes"): c.options.maxRecordBytes = try bytes(value, at: 16...(1 << 27))
         case ("Import", "Strict"): c.options.strict = try boolean(value)
         case ("Import", "DuplicatePolicy"): c.duplicatePolicy = try choice(value, DuplicatePolicy.allCases)

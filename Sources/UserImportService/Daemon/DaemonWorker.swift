@@ -171,11 +171,9 @@ final class DaemonWorker {
                 // due until the next import ends (`finished`). On a shared server other daemons'
                 // imports bring rows too, and one may die, or be of an older build, before it
                 // indexes them: looked for at each rescan, as their files are.
-                let shared = configuration.database.backend == .postgresql
                 indexing.stepped(
-                    foundWork: try pipeline.indexStep(), now: now,
-                    otherwiseAfter: shared
-                        ? UInt64(configuration.rescanIntervalMilliseconds) * 1_000_000 : nil)
+                    foundWork: try pipeline.indexStep(), now: now, otherwiseAfter: othersImportsLookedForAfter
+                )
             } catch is UpkeepBusy {
                 // Another daemon sharing the database indexes meanwhile; this one looks again
                 // soon, in case that one stops before it is done.
@@ -184,10 +182,19 @@ final class DaemonWorker {
                 // `user EMAIL` and `users --search` scan what is not indexed meanwhile: slower,
                 // never wrong.
                 logger.notice("row results not indexed now", metadata: ["error": "\(error)"])
-                indexing.stepped(foundWork: false, now: now, otherwiseAfter: Self.hourNanoseconds)
+                indexing.stepped(
+                    foundWork: false, now: now,
+                    otherwiseAfter: min(Self.hourNanoseconds, othersImportsLookedForAfter ?? .max))
             }
         }
         return indexing.millisecondsUntilDue(now: now)
+    }
+
+    /// On a shared server, when an idle daemon looks again for other daemons' imports to index:
+    /// at each rescan. Never on the SQLite file, where every import is this daemon's.
+    private var othersImportsLookedForAfter: UInt64? {
+        configuration.database.backend == .postgresql
+            ? UInt64(configuration.rescanIntervalMilliseconds) * 1_000_000 : nil
     }
 
     private static let hourNanoseconds: UInt64 = 3_600_000_000_000

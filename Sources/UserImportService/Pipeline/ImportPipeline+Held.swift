@@ -93,6 +93,8 @@ extension ImportPipeline {
     /// held/. False when the file is in neither place.
     private func moveToWork(_ placement: UnpublishedImport) throws -> Bool {
         let name = placement.publishedName
+        // held/ may be shared with other daemons: touched only while this one holds its folder.
+        try store.fence()
         do {
             try held.move(name, to: work, as: placement.workName, replace: false)
         } catch let error as SystemError where error.code == ENOENT {

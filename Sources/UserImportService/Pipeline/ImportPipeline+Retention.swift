@@ -3,7 +3,7 @@ import UserImportStore
 
 /// Retention: row results older than [History] KeepRowResults go, a step at a time.
 extension ImportPipeline {
-    /// Chunks removed per step: 64 chunks of 1,024 rows, a short transaction between imports.
+    /// Chunks removed per step: 64 chunks of up to 1,024 rows, a short transaction between imports.
     public static let pruneChunksPerStep = 64
 
     /// One step of pruning; false when nothing is older than `keepMilliseconds`.

@@ -245,10 +245,11 @@ public struct RowChunkEncoder {
     /// A chunk is closed at `RowResultWriter.rowsPerChunk` rows, or sooner once it holds this
     /// many bytes: rejected rows keep their cells, and a thousand records of a megabyte each
     /// would make one value past what SQLite (a billion bytes) or a PostgreSQL COPY line (1 GiB,
-    /// the bytes sent as hex) takes.
-    public static let bytesPerChunk = 16 << 20
-    /// What the buffer may keep between chunks; one grown past it by a big chunk is let go.
-    static let capacityKept = 1 << 20
+    /// the bytes sent as hex) takes, and a page of chunks read back too big to hold. A chunk of
+    /// ordinary rows is about 48 KB.
+    public static let bytesPerChunk = 1 << 20
+    /// What the buffer keeps between chunks; one grown past it by a big row is let go.
+    static let capacityKept = 2 << 20
 
     public private(set) var bytes: [UInt8] = []
     public private(set) var rowCount = 0
@@ -312,7 +313,12 @@ public struct RowChunkEncoder {
 
     /// Empties the chunk for the next rows, which must still come after the last one.
     public mutating func startNext() {
-        bytes.removeAll(keepingCapacity: bytes.capacity <= Self.capacityKept)
+        if bytes.capacity <= Self.capacityKept {
+            bytes.removeAll(keepingCapacity: true)
+        } else {
+            bytes = []
+            bytes.reserveCapacity(64 << 10)
+        }
         bytes.append(RowChunk.format)
         rowCount = 0
     }

@@ -1,7 +1,7 @@
 import UserImportCore
 
-/// Keeps an import's row results inside its transaction, `rowsPerChunk` consecutive rows to a
-/// stored chunk (see `RowChunk`).
+/// Keeps an import's row results inside its transaction, up to `rowsPerChunk` consecutive rows to
+/// a stored chunk (see `RowChunk`; fewer once `RowChunkEncoder.bytesPerChunk` bytes are in).
 ///
 /// Rows wait in memory until their chunk is full: `finish()` writes the rest. The importer calls
 /// it at the end of every run, so the chunks are all in the database before the caller commits,
