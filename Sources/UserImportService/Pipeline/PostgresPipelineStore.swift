@@ -164,11 +164,16 @@ final class PostgresPipelineStore: PipelineStore {
     /// checks this just before each rename: what it cannot fence is a pause between the check and
     /// the rename longer than the quarter of a lease the renewals keep in hand.
     func fence() throws {
+        try fence(on: try connection)
+    }
+
+    /// On `connection`: inside a transaction, the transaction's own, not one opened afresh.
+    private func fence(on connection: PostgresConnection) throws {
         guard let leases else { return }
         guard let lease, !leases.wasLost(lease) else {
             throw PostgresWorkLeases.LostClaim(fileKey: PostgresWorkLeases.key(daemon))
         }
-        try leases.confirm(lease, on: try connection)
+        try leases.confirm(lease, on: connection)
     }
 
     /// Publishing's records, each written only while the lease is still this daemon's (checked
@@ -187,7 +192,7 @@ final class PostgresPipelineStore: PipelineStore {
         let connection = try self.connection
         try connection.transaction {
             try write()
-            try fence()
+            try fence(on: connection)
         }
     }
 

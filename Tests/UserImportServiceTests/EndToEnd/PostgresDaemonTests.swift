@@ -172,11 +172,13 @@ struct PostgresDaemonTests {
     }
 
     /// A daemon stopped (SIGSTOP: a frozen VM, a host that stops answering) between its commit and
-    /// its publishing, for longer than its lease: the other daemon takes the folder over and
-    /// publishes the import. When the first resumes, its lease fences it: it renames and records
-    /// nothing, so done/ holds the file and its report once, at the path the history says; it
-    /// then holds its folder again and imports the next file as usual.
-    @Test func aDaemonResumedAfterItsLeaseRanOutLeavesThePublishingToTheOther() throws {
+    /// its publishing, or with its report written and its file not yet moved, for longer than its
+    /// lease: the other daemon takes the folder over and publishes the import. When the first
+    /// resumes, its lease fences it: it renames and records nothing, so done/ holds the file and
+    /// its report once, at the path the history says; it then holds its folder again and imports
+    /// the next file as usual.
+    @Test(arguments: ["committed", "report-written"])
+    func aDaemonResumedAfterItsLeaseRanOutLeavesThePublishingToTheOther(pausedAt step: String) throws {
         let (url, _, _, _) = try Self.database()
         let shared = try TestStateDirectory()
         let first = try TestStateDirectory()
@@ -189,7 +191,7 @@ struct PostgresDaemonTests {
         try "".write(toFile: token, atomically: true, encoding: .utf8)
         let frozen = try RunningDaemon(
             state: first, config: config(first),
-            environment: ["USERIMPORTD_TEST_PAUSE_AT": "committed", "USERIMPORTD_TEST_PAUSE_TOKEN": token],
+            environment: ["USERIMPORTD_TEST_PAUSE_AT": step, "USERIMPORTD_TEST_PAUSE_TOKEN": token],
             stateDirOption: false)
         defer { kill(frozen.pid, SIGCONT) }
         try first.drop("people.csv", Self.header + "ada@example.com,Ada,Lovelace,New\n")
