@@ -139,6 +139,10 @@ public struct PostgresImportHistory {
         try connection.query("UPDATE imports SET published = false WHERE id = $1", [String(id)])
     }
 
+    public func isBeingPublished(path: String) throws -> Bool {
+        try connection.scalar("SELECT count(*) FROM imports WHERE NOT published AND path = $1", [path]) != "0"
+    }
+
     /// How many imports were received since `time`.
     public func count(since time: Timestamp) throws -> Int {
         Int(

@@ -115,14 +115,20 @@ extension ImportPipeline {
         return nil
     }
 
-    /// A report left in held/ without its file (a crash between the file's move and the report's removal).
+    /// A report left in held/ without its file (a crash between the file's move and the report's
+    /// removal). Not one whose file is on its way: held/ may be shared, and another daemon renames
+    /// a held file's report in before the file.
     func removeOrphanHeldReports() throws {
         let names = try held.entries().map(\.name)
         let present = Set(names)
         for name in names where name.bytes.count > FileName.reportSuffix.count {
             guard name.bytes.reversed().starts(with: FileName.reportSuffix.reversed()) else { continue }
             let file = FileName(bytes: Array(name.bytes.dropLast(FileName.reportSuffix.count)))
-            if !present.contains(file) { try held.remove(name) }
+            guard !present.contains(file),
+                try !store.publishing.isBeingPublished(path: Destination.held.recordedPath(of: file))
+            else { continue }
+            try store.fence()
+            try held.remove(name)
         }
     }
 }

@@ -176,6 +176,11 @@ public final class ImportHistory {
     }
 
     /// How many imports were received since `time` (the "today" in the daemon's status).
+    public func isBeingPublished(path: String) throws -> Bool {
+        try connection.scalar("SELECT count(*) FROM imports WHERE published = 0 AND path = ?", .text(path))
+            ?? 0 > 0
+    }
+
     public func count(since time: Timestamp) throws -> Int {
         Int(
             try connection.scalar(

@@ -9,6 +9,9 @@ public protocol PublishingHistory {
     func markPublished(id: Int64, path: String) throws
     func markUnpublished(id: Int64) throws
     func count(since time: Timestamp) throws -> Int
+    /// Whether an import committed to be published at `path` (relative to the state directory)
+    /// is not published yet, by whichever daemon committed it.
+    func isBeingPublished(path: String) throws -> Bool
 }
 
 /// The decisions on held files, on either backend.

@@ -233,6 +233,58 @@ struct PostgresDaemonTests {
         #expect(try other.stop() == 0)
     }
 
+    /// Two daemons sharing held/: the first is stopped with a held file's report renamed into
+    /// held/ and the file not yet; the second, starting meanwhile, finishes its own work and looks
+    /// for reports a crash left without their file. The one on its way is not taken for one: the
+    /// held file arrives with its report.
+    @Test func aHeldFilesReportOnItsWayIsNotTakenForAnOrphan() throws {
+        let (url, _, _, _) = try Self.database()
+        let shared = try TestStateDirectory()
+        let first = try TestStateDirectory()
+        let second = try TestStateDirectory()
+        func config(_ own: TestStateDirectory) -> String {
+            sharedFoldersConfig(
+                inbox: own.paths.inbox, own: own, shared: shared, url: url,
+                extra: "[Guard]\nMaxDeleteRows=1\n[Mail]\nTransport=none\n")
+        }
+        let token = first.root + "/pause-token"
+        let holding = try RunningDaemon(
+            state: first, config: config(first),
+            environment: [
+                "USERIMPORTD_TEST_PAUSE_AT": "report-written", "USERIMPORTD_TEST_PAUSE_TOKEN": token,
+            ],
+            stateDirOption: false)
+        try first.drop(
+            "setup.csv",
+            Self.header + "a@example.com,A,A,New\nb@example.com,B,B,New\nc@example.com,C,C,New\n")
+        try waitFor("setup.csv in done/", timeout: 30) { try shared.list("done").contains("setup.csv") }
+        // Paused from now on at the next report: the purge's, in held/.
+        try "".write(toFile: token, atomically: true, encoding: .utf8)
+        try first.drop(
+            "purge.csv",
+            Self.header + "a@example.com,,,Delete\nb@example.com,,,Delete\nc@example.com,,,Delete\n")
+        try waitFor("the purge's report in held/, its file not yet", timeout: 30) {
+            try !FileManager.default.fileExists(atPath: token)
+                && shared.list("held").contains { $0.hasSuffix(".report.txt") }
+        }
+        #expect(try !shared.list("held").contains("purge.csv"))
+
+        // The second daemon's start finishes its own work first, then imports what it is given.
+        let other = try RunningDaemon(state: second, config: config(second), stateDirOption: false)
+        try second.drop("probe.csv", Self.header + "d@example.com,D,D,New\n")
+        try waitFor("probe.csv in done/", timeout: 30) { try shared.list("done").contains("probe.csv") }
+        #expect(try shared.list("held").contains("purge.csv.report.txt"))
+
+        try "".write(toFile: token + ".resume", atomically: true, encoding: .utf8)
+        let server = try PostgresConnection(url: url)
+        try waitFor("the purge published into held/", timeout: 30) {
+            try server.scalar("SELECT count(*) FROM imports WHERE disposition = 'held' AND published") == "1"
+        }
+        #expect(try shared.list("held").sorted() == ["purge.csv", "purge.csv.report.txt"])
+        #expect(try holding.stop() == 0)
+        #expect(try other.stop() == 0)
+    }
+
     /// Two daemons on one database: the first is sending an import's invitations (its sendmail
     /// held open after handing the first message over), the second is asked to undo that import.
     /// The undo waits on the row of the email being sent, commits once that send ends, and every
