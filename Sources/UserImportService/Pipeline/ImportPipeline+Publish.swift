@@ -6,9 +6,9 @@ extension ImportPipeline {
     /// Writes the report (temp in work/, fsync, rename) and then moves the file beside it, never
     /// replacing anything, and marks the import published. Safe to run again after a crash at any point.
     ///
-    /// Each rename into the published folders, and each record of it, is fenced by the folder's
-    /// lease (`PipelineStore.fence`): a daemon that lost its lease since it committed stops here,
-    /// and the daemon finishing its work publishes the import instead, once.
+    /// Each rename into the published folders (`publishMove`), and each record of it, is fenced by
+    /// the folder's lease: a daemon that lost its lease since it committed stops here, and the
+    /// daemon finishing its work publishes the import instead, once.
     func publish(_ committed: UnpublishedImport) throws -> ImportRecord {
         var pending = committed
         let destination = folder(for: pending.destination)
@@ -26,9 +26,8 @@ extension ImportPipeline {
             try writeReport(pending.record, to: destination, as: name.reportName)
             try writeRejectedRows(pending.record, to: destination, as: name.rejectedRowsName)
             TestHooks.reached(.reportWritten, file: pending.workName)
-            try store.fence()
             do {
-                try work.move(pending.workName, to: destination, as: name, replace: false)
+                try publishMove(pending.workName, to: destination, as: name, replace: false)
             } catch let error as SystemError where error.code == EEXIST {
                 // Taken in the instant between: the report just written belongs to no file here.
                 try destination.remove(name.reportName)
@@ -55,8 +54,14 @@ extension ImportPipeline {
         ReportText.render(record, to: &writer) { rows.appendReportLines(to: &$0) }
         if let failure = rows.failure { throw failure }
         try writer.finish()
+        try publishMove(temp, to: folder, as: reportName, replace: true)
+    }
+
+    /// Every rename out of the work folder into a published folder: fenced by the folder's lease
+    /// (`PipelineStore.fence`) just before.
+    func publishMove(_ name: FileName, to folder: Folder, as published: FileName, replace: Bool) throws {
         try store.fence()
-        try work.move(temp, to: folder, as: reportName, replace: true)
+        try work.move(name, to: folder, as: published, replace: replace)
     }
 
     /// Finishes whatever a crash or a transient error left in the work folder, before any new

@@ -27,7 +27,6 @@ extension ImportPipeline {
         }
         if let failure = rows.failure { throw failure }
         try writer.finish()
-        try store.fence()
-        try work.move(temp, to: folder, as: name, replace: true)
+        try publishMove(temp, to: folder, as: name, replace: true)
     }
 }

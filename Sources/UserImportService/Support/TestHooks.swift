@@ -9,10 +9,9 @@ import UserImportCore
 /// `USERIMPORTD_TEST_PAUSE_TOKEN=<path>` pauses an import that has read its file to the end, before
 /// it commits, if that file can be removed, until `<path>.resume` exists (a test changes the file
 /// meanwhile), or at the step `USERIMPORTD_TEST_PAUSE_AT=<step>` names instead when that is set (a
-/// test stops the daemon there); `USERIMPORTD_TEST_SORTED_BEYOND=<rows>` sorts the rows past that many instead of past
-/// a million (`SortedImport`), in batches of that many, so a test's file of thousands takes that
-/// path. Release builds
-/// compile every call here to nothing.
+/// test stops the daemon there); `USERIMPORTD_TEST_SORTED_BEYOND=<rows>` sorts the rows past that
+/// many instead of past a million (`SortedImport`), in batches of that many, so a test's file of
+/// thousands takes that path. Release builds compile every call here to nothing.
 enum TestHooks {
     enum Step: String {
         case claimed, committed, reportWritten = "report-written", moved

@@ -175,12 +175,13 @@ public final class ImportHistory {
         try connection.scalar("SELECT max(id) FROM imports") ?? 0
     }
 
-    /// How many imports were received since `time` (the "today" in the daemon's status).
     public func isBeingPublished(path: String) throws -> Bool {
-        try connection.scalar("SELECT count(*) FROM imports WHERE published = 0 AND path = ?", .text(path))
-            ?? 0 > 0
+        let unpublished = try connection.scalar(
+            "SELECT count(*) FROM imports WHERE published = 0 AND path = ?", .text(path))
+        return (unpublished ?? 0) > 0
     }
 
+    /// How many imports were received since `time` (the "today" in the daemon's status).
     public func count(since time: Timestamp) throws -> Int {
         Int(
             try connection.scalar(

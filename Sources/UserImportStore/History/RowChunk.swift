@@ -248,7 +248,8 @@ public struct RowChunkEncoder {
     /// the bytes sent as hex) takes, and a page of chunks read back too big to hold. A chunk of
     /// ordinary rows is about 48 KB.
     public static let bytesPerChunk = 1 << 20
-    /// What the buffer keeps between chunks; one grown past it by a big row is let go.
+    /// What the buffer keeps between chunks; one grown past it by a big row is let go, and
+    /// reserved again as at the start.
     static let capacityKept = 2 << 20
 
     public private(set) var bytes: [UInt8] = []
@@ -256,8 +257,10 @@ public struct RowChunkEncoder {
     public private(set) var firstLine = 0
     /// The last line appended, to this chunk or an earlier one of the same import.
     private var lastLine = -1
+    private let reserved: Int
 
     public init(reservingCapacity capacity: Int) {
+        reserved = capacity
         bytes.reserveCapacity(capacity)
         bytes.append(RowChunk.format)
     }
@@ -317,7 +320,7 @@ public struct RowChunkEncoder {
             bytes.removeAll(keepingCapacity: true)
         } else {
             bytes = []
-            bytes.reserveCapacity(64 << 10)
+            bytes.reserveCapacity(reserved)
         }
         bytes.append(RowChunk.format)
         rowCount = 0
