@@ -5,9 +5,12 @@ import UserImportStore
 /// a restart (of any daemon on the database) finishes them once. The same rules as `HeldImports`.
 public struct PostgresHeldDecisions {
     private let connection: PostgresConnection
+    /// The daemon (host and work folder) recording decisions here, kept with each.
+    private let daemon: String
 
-    public init(connection: PostgresConnection) {
+    public init(connection: PostgresConnection, daemon: String) {
         self.connection = connection
+        self.daemon = daemon
     }
 
     /// Records `action` unless a decision is already pending; returns the pending one.
@@ -16,12 +19,13 @@ public struct PostgresHeldDecisions {
     {
         try connection.query(
             """
-            INSERT INTO held_actions (import_id, action, by_uid, by_name, at) VALUES ($1, $2, $3, $4, $5)
+            INSERT INTO held_actions (import_id, action, by_uid, by_name, at, daemon)
+            VALUES ($1, $2, $3, $4, $5, $6)
             ON CONFLICT (import_id) DO NOTHING
             """,
             [
                 String(importID), action.rawValue, String(decision.byUID), decision.byName,
-                String(decision.at.millisecondsSinceEpoch),
+                String(decision.at.millisecondsSinceEpoch), daemon,
             ])
         guard let pending = try pending(where: "h.import_id = $1", String(importID)) else {
             throw PostgresError(.data, message: "the decision on import \(importID) was not recorded")
@@ -66,14 +70,14 @@ public struct PostgresHeldDecisions {
         guard
             let row = try connection.query(
                 """
-                SELECT h.import_id, h.action, h.by_uid, h.by_name, h.at
+                SELECT h.import_id, h.action, h.by_uid, h.by_name, h.at, h.daemon IS NULL OR h.daemon = $2
                 FROM held_actions AS h JOIN imports AS i ON i.id = h.import_id
                 WHERE \(condition) ORDER BY h.import_id LIMIT 1
                 """,
-                [value]
+                [value, daemon]
             ).first
         else { return nil }
-        guard row.count == 5, let actionText = row[1], let action = HeldAction(rawValue: actionText) else {
+        guard row.count == 6, let actionText = row[1], let action = HeldAction(rawValue: actionText) else {
             throw PostgresError(.data, message: "a held action that is neither release nor reject")
         }
         return HeldImports.Pending(
@@ -81,7 +85,8 @@ public struct PostgresHeldDecisions {
             decision: HeldDecision(
                 byUID: UInt32(truncatingIfNeeded: try PostgresImportHistory.int(row[2], "a decider's uid")),
                 byName: row[3],
-                at: Timestamp(millisecondsSinceEpoch: try PostgresImportHistory.int(row[4], "a time"))))
+                at: Timestamp(millisecondsSinceEpoch: try PostgresImportHistory.int(row[4], "a time"))),
+            recordedHere: row[5] == "t")
     }
 }
 

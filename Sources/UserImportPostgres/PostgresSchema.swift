@@ -216,6 +216,12 @@ public enum PostgresSchema {
         CREATE TRIGGER user_search_truncated AFTER TRUNCATE ON users
             FOR EACH STATEMENT EXECUTE FUNCTION userimport_search_from_scratch();
         """,
+        // 9: which daemon recorded a held file's pending decision. With held/ shared, a decision
+        // another daemon recorded is being carried out there (its file on its way into that
+        // daemon's work folder): not one to carry out again, nor to clear. NULL: recorded before.
+        """
+        ALTER TABLE held_actions ADD COLUMN daemon text;
+        """,
     ]
 
     /// What a migration would like and may be refused, each tried in a savepoint after the

@@ -5,14 +5,43 @@ import UserImportStore
 /// A person's decision on a file the mass-change guard held (`release-ID.request`, `reject-ID.request`
 /// in the inbox, as `userimportctl release` and `reject` leave them).
 ///
-/// Each step can be interrupted and taken again: the decision is recorded first, then the held
-/// file is moved into the work folder and the request removed; a release is then an import like
-/// any other (it finds the recorded decision and lifts the guard), a reject a commit that turns
-/// the held import into a failed one, published into failed/. A restart finishes whichever of
-/// these a crash interrupted, once.
+/// Each step can be interrupted and taken again: the request is claimed into the work folder,
+/// the decision recorded, then the held file is moved into the work folder and the request
+/// removed; a release is then an import like any other (it finds the recorded decision and lifts
+/// the guard), a reject a commit that turns the held import into a failed one, published into
+/// failed/. A restart finishes whichever of these a crash interrupted, once.
+///
+/// Several daemons may share the inbox and held/: the claim gives each request to one of them,
+/// and a decision recorded by another daemon is that daemon's to carry out (or the one that
+/// finishes its work): a second request on the same import meanwhile is refused, not carried
+/// out twice.
 extension ImportPipeline {
+    /// Takes a request out of the inbox into the work folder. False when another daemon took it
+    /// first, one of that name is in hand already (taken up by `reconcile()`), or it is a
+    /// directory: one cannot be removed as a request is, so it is left where it is, said once.
+    func claimRequest(_ request: FileName) throws -> Bool {
+        guard let info = try? inbox.status(of: request) else { return false }
+        guard info.kind != .directory else {
+            if warnedEntries.insert(request).inserted {
+                logger.warning(
+                    "a directory is named as a request; not carried out, left in the inbox",
+                    metadata: ["file": "\(LogText.escaped(request.display))"])
+            }
+            return false
+        }
+        do {
+            try inbox.move(request, to: work, as: request, replace: false)
+        } catch let error as SystemError where error.code == ENOENT || error.code == EEXIST {
+            return false
+        }
+        try work.sync()
+        TestHooks.reached(.claimed, file: request)
+        return true
+    }
+
+    /// Carries out a request claimed into the work folder.
     func carryOut(_ action: HeldAction, on id: Int64, requestedBy request: FileName) throws -> ImportRecord? {
-        guard let info = try? inbox.status(of: request) else { return nil }
+        guard let info = try? work.status(of: request) else { return nil }
         // The request's owner is who decided: only a regular file with one link is theirs for sure.
         guard info.kind == .regular, info.links == 1 else {
             return try refuse(request, id: id, "the request is not a regular file with one link")
@@ -31,17 +60,18 @@ extension ImportPipeline {
             byUID: info.ownerUID, byName: AccountName.of(uid: info.ownerUID), at: now())
         let pending = try store.transaction { try store.recordDecision(action, on: id, decision) }
         TestHooks.reached(.decided, file: request)
-        guard pending.action == action else {
-            return try refuse(
-                request, id: id, "it is being \(pending.action == .release ? "released" : "rejected")")
-        }
+        let being = "it is being \(pending.action == .release ? "released" : "rejected")"
+        guard pending.action == action else { return try refuse(request, id: id, being) }
+        // Its file may be on its way into that daemon's work folder: not this one's to move, nor
+        // its decision to clear when the file is gone from held/.
+        guard pending.recordedHere else { return try refuse(request, id: id, being + " by another daemon") }
         guard try moveToWork(placement) else {
             try store.transaction { try store.clearDecision(pending) }
             return try refuse(request, id: id, "its file is missing from held/")
         }
         TestHooks.reached(.heldMoved, file: request)
-        try inbox.remove(request)
-        try inbox.sync()
+        try work.remove(request)
+        try work.sync()
         logger.notice(
             "held import \(action == .release ? "released" : "rejected")",
             metadata: [
@@ -111,7 +141,7 @@ extension ImportPipeline {
         logger.warning(
             "request on held import \(id) not carried out: \(why)",
             metadata: ["file": "\(LogText.escaped(request.display))", "import_id": "\(id)"])
-        try inbox.remove(request)
+        try work.remove(request)
         return nil
     }
 

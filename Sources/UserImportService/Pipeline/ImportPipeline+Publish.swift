@@ -107,6 +107,11 @@ extension ImportPipeline {
                 try work.remove(name)
                 continue
             }
+            if case .request(let action, let id) = name.kind, let held = action.held {
+                // Claimed before a restart; carried out from where it stopped.
+                if let record = try carryOut(held, on: id, requestedBy: name) { records.append(record) }
+                continue
+            }
             if let (pending, placement) = try interruptedReject(name) {
                 records.append(try reject(pending, placement))
                 continue

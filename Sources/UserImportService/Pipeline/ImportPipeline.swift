@@ -36,7 +36,9 @@ public final class ImportPipeline {
     public var exclusiveOfSending: (_ body: () throws -> Void) throws -> Void = { try $0() }
     /// Rows of the undone import an undo plans at a time (tests make it small, to cross windows).
     public var undoWindowRows = 10_000
-    private var warnedLinks = Set<FileName>()
+    /// Inbox entries left where they are and said once: a file with several links, a directory
+    /// named as a request.
+    var warnedEntries = Set<FileName>()
     /// Failed reads of a claimed file, so that a file the disk cannot deliver eventually fails.
     private var readFailures: [FileName: Int] = [:]
     /// Other daemons' work folders that cannot be finished from here (said once each).
@@ -138,13 +140,14 @@ public final class ImportPipeline {
     public func process(_ name: FileName, info listed: EntryInfo) throws -> ImportRecord? {
         if name.kind == .inProgress { return nil }
         if case .request(let action, let id) = name.kind, let held = action.held {
+            guard try claimRequest(name) else { return nil }
             return try carryOut(held, on: id, requestedBy: name)
         }
         // The listing may be old by now (a long import came between): look again.
         guard let info = try? inbox.status(of: name) else { return nil }
         if info.kind == .regular && info.links > 1 {
             // It may be a link to a file the dropper cannot read; `ln` then `rm` drops are taken at links == 1.
-            guard warnedLinks.insert(name).inserted else { return nil }
+            guard warnedEntries.insert(name).inserted else { return nil }
             logger.warning(
                 "file has more than one hard link; not imported until it has one",
                 metadata: ["file": "\(LogText.escaped(name.display))", "links": "\(info.links)"])
@@ -156,7 +159,7 @@ public final class ImportPipeline {
             // Gone already, or a file of that name is still in hand from an earlier failure.
             return nil
         }
-        warnedLinks.remove(name)
+        warnedEntries.remove(name)
         // The claim must survive a power cut if the import's commit does.
         try work.sync()
         TestHooks.reached(.claimed, file: name)

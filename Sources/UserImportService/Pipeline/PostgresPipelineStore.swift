@@ -74,7 +74,7 @@ final class PostgresPipelineStore: PipelineStore {
         }
         let fresh = Live(
             connection: connection, history: PostgresImportHistory(connection: connection, daemon: daemon),
-            held: PostgresHeldDecisions(connection: connection))
+            held: PostgresHeldDecisions(connection: connection, daemon: daemon))
         live = fresh
         return fresh
     }

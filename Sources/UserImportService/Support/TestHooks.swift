@@ -17,7 +17,7 @@ enum TestHooks {
         case claimed, committed, reportWritten = "report-written", moved
         /// A decision on a held file recorded; its file not moved yet.
         case decided
-        /// A held file moved into the work folder; its request still in the inbox.
+        /// A held file moved into the work folder; its request still there.
         case heldMoved = "held-moved"
     }
 

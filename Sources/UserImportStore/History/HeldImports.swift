@@ -15,11 +15,16 @@ public final class HeldImports {
         public var importID: Int64
         public var action: HeldAction
         public var decision: HeldDecision
+        /// Recorded by the daemon reading it (always, on a SQLite file: one daemon has it), or by
+        /// a build before daemons said which. One recorded by another daemon sharing held/ is
+        /// being carried out there.
+        public var recordedHere: Bool
 
-        public init(importID: Int64, action: HeldAction, decision: HeldDecision) {
+        public init(importID: Int64, action: HeldAction, decision: HeldDecision, recordedHere: Bool = true) {
             self.importID = importID
             self.action = action
             self.decision = decision
+            self.recordedHere = recordedHere
         }
     }
 

@@ -285,6 +285,76 @@ struct PostgresDaemonTests {
         #expect(try other.stop() == 0)
     }
 
+    /// Two daemons on one shared inbox and held/: a release request is carried out by the one that
+    /// claims it, and a second request on the same import, while the first daemon is between
+    /// recording the decision and moving the held file, is refused by the other daemon: it neither
+    /// moves the file nor clears the first daemon's decision, and the import is released once.
+    @Test func aSecondReleaseOnAnotherDaemonLeavesTheFirstToCarryItOut() throws {
+        let (url, _, _, _) = try Self.database()
+        let shared = try TestStateDirectory()
+        let first = try TestStateDirectory()
+        let second = try TestStateDirectory()
+        func config(_ own: TestStateDirectory) -> String {
+            sharedFoldersConfig(
+                inbox: shared.paths.inbox, own: own, shared: shared, url: url,
+                extra: "[Guard]\nMaxDeleteRows=1\n[Mail]\nTransport=none\n")
+        }
+        let token = first.root + "/pause-token"
+        let deciding = try RunningDaemon(
+            state: first, config: config(first),
+            environment: ["USERIMPORTD_TEST_PAUSE_AT": "decided", "USERIMPORTD_TEST_PAUSE_TOKEN": token],
+            stateDirOption: false)
+        try shared.drop(
+            "setup.csv",
+            Self.header + "a@example.com,A,A,New\nb@example.com,B,B,New\nc@example.com,C,C,New\n")
+        try waitFor("setup.csv in done/", timeout: 30) { try shared.list("done").contains("setup.csv") }
+        try shared.drop(
+            "purge.csv",
+            Self.header + "a@example.com,,,Delete\nb@example.com,,,Delete\nc@example.com,,,Delete\n")
+        let server = try PostgresConnection(url: url)
+        try waitFor("the purge held", timeout: 30) {
+            try shared.list("held").contains("purge.csv")
+                && server.scalar("SELECT count(*) FROM imports WHERE disposition = 'held' AND published")
+                    == "1"
+        }
+        let heldID = try #require(try server.scalar("SELECT id FROM imports WHERE disposition = 'held'"))
+
+        // The first daemon claims the request and stops with the decision recorded.
+        try "".write(toFile: token, atomically: true, encoding: .utf8)
+        try shared.drop("release-\(heldID).request", "")
+        try waitFor("the release decided, its file not moved yet", timeout: 30) {
+            !FileManager.default.fileExists(atPath: token)
+        }
+        #expect(try shared.list("inbox").isEmpty, "claimed, out of the shared inbox")
+        #expect(try first.list("work") == ["release-\(heldID).request"])
+
+        // The second daemon gets a second request on the same import.
+        let other = try RunningDaemon(state: second, config: config(second), stateDirOption: false)
+        try shared.drop("release-\(heldID).request", "")
+        try other.waitForLog("it is being released by another daemon", timeout: 30)
+        try waitFor("the second request removed", timeout: 30) { try shared.list("inbox").isEmpty }
+        #expect(try shared.list("held").sorted() == ["purge.csv", "purge.csv.report.txt"])
+        #expect(try second.list("work").isEmpty)
+
+        try "".write(toFile: token + ".resume", atomically: true, encoding: .utf8)
+        try waitFor("the release published", timeout: 30) {
+            try server.scalar("SELECT count(*) FROM imports WHERE release_of = $1 AND published", [heldID])
+                == "1"
+        }
+        #expect(
+            try server.scalar("SELECT released_as IS NOT NULL FROM imports WHERE id = $1", [heldID]) == "t")
+        #expect(try server.scalar("SELECT count(*) FROM imports WHERE disposition = 'held'") == "1")
+        #expect(try server.scalar("SELECT count(*) FROM held_actions") == "0")
+        #expect(try server.scalar("SELECT count(*) FROM users WHERE state = 'deleted'") == "3")
+        #expect(try shared.list("held").isEmpty)
+        #expect(
+            try shared.list("done").filter { $0.hasPrefix("purge") } == ["purge.csv", "purge.csv.report.txt"])
+        #expect(other.log.components(separatedBy: "not carried out").count == 2, "one request refused")
+        #expect(try deciding.stop() == 0)
+        #expect(try other.stop() == 0)
+        #expect(try first.list("work").isEmpty)
+    }
+
     /// Two daemons on one database: the first is sending an import's invitations (its sendmail
     /// held open after handing the first message over), the second is asked to undo that import.
     /// The undo waits on the row of the email being sent, commits once that send ends, and every

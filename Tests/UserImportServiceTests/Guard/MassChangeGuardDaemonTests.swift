@@ -100,7 +100,7 @@ struct MassChangeGuardDaemonTests {
         #expect(try daemon.stop() == 0)
     }
 
-    static let steps = ["decided", "held-moved", "committed", "report-written", "moved"]
+    static let steps = ["claimed", "decided", "held-moved", "committed", "report-written", "moved"]
 
     @Test(arguments: [HeldAction.release, .reject], steps)
     func killedWhileCarryingOutADecisionTheRestartFinishesItOnce(action: HeldAction, step: String) throws {

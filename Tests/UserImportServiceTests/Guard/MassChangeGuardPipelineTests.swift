@@ -142,6 +142,22 @@ struct MassChangeGuardPipelineTests {
         #expect(try state.list("failed").isEmpty)
     }
 
+    @Test func aDirectoryNamedAsARequestIsLeftInTheInbox() throws {
+        let state = try TestStateDirectory()
+        let pipeline = try state.pipeline()
+        try state.drop("staff.csv", GuardFiles.directory(100))
+        try pipeline.processInbox()
+        try state.drop("feed.csv", GuardFiles.feed(deleting: 30))
+        let held = try #require(try pipeline.processInbox().first)
+        try FileManager.default.createDirectory(
+            atPath: state.paths.inbox + "/release-\(held.id).request", withIntermediateDirectories: false)
+        #expect(try pipeline.processInbox().isEmpty)
+        #expect(try pipeline.processInbox().isEmpty, "left, and looked at again without an error")
+        #expect(try state.list("inbox") == ["release-\(held.id).request"])
+        #expect(try state.list("work").isEmpty)
+        #expect(try state.list("held") == ["feed.csv", "feed.csv.report.txt"])
+    }
+
     @Test func aDryRunSaysTheFileWouldBeHeld() throws {
         let state = try TestStateDirectory()
         let pipeline = try state.pipeline()
