@@ -29,14 +29,7 @@ extension ImportPipeline {
             }
             return false
         }
-        do {
-            try inbox.move(request, to: work, as: request, replace: false)
-        } catch let error as SystemError where error.code == ENOENT || error.code == EEXIST {
-            return false
-        }
-        try work.sync()
-        TestHooks.reached(.claimed, file: request)
-        return true
+        return try claim(request)
     }
 
     /// Carries out a request claimed into the work folder.

@@ -153,17 +153,24 @@ public final class ImportPipeline {
                 metadata: ["file": "\(LogText.escaped(name.display))", "links": "\(info.links)"])
             return nil
         }
+        guard try claim(name) else { return nil }
+        warnedEntries.remove(name)
+        return try importAndPublish(name, receivedAt: now())
+    }
+
+    /// Moves an inbox entry into the work folder, which makes it this daemon's (with the inbox
+    /// shared, the rename gives it to one daemon). False when it is gone already (another daemon
+    /// took it), or one of that name is still in hand from an earlier failure.
+    func claim(_ name: FileName) throws -> Bool {
         do {
             try inbox.move(name, to: work, as: name, replace: false)
         } catch let error as SystemError where error.code == ENOENT || error.code == EEXIST {
-            // Gone already, or a file of that name is still in hand from an earlier failure.
-            return nil
+            return false
         }
-        warnedEntries.remove(name)
         // The claim must survive a power cut if the import's commit does.
         try work.sync()
         TestHooks.reached(.claimed, file: name)
-        return try importAndPublish(name, receivedAt: now())
+        return true
     }
 
     func importAndPublish(_ workName: FileName, receivedAt: Timestamp) throws -> ImportRecord {
