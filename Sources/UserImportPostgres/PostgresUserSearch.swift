@@ -31,7 +31,9 @@ enum PostgresUserSearch {
     /// import pruned before it was read (by a daemon of an older build: its users' entries may be
     /// stale until the next step starts a first pass again), or more than `candidateLimit`
     /// candidates. Read in the caller's snapshot (`PostgresUserListing`).
-    static func candidates(for term: String, connection: PostgresConnection) throws -> [String]? {
+    static func candidates(for term: String, connection: PostgresConnection, pageSize: Int = pendingPageSize)
+        throws -> [String]?
+    {
         guard isIndexable(term), try connection.scalar(usableSQL) == "t" else { return nil }
         let pendingRows = try connection.scalar("SELECT coalesce(sum(c.row_count), 0) FROM \(pendingChunks)")
         guard try PostgresImportHistory.int(pendingRows, "a row count") <= candidateLimit else { return nil }
@@ -45,19 +47,45 @@ enum PostgresUserSearch {
             "SELECT email FROM user_search_dirty LIMIT $1", [String(candidateLimit + 1)])
         guard dirty.count <= candidateLimit else { return nil }
         emails.formUnion(dirty.compactMap { $0.first ?? nil })
-        for row in try connection.query("SELECT c.first_line, c.row_count, c.rows FROM \(pendingChunks)") {
-            guard row.count == 3 else {
-                throw PostgresError(.data, message: "a row chunk without its columns")
-            }
-            for named in try RowChunk.decode(
-                try PostgresConnection.bytes(row[2]),
-                firstLine: try PostgresImportHistory.int(row[0], "a line"),
-                rowCount: try PostgresImportHistory.int(row[1], "a row count"))
-            {
-                emails.insert(named.email)
-            }
-        }
+        try forEachPendingRow(connection: connection, pageSize: pageSize) { emails.insert($0.email) }
         return emails.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    }
+
+    /// Chunks read at once from the imports not indexed yet: the rows counted above are few, but
+    /// a chunk of rejected rows keeps their cells and may hold a megabyte or two.
+    static let pendingPageSize = 8
+
+    /// The rows of the chunks the indexing has not read, `pageSize` chunks a statement, in the
+    /// order of (import, first line): the next page starts after the last chunk read.
+    private static func forEachPendingRow(
+        connection: PostgresConnection, pageSize: Int, _ body: (RowResult) -> Void
+    ) throws {
+        var after = (importID: Int64.min, line: Int64.min)
+        while true {
+            let page = try connection.query(
+                """
+                SELECT i.id, c.first_line, c.row_count, c.rows FROM \(pendingChunks)
+                    AND (i.id, c.first_line) > ($1::bigint, $2::bigint)
+                ORDER BY i.id, c.first_line LIMIT $3
+                """,
+                [String(after.importID), String(after.line), String(max(1, pageSize))])
+            for row in page {
+                guard row.count == 4 else {
+                    throw PostgresError(.data, message: "a row chunk without its columns")
+                }
+                after = (
+                    try PostgresImportHistory.int(row[0], "a chunk's import"),
+                    try PostgresImportHistory.int(row[1], "a line")
+                )
+                for named in try RowChunk.decode(
+                    try PostgresConnection.bytes(row[3]), firstLine: after.line,
+                    rowCount: try PostgresImportHistory.int(row[2], "a row count"))
+                {
+                    body(named)
+                }
+            }
+            if page.count < max(1, pageSize) { return }
+        }
     }
 
     /// "Holds `term` anywhere" as a LIKE pattern (the server lower-cases it as it did the

@@ -424,6 +424,40 @@ struct UserSearchTests {
         try directory.check("with the earlier import read")
     }
 
+    /// The imports not indexed yet are read a few chunks a statement, across imports: each page
+    /// starts after the last chunk read, so every email they name is a candidate.
+    @Test(arguments: [1, 2, 3, PostgresUserSearch.pendingPageSize])
+    func thePendingChunksAreReadAPageAtATime(pageSize: Int) throws {
+        let directory = try Directory(.postgresql, seed: 15)
+        let connection = try #require(directory.postgres)
+        try directory.importRows(100)
+        while try directory.indexStep(chunks: 64) {}
+        var named: [String] = []
+        // Two imports of two and three chunks, each row naming an address no other row names.
+        for rows in [1_500, 2_100] {
+            try connection.transaction {
+                var results = PostgresRowResultWriter(
+                    connection: connection, importID: try directory.begin(on: connection))
+                for line in 2..<(2 + rows) {
+                    let email = "late\(named.count)@example.com"
+                    named.append(email)
+                    try results.record(
+                        RowResult(line: line, email: email, status: "New", outcome: .created, reason: ""))
+                }
+                try results.finish()
+            }
+        }
+        #expect(
+            try connection.scalar(
+                "SELECT count(*) FROM import_row_chunks c JOIN imports i ON i.id = c.import_id WHERE i.search_indexed_at IS NULL"
+            )
+                == "5")
+        let candidates = try #require(
+            try PostgresUserSearch.candidates(for: "late", connection: connection, pageSize: pageSize))
+        let missing = Set(named).subtracting(candidates)
+        #expect(missing.count == 0, "\(missing.count) of the \(named.count) emails named are not candidates")
+    }
+
     @Test func theMatchExpressionIsEveryTrigramOnceQuoted() {
         #expect(UserSearch.matchExpression("ab") == nil)
         #expect(UserSearch.matchExpression("a\0bc") == nil)
