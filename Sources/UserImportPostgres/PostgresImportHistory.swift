@@ -324,6 +324,15 @@ public struct PostgresRowResultWriter: RowResultSink {
 
     public mutating func record(_ result: RowResult) throws {
         try chunk.append(result)
+        try closeWhenFull()
+    }
+
+    public mutating func record(_ row: DecidedRowBytes) throws {
+        try chunk.append(row)
+        try closeWhenFull()
+    }
+
+    private mutating func closeWhenFull() throws {
         if chunk.isFull {
             closeChunk()
             try chunks.sendWhenFull(on: connection)

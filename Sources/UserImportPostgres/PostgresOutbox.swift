@@ -28,6 +28,21 @@ public final class PostgresOutbox: NotificationOutbox {
     }
 
     public func queue(_ notification: NotificationKind, to recipient: Recipient, line: Int) throws {
+        try queue(
+            notification, email: recipient.email, firstName: recipient.firstName,
+            lastName: recipient.lastName,
+            line: line)
+    }
+
+    public func queue(_ notification: DecidedRowBytes.Notification, line: Int) throws {
+        try queue(
+            notification.kind, email: notification.email, firstName: notification.firstName,
+            lastName: notification.lastName, line: line)
+    }
+
+    private func queue<Text: BlobText>(
+        _ notification: NotificationKind, email: Text, firstName: Text, lastName: Text, line: Int
+    ) throws {
         guard line > lastLine else { throw StoreError.notificationOutOfOrder(line: line, after: lastLine) }
         if count == 0 {
             if nextID == nil { nextID = try nextFreeID() }
@@ -39,8 +54,8 @@ public final class PostgresOutbox: NotificationOutbox {
             OutboxBlockCodec.start(&bytes)
         }
         OutboxBlockCodec.append(
-            line: line, kind: notification, email: recipient.email, firstName: recipient.firstName,
-            lastName: recipient.lastName, to: &bytes)
+            line: line, kind: notification, email: email, firstName: firstName, lastName: lastName, to: &bytes
+        )
         lastLine = line
         count += 1
         if count == Self.capacity {

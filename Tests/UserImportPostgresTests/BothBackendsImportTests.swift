@@ -128,6 +128,22 @@ struct BothBackendsImportTests {
         }
         #expect(!sqliteOutbox.isEmpty)
         #expect(postgresOutbox == sqliteOutbox)
+        // The names each email is addressed to, as the blocks hold them (the listing has none).
+        let blocks = try sqlite.connection.prepare(
+            "SELECT first_id, entry_count, entries FROM outbox_blocks ORDER BY first_id")
+        var sqliteNames: [String] = []
+        while try blocks.step() {
+            let entries = try OutboxBlockCodec.decode(blocks.blob(2), count: Int(blocks.int(1)))
+            for (offset, entry) in entries.enumerated() {
+                sqliteNames.append("\(blocks.int(0) + Int64(offset)) \(entry.firstName) \(entry.lastName)")
+            }
+        }
+        blocks.reset()
+        let postgresNames = try PostgresOutbox.entries(postgres).map {
+            "\($0.id) \($0.entry.firstName) \($0.entry.lastName)"
+        }
+        #expect(sqliteNames.count == sqliteOutbox.count)
+        #expect(postgresNames == sqliteNames)
         // The scratch files had no names: nothing but the files dropped and the database is left.
         let left = try FileManager.default.contentsOfDirectory(atPath: directory).filter {
             !$0.hasSuffix(".csv") && !$0.hasPrefix("userimport.db")

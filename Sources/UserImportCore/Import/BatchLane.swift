@@ -11,9 +11,6 @@ public protocol BatchLane {
     func start(_ job: @escaping @Sendable () throws -> Void)
     /// Waits for the job in flight, if any, and rethrows what it threw.
     func wait() throws
-    /// Whether the job started last is still running: work either thread may do is then better
-    /// done by the caller than left for the lane.
-    var isBusy: Bool { get }
 }
 
 /// Runs each job on the caller's thread as it is started: no overlap, no thread.
@@ -25,9 +22,6 @@ public final class InlineBatchLane: BatchLane {
     public func start(_ job: @escaping @Sendable () throws -> Void) {
         do { try job() } catch { failure = error }
     }
-
-    /// Never: each job has run by the time `start` returns.
-    public var isBusy: Bool { false }
 
     public func wait() throws {
         if let error = failure {
@@ -74,15 +68,14 @@ final class BatchTarget<Directory: UserDirectory, Outbox: NotificationOutbox, Si
         sorted.decided(decided)
     }
 
-    /// Results of a sorted import in line order: each counted and recorded as the batches above
-    /// do, after the email its row queued.
-    func file(_ rows: [DecidedRow]) throws {
-        for row in rows {
-            if let notification = row.notification {
-                try outbox.queue(notification.kind, to: notification.recipient, line: row.result.line)
-            }
-            counts[row.result.outcome] += 1
-            try results.record(row.result)
+    /// Results of a sorted import in line order, as its results file holds them: each counted
+    /// and recorded as the batches above do, after the email its row queued, read in place.
+    func file(stored records: [UInt8]) throws {
+        try SpillRecord.forEachRecord(in: records) { reader in
+            let row = try SpillRecord.readDecided(&reader)
+            if let notification = row.notification { try outbox.queue(notification, line: row.line) }
+            counts[row.outcome] += 1
+            try results.record(row)
         }
         try outbox.flush()
     }
@@ -93,5 +86,5 @@ final class BatchTarget<Directory: UserDirectory, Outbox: NotificationOutbox, Si
 protocol BatchApplying: AnyObject, Sendable {
     func apply(_ batch: PreparedBatch) throws
     func applySorted(_ batch: PreparedBatch, filingIn sorted: SortedImport) throws
-    func file(_ rows: [DecidedRow]) throws
+    func file(stored records: [UInt8]) throws
 }

@@ -25,11 +25,18 @@ public protocol NotificationOutbox {
     /// Called in file order, at most once per line: before the batch's users are stored, or, for
     /// the rows of a large file decided in email order (`SortedImport`), after every user is.
     mutating func queue(_ notification: NotificationKind, to recipient: Recipient, line: Int) throws
+    /// The same, for an email read in place from a sorted import's results (`DecidedRowBytes`):
+    /// an outbox that stores bytes copies them; by default it is queued as a `Recipient`.
+    mutating func queue(_ notification: DecidedRowBytes.Notification, line: Int) throws
     /// Called after each batch's rows are decided: an outbox that holds emails back writes them here.
     mutating func flush() throws
 }
 
 extension NotificationOutbox {
+    public mutating func queue(_ notification: DecidedRowBytes.Notification, line: Int) throws {
+        try queue(notification.kind, to: notification.recipient(), line: line)
+    }
+
     /// Queues `notification` for `user` as the row left it.
     public mutating func queue(_ notification: NotificationKind, for user: StoredUser, line: Int) throws {
         try queue(notification, to: Recipient(user), line: line)
@@ -64,9 +71,18 @@ public struct NoNotifications: NotificationOutbox {
 /// Receives every row's result, in file order.
 public protocol RowResultSink {
     mutating func record(_ result: RowResult) throws
+    /// The same, for a result read in place from a sorted import's results file: a sink that
+    /// stores bytes copies them; by default it is recorded as a `RowResult`.
+    mutating func record(_ row: DecidedRowBytes) throws
     /// Called once after the last row of a run, also when a file-level error ended it (the rows
     /// before the error keep their results): a sink that holds rows back writes them here.
     mutating func finish() throws
+}
+
+extension RowResultSink {
+    public mutating func record(_ row: DecidedRowBytes) throws {
+        try record(row.result())
+    }
 }
 
 /// An in-memory source, for tests and for `validate` of small inputs.

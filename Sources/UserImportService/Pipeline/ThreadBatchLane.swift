@@ -14,8 +14,6 @@ final class ThreadBatchLane: BatchLane, Sendable {
 
     private struct State {
         var inFlight = false
-        /// The job in flight has returned (`wait()` has not yet collected it).
-        var returned = false
         var failure: (any Error)?
         /// The job waiting for the queue. The block the queue runs captures only the lane and
         /// takes the job from here: the blocks themselves were kept past their run (a 1M-row
@@ -26,7 +24,6 @@ final class ThreadBatchLane: BatchLane, Sendable {
     func start(_ job: @escaping @Sendable () throws -> Void) {
         state.withLock { state in
             state.inFlight = true
-            state.returned = false
             state.job = job
         }
         queue.async { [self] in
@@ -41,11 +38,6 @@ final class ThreadBatchLane: BatchLane, Sendable {
             return state.job
         }
         do { try job?() } catch { state.withLock { $0.failure = error } }
-        state.withLock { $0.returned = true }
-    }
-
-    var isBusy: Bool {
-        state.withLock { $0.inFlight && !$0.returned }
     }
 
     func wait() throws {

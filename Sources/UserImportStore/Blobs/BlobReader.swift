@@ -88,12 +88,32 @@ extension Array where Element == UInt8 {
     }
 
     /// The UTF-8 length as a varint, then the bytes.
-    mutating func appendText(_ text: String) {
-        let utf8 = text.utf8
-        appendVarint(UInt64(utf8.count))
+    mutating func appendText(_ text: some BlobText) {
+        text.appendBlobText(to: &self)
+    }
+}
+
+/// Text as a blob of ours stores it: a String, or UTF-8 bytes read in place from a sorted
+/// import's results file (`DecidedRowBytes`), which are checked as they are read.
+public protocol BlobText {
+    /// The UTF-8 length as a varint, then the bytes.
+    func appendBlobText(to bytes: inout [UInt8])
+}
+
+extension String: BlobText {
+    public func appendBlobText(to bytes: inout [UInt8]) {
+        let utf8 = self.utf8
+        bytes.appendVarint(UInt64(utf8.count))
         // A native string is contiguous: one copy. The fallback (a bridged string) walks it.
-        if utf8.withContiguousStorageIfAvailable({ append(contentsOf: $0) }) == nil {
-            append(contentsOf: utf8)
+        if utf8.withContiguousStorageIfAvailable({ bytes.append(contentsOf: $0) }) == nil {
+            bytes.append(contentsOf: utf8)
         }
+    }
+}
+
+extension UnsafeRawBufferPointer: BlobText {
+    public func appendBlobText(to bytes: inout [UInt8]) {
+        bytes.appendVarint(UInt64(count))
+        bytes.append(contentsOf: self)
     }
 }

@@ -133,6 +133,10 @@ public struct SQLiteOutbox: NotificationOutbox {
         try writer.append(notification, to: recipient, line: line)
     }
 
+    public mutating func queue(_ notification: DecidedRowBytes.Notification, line: Int) throws {
+        try writer.append(notification, line: line)
+    }
+
     public mutating func flush() throws {
         try writer.flush()
     }

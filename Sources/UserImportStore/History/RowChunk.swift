@@ -269,40 +269,43 @@ public struct RowChunkEncoder {
     /// in line order, is what the decoder (and the report) rely on. Throws as well for a previous
     /// user the decoder would take for damage: written, it would make the import's rows unreadable.
     public mutating func append(_ result: RowResult) throws {
-        guard result.line > lastLine else {
-            throw StoreError.rowOutOfOrder(line: result.line, after: lastLine)
+        try append(row: result)
+    }
+
+    /// The same for a result read in place from a sorted import's results file: its bytes are
+    /// copied as they are.
+    public mutating func append(_ row: DecidedRowBytes) throws {
+        try append(row: row)
+    }
+
+    private mutating func append<Row: ChunkRow>(row: Row) throws {
+        guard row.line > lastLine else {
+            throw StoreError.rowOutOfOrder(line: row.line, after: lastLine)
         }
-        if let previous = result.previous,
-            previous.email != result.email || !RowChunk.fits(previous.state, result.outcome)
-        {
-            throw StoreError.previousUserDoesNotFit(line: result.line)
+        let previous = row.previousState
+        if let previous, !row.previousIsTheRowsUser || !RowChunk.fits(previous, row.outcome) {
+            throw StoreError.previousUserDoesNotFit(line: row.line)
         }
         if rowCount == 0 {
-            firstLine = result.line
-            bytes.appendVarint(UInt64(result.line))
+            firstLine = row.line
+            bytes.appendVarint(UInt64(row.line))
         } else {
-            bytes.appendVarint(UInt64(result.line - lastLine))
+            bytes.appendVarint(UInt64(row.line - lastLine))
         }
-        lastLine = result.line
-        bytes.append(RowChunk.code(of: result.outcome))
-        bytes.appendText(result.email)
-        bytes.appendText(result.status)
-        bytes.appendText(result.reason)
-        if let cells = result.cells {
+        lastLine = row.line
+        bytes.append(RowChunk.code(of: row.outcome))
+        bytes.appendText(row.email)
+        bytes.appendText(row.status)
+        bytes.appendText(row.reason)
+        if let cells = row.cells {
             bytes.appendVarint(UInt64(cells.count) + 1)
             for cell in cells { bytes.appendText(cell) }
         } else {
             bytes.appendVarint(0)
         }
-        if let previous = result.previous {
-            bytes.append(RowChunk.code(of: previous.state) + 1)
-            let profile = previous.profile
-            bytes.appendText(profile.firstName)
-            bytes.appendText(profile.lastName)
-            bytes.appendText(profile.alternateID)
-            bytes.appendText(profile.workPhone)
-            bytes.appendText(profile.title)
-            bytes.appendText(profile.department)
+        if let previous {
+            bytes.append(RowChunk.code(of: previous) + 1)
+            row.forEachPreviousField { bytes.appendText($0) }
         } else {
             bytes.append(0)
         }
@@ -324,5 +327,46 @@ public struct RowChunkEncoder {
         }
         bytes.append(RowChunk.format)
         rowCount = 0
+    }
+}
+
+/// A row's result as a chunk stores it: a `RowResult`, or one read in place (`DecidedRowBytes`).
+private protocol ChunkRow {
+    associatedtype Text: BlobText
+    var line: Int { get }
+    var outcome: RowOutcome { get }
+    var email: Text { get }
+    var status: Text { get }
+    var reason: Text { get }
+    var cells: [Text]? { get }
+    /// The state of the user before the row, nil when it kept none.
+    var previousState: UserState? { get }
+    /// Whether that user has the row's email, as the decoder takes for granted.
+    var previousIsTheRowsUser: Bool { get }
+    /// The previous user's profile, field by field in `UserProfile`'s order.
+    func forEachPreviousField(_ body: (Text) -> Void)
+}
+
+extension RowResult: ChunkRow {
+    var previousState: UserState? { previous?.state }
+    var previousIsTheRowsUser: Bool { previous.map { $0.email == email } ?? true }
+
+    func forEachPreviousField(_ body: (String) -> Void) {
+        guard let profile = previous?.profile else { return }
+        body(profile.firstName)
+        body(profile.lastName)
+        body(profile.alternateID)
+        body(profile.workPhone)
+        body(profile.title)
+        body(profile.department)
+    }
+}
+
+extension DecidedRowBytes: ChunkRow {
+    var previousState: UserState? { previous?.state }
+    var previousIsTheRowsUser: Bool { previous.map { $0.email.elementsEqual(email) } ?? true }
+
+    func forEachPreviousField(_ body: (UnsafeRawBufferPointer) -> Void) {
+        previous?.profile.forEachField(body)
     }
 }

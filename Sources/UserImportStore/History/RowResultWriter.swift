@@ -34,6 +34,11 @@ public struct RowResultWriter: RowResultSink {
         if chunk.isFull { try finish() }
     }
 
+    public mutating func record(_ row: DecidedRowBytes) throws {
+        try chunk.append(row)
+        if chunk.isFull { try finish() }
+    }
+
     /// Writes the rows not yet in a chunk. Recording may go on after it (a new chunk starts).
     public mutating func finish() throws {
         guard chunk.rowCount > 0 else { return }

@@ -51,8 +51,8 @@ public enum OutboxBlockCodec {
     }
 
     /// Appends one entry. `line` is a file line number (at least 1), as the importer numbers them.
-    public static func append(
-        line: Int, kind: NotificationKind, email: String, firstName: String, lastName: String,
+    public static func append<Text: BlobText>(
+        line: Int, kind: NotificationKind, email: Text, firstName: Text, lastName: Text,
         to buffer: inout [UInt8]
     ) {
         buffer.appendVarint(UInt64(truncatingIfNeeded: line))

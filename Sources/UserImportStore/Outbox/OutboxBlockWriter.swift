@@ -33,6 +33,21 @@ final class OutboxBlockWriter {
     /// Adds an email to the open block, writing the block once it is full. Lines must rise: one
     /// email per row at most, in file order, is what makes `(import_id, line)` unique in the outbox.
     func append(_ kind: NotificationKind, to recipient: Recipient, line: Int) throws {
+        try append(
+            kind, email: recipient.email, firstName: recipient.firstName, lastName: recipient.lastName,
+            line: line)
+    }
+
+    /// The same for an email read in place from a sorted import's results: its bytes are copied.
+    func append(_ notification: DecidedRowBytes.Notification, line: Int) throws {
+        try append(
+            notification.kind, email: notification.email, firstName: notification.firstName,
+            lastName: notification.lastName, line: line)
+    }
+
+    private func append<Text: BlobText>(
+        _ kind: NotificationKind, email: Text, firstName: Text, lastName: Text, line: Int
+    ) throws {
         guard line > lastLine else { throw StoreError.notificationOutOfOrder(line: line, after: lastLine) }
         if count == 0 {
             if nextID == nil { nextID = try OutboxBlock.nextFreeID(connection) }
@@ -45,8 +60,7 @@ final class OutboxBlockWriter {
             OutboxBlockCodec.start(&bytes)
         }
         OutboxBlockCodec.append(
-            line: line, kind: kind, email: recipient.email, firstName: recipient.firstName,
-            lastName: recipient.lastName, to: &bytes)
+            line: line, kind: kind, email: email, firstName: firstName, lastName: lastName, to: &bytes)
         lastLine = line
         count += 1
         if count == Self.capacity { try flush() }

@@ -23,9 +23,6 @@ final class DeferredLane: BatchLane {
         log.jobs.withLock { $0 += 1 }
     }
 
-    /// Until waited for: the job has not run yet.
-    var isBusy: Bool { pending != nil }
-
     func wait() throws {
         guard let job = pending else { return }
         pending = nil

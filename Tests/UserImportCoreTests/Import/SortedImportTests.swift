@@ -262,11 +262,24 @@ struct SortedImportTests {
         try run.add(bytes, to: file)
         var cursor = RunCursor(file: file, run: run, bufferBytes: 5)
         #expect(try cursor.next(SpillRecord.readRow) == row)
-        let recent = RecentTexts()
         for entry in decided {
-            #expect(try cursor.next { try SpillRecord.readDecided(&$0, recent: recent) } == entry)
+            #expect(try cursor.next { try SpillRecord.readDecided(&$0).decided() } == entry)
         }
         #expect(try cursor.next(SpillRecord.readRow) == nil)
+    }
+
+    /// A text of a stored result that is not UTF-8 (the file changed under the import) fails it:
+    /// read in place, its bytes would be stored as they are.
+    @Test func aResultWhoseTextIsNotUTF8IsDamage() throws {
+        let result = RowResult(
+            line: 7, email: "ann@example.com", status: "New", outcome: .created, reason: "ok")
+        var bytes: [UInt8] = []
+        SpillRecord.append(DecidedRow(result: result), to: &bytes)
+        let at = try #require(bytes.firstIndex(of: UInt8(ascii: "@")))
+        bytes[at] = 0xFF
+        #expect(throws: SpillError.damaged("a text is not UTF-8")) {
+            try SpillRecord.forEachRecord(in: bytes) { _ = try SpillRecord.readDecided(&$0) }
+        }
     }
 
     @Test func runsMergeIntoOneOrder() throws {
@@ -373,13 +386,13 @@ struct SortedImportTests {
         var merge = try RecordMerge(file: file, runs: runs, bufferBytes: 32, key: { try $0.int() })
         var bytes: [UInt8] = []
         while try merge.move(to: &bytes) {}
-        let recent = RecentTexts()
-        let merged = try SpillRecord.records(in: bytes) { try SpillRecord.readDecided(&$0, recent: recent) }
+        var merged: [DecidedRow] = []
+        try SpillRecord.forEachRecord(in: bytes) { merged.append(try SpillRecord.readDecided(&$0).decided()) }
         #expect(merged == all.sorted { $0.result.line < $1.result.line })
         #expect(merged.count == lines.count)
         #expect(throws: SpillError.self) {
-            try SpillRecord.records(in: Array(bytes.dropLast())) {
-                try SpillRecord.readDecided(&$0, recent: recent)
+            try SpillRecord.forEachRecord(in: Array(bytes.dropLast())) {
+                _ = try SpillRecord.readDecided(&$0)
             }
         }
     }

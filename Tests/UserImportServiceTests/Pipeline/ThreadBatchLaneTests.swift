@@ -92,26 +92,4 @@ struct ThreadBatchLaneTests {
             #expect(Batch.alive.withLock { $0 } == 0)
         }
     }
-    /// The sorted import's last phase asks whether the lane still runs the job before deciding
-    /// which thread decodes the next results: busy exactly while the job has not returned.
-    @Test func theLaneIsBusyOnlyWhileItsJobRuns() throws {
-        let lane = ThreadBatchLane()
-        #expect(!lane.isBusy)
-        let release = DispatchSemaphore(value: 0)
-        let started = DispatchSemaphore(value: 0)
-        lane.start {
-            started.signal()
-            release.wait()
-        }
-        started.wait()
-        #expect(lane.isBusy)
-        release.signal()
-        let deadline = DispatchTime.now() + .seconds(10)
-        while lane.isBusy && DispatchTime.now() < deadline {
-            _ = started.wait(timeout: .now() + .milliseconds(1))
-        }
-        #expect(!lane.isBusy)
-        try lane.wait()
-        #expect(!lane.isBusy)
-    }
 }

@@ -169,9 +169,8 @@ final class SortedImport: @unchecked Sendable {
     }
 
     /// Files every result and queues every email in line order: this thread merges the records as
-    /// they are stored, the lane writes those merged before. Whichever thread has time decodes
-    /// them: decoding on this one left the lane two thirds idle, and on the lane this one three
-    /// quarters idle.
+    /// they are stored, the lane files those merged before, reading them in place
+    /// (`DecidedRowBytes`).
     private func file<Directory: UserDirectory, Outbox: NotificationOutbox, Sink: RowResultSink>(
         into target: BatchTarget<Directory, Outbox, Sink>, lane: any BatchLane
     ) throws {
@@ -188,12 +187,9 @@ final class SortedImport: @unchecked Sendable {
             records = []
             records.reserveCapacity(full.count)
             count = 0
-            let decoded = lane.isBusy ? try Self.results(in: full) : nil
-            // The job holds the batch once: decoded, or as stored.
-            let stored = decoded == nil ? full : []
             try lane.wait()
             let applying: any BatchApplying = target
-            lane.start { try applying.file(try decoded ?? Self.results(in: stored)) }
+            lane.start { try applying.file(stored: full) }
         }
         while try merged.move(to: &records) {
             count += 1
@@ -202,13 +198,6 @@ final class SortedImport: @unchecked Sendable {
         if count > 0 { try handOver() }
         try lane.wait()
     }
-
-    /// The results in records as `RecordMerge` moves them.
-    private static func results(in records: [UInt8]) throws -> [DecidedRow] {
-        let recent = RecentTexts()
-        return try SpillRecord.records(in: records) { try SpillRecord.readDecided(&$0, recent: recent) }
-    }
-
 }
 
 /// What one batch of a sorted import decided, in email order, until `SortedImport` keeps it.

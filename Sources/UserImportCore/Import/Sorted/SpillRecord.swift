@@ -68,29 +68,36 @@ enum SpillRecord {
         }
     }
 
-    /// `recent` hands out the status and reason of the record before when they are the same
-    /// again, as they nearly always are: one string for a million rows, not a million.
-    static func readDecided(_ reader: inout SpillReader, recent: RecentTexts) throws -> DecidedRow {
+    /// A decided row read in place: its texts are the record's bytes, checked to be UTF-8.
+    static func readDecided(_ reader: inout SpillReader) throws -> DecidedRowBytes {
         let line = try reader.int()
         let code = try reader.byte()
         guard Int(code) < RowOutcome.allCases.count else { throw SpillError.damaged("outcome \(code)") }
-        let email = try reader.text()
-        var result = RowResult(
-            line: line, email: email, status: try reader.text(reusing: &recent.status),
-            outcome: RowOutcome.allCases[Int(code)], reason: try reader.text(reusing: &recent.reason),
-            cells: try readCells(&reader))
-        result.previous = try readUser(&reader, rowEmail: email)
-        var notification: DecidedRow.Notification?
+        let email = try reader.textBytes()
+        var row = DecidedRowBytes(
+            line: line, outcome: RowOutcome.allCases[Int(code)], email: email, status: try reader.textBytes(),
+            reason: try reader.textBytes(), cells: try readCellBytes(&reader))
+        let state = try reader.byte()
+        if state > 0 {
+            guard Int(state) <= UserState.allCases.count else {
+                throw SpillError.damaged("user state \(state)")
+            }
+            row.previous = .init(
+                state: UserState.allCases[Int(state) - 1],
+                email: try readEmailBytes(&reader, rowEmail: email),
+                profile: try readProfileBytes(&reader))
+        }
         let kind = try reader.byte()
         switch kind {
-        case 0: notification = nil
+        case 0: break
         case 1, 2:
-            notification = .init(
+            row.notification = .init(
                 kind: kind == 1 ? .invitation : .activation,
-                recipient: try readRecipient(&reader, rowEmail: email))
+                email: try readEmailBytes(&reader, rowEmail: email),
+                firstName: try reader.textBytes(), lastName: try reader.textBytes())
         default: throw SpillError.damaged("notification \(kind)")
         }
-        return DecidedRow(result: result, notification: notification)
+        return row
     }
 
     // MARK: - Fields
@@ -106,13 +113,10 @@ enum SpillRecord {
 
     static let frameBytes = 4
 
-    /// Every record in `bytes`, one after the other as `RecordMerge` moves them, each decoded by
-    /// `decode`, which must read all of it.
-    static func records<Element>(in bytes: [UInt8], _ decode: (inout SpillReader) throws -> Element) throws
-        -> [Element]
-    {
+    /// Calls `body` with a reader of each record in `bytes`, one after the other as `RecordMerge`
+    /// moves them; `body` must read all of it.
+    static func forEachRecord(in bytes: [UInt8], _ body: (inout SpillReader) throws -> Void) throws {
         try bytes.withUnsafeBytes { all in
-            var elements: [Element] = []
             var position = 0
             while position < all.count {
                 guard all.count - position >= frameBytes else {
@@ -122,11 +126,9 @@ enum SpillRecord {
                     UnsafeRawBufferPointer(rebasing: all[position..<(position + frameBytes)]))
                 let first = position + frameBytes
                 guard count <= all.count - first else { throw SpillError.damaged("a record is cut short") }
-                elements.append(
-                    try read(UnsafeRawBufferPointer(rebasing: all[first..<(first + count)]), decode))
+                try read(UnsafeRawBufferPointer(rebasing: all[first..<(first + count)]), body)
                 position = first + count
             }
-            return elements
         }
     }
 
@@ -177,11 +179,23 @@ enum SpillRecord {
     }
 
     private static func readCells(_ reader: inout SpillReader) throws -> [String]? {
+        try readCellBytes(&reader)?.map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    private static func readCellBytes(_ reader: inout SpillReader) throws -> [UnsafeRawBufferPointer]? {
         let count = try reader.int()
         guard count > 0 else { return nil }
         // Each cell takes a byte at least: a damaged count must not reserve more.
         guard count - 1 <= reader.remaining else { throw SpillError.damaged("\(count - 1) cells") }
-        return try (1..<count).map { _ in try reader.text() }
+        return try (1..<count).map { _ in try reader.textBytes() }
+    }
+
+    private static func readProfileBytes(_ reader: inout SpillReader) throws -> DecidedRowBytes.Profile {
+        DecidedRowBytes.Profile(
+            firstName: try reader.textBytes(), lastName: try reader.textBytes(),
+            alternateID: try reader.textBytes(),
+            workPhone: try reader.textBytes(), title: try reader.textBytes(),
+            department: try reader.textBytes())
     }
 
     /// A user: its state's position plus one (0 for none), its email as `appendEmail` writes it,
@@ -194,14 +208,6 @@ enum SpillRecord {
         appendProfile(user.profile, to: &bytes)
     }
 
-    private static func readUser(_ reader: inout SpillReader, rowEmail: String) throws -> StoredUser? {
-        let code = try reader.byte()
-        guard code > 0 else { return nil }
-        guard Int(code) <= UserState.allCases.count else { throw SpillError.damaged("user state \(code)") }
-        return StoredUser(
-            email: try readEmail(&reader, rowEmail: rowEmail), profile: try readProfile(&reader),
-            state: UserState.allCases[Int(code) - 1])
-    }
 }
 
 extension SpillRecord {
@@ -215,12 +221,6 @@ extension SpillRecord {
         bytes.appendSpillText(recipient.lastName)
     }
 
-    fileprivate static func readRecipient(_ reader: inout SpillReader, rowEmail: String) throws -> Recipient {
-        Recipient(
-            email: try readEmail(&reader, rowEmail: rowEmail), firstName: try reader.text(),
-            lastName: try reader.text())
-    }
-
     /// A flag, then the email unless the flag says it is the row's own: written once, read back
     /// once, for nearly every user and recipient.
     fileprivate static func appendEmail(_ email: String, to bytes: inout [UInt8], sameAs rowEmail: String) {
@@ -232,19 +232,17 @@ extension SpillRecord {
         }
     }
 
-    fileprivate static func readEmail(_ reader: inout SpillReader, rowEmail: String) throws -> String {
+    fileprivate static func readEmailBytes(_ reader: inout SpillReader, rowEmail: UnsafeRawBufferPointer)
+        throws
+        -> UnsafeRawBufferPointer
+    {
         switch try reader.byte() {
         case 1: rowEmail
-        case 0: try reader.text()
+        case 0: try reader.textBytes()
         case let flag: throw SpillError.damaged("email flag \(flag)")
         }
     }
-}
 
-/// The status and reason of the last record read, for `SpillRecord.readDecided`.
-final class RecentTexts {
-    var status = ""
-    var reason = ""
 }
 
 /// A result as the second pass of a sorted import files it: the row's result, and the email its
@@ -311,23 +309,18 @@ struct SpillReader {
         return Int(value)
     }
 
-    /// A text, and `recent` itself when the bytes are its own.
-    mutating func text(reusing recent: inout String) throws -> String {
+    /// A text's bytes in place, checked to be UTF-8: they are stored as they are.
+    mutating func textBytes() throws -> UnsafeRawBufferPointer {
         let count = try int()
         guard count <= bytes.count - position else { throw SpillError.damaged("a text ends early") }
         defer { position += count }
         let utf8 = UnsafeRawBufferPointer(rebasing: bytes[position..<(position + count)])
-        if recent.utf8.count == count, recent.utf8.elementsEqual(utf8) { return recent }
-        recent = String(decoding: utf8, as: UTF8.self)
-        return recent
+        guard UTF8Check.isValid(utf8) else { throw SpillError.damaged("a text is not UTF-8") }
+        return utf8
     }
 
     mutating func text() throws -> String {
-        let count = try int()
-        guard count <= bytes.count - position else { throw SpillError.damaged("a text ends early") }
-        defer { position += count }
-        return String(
-            decoding: UnsafeRawBufferPointer(rebasing: bytes[position..<(position + count)]), as: UTF8.self)
+        String(decoding: try textBytes(), as: UTF8.self)
     }
 }
 

@@ -184,7 +184,7 @@ struct RunMerge<Element, Key: Comparable> {
 
 /// The records of several runs in the order of a key each starts with, moved as they are stored
 /// into the caller's buffer: the thread merging reads only the keys, and whoever takes the buffer
-/// decodes the records (`SpillRecord.records(in:_:)`).
+/// reads the records in place (`SpillRecord.forEachRecord(in:_:)`).
 struct RecordMerge<Key: Comparable> {
     private var cursors: [RunCursor]
     private var heap: RunHeap<Key>
