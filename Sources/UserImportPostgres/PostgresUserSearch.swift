@@ -56,17 +56,18 @@ enum PostgresUserSearch {
     static let pendingPageSize = 8
 
     /// The rows of the chunks the indexing has not read, `pageSize` chunks a statement, in the
-    /// order of (import, first line): the next page starts after the last chunk read.
-    private static func forEachPendingRow(
+    /// order of (import, first line), the key of `import_row_chunks`: the next page starts after
+    /// the last chunk read.
+    static func forEachPendingRow(
         connection: PostgresConnection, pageSize: Int, _ body: (RowResult) -> Void
     ) throws {
         var after = (importID: Int64.min, line: Int64.min)
         while true {
             let page = try connection.query(
                 """
-                SELECT i.id, c.first_line, c.row_count, c.rows FROM \(pendingChunks)
-                    AND (i.id, c.first_line) > ($1::bigint, $2::bigint)
-                ORDER BY i.id, c.first_line LIMIT $3
+                SELECT c.import_id, c.first_line, c.row_count, c.rows FROM \(pendingChunks)
+                    AND (c.import_id, c.first_line) > ($1::bigint, $2::bigint)
+                ORDER BY c.import_id, c.first_line LIMIT $3
                 """,
                 [String(after.importID), String(after.line), String(max(1, pageSize))])
             for row in page {

@@ -154,9 +154,11 @@ struct BothBackendsImportTests {
     /// Rejected rows keep their cells, so rows of 100 KiB each fill a chunk by bytes long before
     /// its 1,024 rows: a chunk is closed once it holds `RowChunkEncoder.bytesPerChunk` bytes, on
     /// both backends, and the rows read back whole, on PostgreSQL in pages cut short by their
-    /// bytes (`PostgresRowChunks.pageBytes`) as well as by their count.
-    @Test func chunksOfBigRejectedRowsCloseAtTheirByteBudgetOnBoth() throws {
-        let directory = NSTemporaryDirectory() + "both-backends-wide-\(getpid())"
+    /// bytes (`PostgresRowChunks.pageBytes`) as well as by their count. Sorted, the rows are filed
+    /// from the bytes of the results file, and close their chunks alike.
+    @Test(arguments: [false, true])
+    func chunksOfBigRejectedRowsCloseAtTheirByteBudgetOnBoth(sorts: Bool) throws {
+        let directory = NSTemporaryDirectory() + "both-backends-wide-\(getpid())-\(sorts)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let sqlite = try ImportDatabase(path: directory + "/userimport.db")
@@ -170,7 +172,7 @@ struct BothBackendsImportTests {
         for number in 0..<rows { text += "wide\(number)@example.com,Wide,Row,,,\(title),,New\n" }
         let path = directory + "/wide.csv"
         try Data(text.utf8).write(to: URL(fileURLWithPath: path))
-        let importer = Self.importer(ImportOptions(maxRecordBytes: 1 << 20), sorts: false, scratch: directory)
+        let importer = Self.importer(ImportOptions(maxRecordBytes: 1 << 20), sorts: sorts, scratch: directory)
         let onSQLite = try Self.importIntoSQLite(
             path: path, name: "wide.csv", importer: importer, sqlite, clock)
         let onPostgres = try Self.importIntoPostgres(

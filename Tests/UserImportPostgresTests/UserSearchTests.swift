@@ -425,7 +425,8 @@ struct UserSearchTests {
     }
 
     /// The imports not indexed yet are read a few chunks a statement, across imports: each page
-    /// starts after the last chunk read, so every email they name is a candidate.
+    /// starts after the last chunk read, so every row is read once and every email they name is
+    /// a candidate.
     @Test(arguments: [1, 2, 3, PostgresUserSearch.pendingPageSize])
     func thePendingChunksAreReadAPageAtATime(pageSize: Int) throws {
         let directory = try Directory(.postgresql, seed: 15)
@@ -456,6 +457,13 @@ struct UserSearchTests {
             try PostgresUserSearch.candidates(for: "late", connection: connection, pageSize: pageSize))
         let missing = Set(named).subtracting(candidates)
         #expect(missing.count == 0, "\(missing.count) of the \(named.count) emails named are not candidates")
+        // Each row once, in the order of the key the pages follow.
+        var read: [String] = []
+        try PostgresUserSearch.forEachPendingRow(connection: connection, pageSize: pageSize) {
+            read.append($0.email)
+        }
+        let readOnceInOrder = read == named
+        #expect(readOnceInOrder, "\(read.count) rows read of \(named.count)")
     }
 
     @Test func theMatchExpressionIsEveryTrigramOnceQuoted() {

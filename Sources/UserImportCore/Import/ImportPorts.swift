@@ -65,6 +65,7 @@ public struct Recipient: Sendable, Equatable {
 public struct NoNotifications: NotificationOutbox {
     public init() {}
     public mutating func queue(_ notification: NotificationKind, to recipient: Recipient, line: Int) throws {}
+    public mutating func queue(_ notification: DecidedRowBytes.Notification, line: Int) throws {}
     public mutating func flush() throws {}
 }
 

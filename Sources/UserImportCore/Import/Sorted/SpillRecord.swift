@@ -245,8 +245,8 @@ extension SpillRecord {
 
 }
 
-/// A result as the second pass of a sorted import files it: the row's result, and the email its
-/// decision queued.
+/// A result as a sorted import keeps it for the second pass: the row's result, and the email its
+/// decision queued. The second pass reads it back in place (`DecidedRowBytes`).
 struct DecidedRow: Sendable, Equatable {
     struct Notification: Sendable, Equatable {
         var kind: NotificationKind
