@@ -2,7 +2,7 @@ import UserImportCore
 import UserImportStore
 
 /// The import side of the outbox on PostgreSQL: queued emails in blocks of
-/// `PostgresOutbox.capacity` entries, one `outbox_blocks` row each, encoded as the SQLite outbox
+/// `OutboxBlockBuilder.capacity` entries, one `outbox_blocks` row each, encoded as the SQLite outbox
 /// encodes them, inside the import's transaction.
 ///
 /// Ids are the next free ones after every block and expanded email: safe because the import holds
@@ -10,16 +10,12 @@ import UserImportStore
 /// A class for the reason `OutboxBlockWriter` is one: the importer moves the outbox value into its
 /// batch target and back, and every copy must append to the same open block.
 public final class PostgresOutbox: NotificationOutbox {
-    static let capacity = 1_024
-
     private let connection: PostgresConnection
     private let importID: Int64
     private let createdAt: Int64
-    private var bytes: [UInt8] = []
-    private var count = 0
-    private var firstID: Int64 = 0
-    private var nextID: Int64?
-    private var lastLine = 0
+    private var block = OutboxBlockBuilder {
+        PostgresError(.data, message: "outbox id \($0) leaves no room for a block")
+    }
 
     public init(connection: PostgresConnection, importID: Int64, now: Timestamp) {
         self.connection = connection
@@ -28,40 +24,16 @@ public final class PostgresOutbox: NotificationOutbox {
     }
 
     public func queue(_ notification: NotificationKind, to recipient: Recipient, line: Int) throws {
-        try queue(
-            notification, email: recipient.email, firstName: recipient.firstName,
-            lastName: recipient.lastName,
-            line: line)
+        if try block.queue(notification, to: recipient, line: line, nextFreeID: nextFreeID) { try sendFull() }
     }
 
     public func queue(_ notification: DecidedRowBytes.Notification, line: Int) throws {
-        try queue(
-            notification.kind, email: notification.email, firstName: notification.firstName,
-            lastName: notification.lastName, line: line)
+        if try block.queue(notification, line: line, nextFreeID: nextFreeID) { try sendFull() }
     }
 
-    private func queue<Text: BlobText>(
-        _ notification: NotificationKind, email: Text, firstName: Text, lastName: Text, line: Int
-    ) throws {
-        guard line > lastLine else { throw StoreError.notificationOutOfOrder(line: line, after: lastLine) }
-        if count == 0 {
-            if nextID == nil { nextID = try nextFreeID() }
-            firstID = nextID ?? 1
-            guard firstID <= Int64.max - Int64(Self.capacity) else {
-                throw PostgresError(.data, message: "outbox id \(firstID) leaves no room for a block")
-            }
-            if bytes.capacity == 0 { bytes.reserveCapacity(Self.capacity * 64) }
-            OutboxBlockCodec.start(&bytes)
-        }
-        OutboxBlockCodec.append(
-            line: line, kind: notification, email: email, firstName: firstName, lastName: lastName, to: &bytes
-        )
-        lastLine = line
-        count += 1
-        if count == Self.capacity {
-            closeBlock()
-            try blocks.sendWhenFull(on: connection)
-        }
+    private func sendFull() throws {
+        closeBlock()
+        try blocks.sendWhenFull(on: connection)
     }
 
     /// Sends the blocks queued so far by one COPY that is not waited for (`BufferedCopy`): the
@@ -76,16 +48,15 @@ public final class PostgresOutbox: NotificationOutbox {
         rowsPerCopy: 32)
 
     private func closeBlock() {
-        guard count > 0 else { return }
-        blocks.rows.field(firstID)
+        guard block.count > 0 else { return }
+        blocks.rows.field(block.firstID)
         blocks.rows.field(importID)
-        blocks.rows.field(Int64(count))
+        blocks.rows.field(Int64(block.count))
         blocks.rows.field(0)
         blocks.rows.field(createdAt)
-        blocks.rows.field(bytea: bytes)
+        blocks.rows.field(bytea: block.bytes)
         blocks.rows.endRow()
-        nextID = firstID + Int64(count)
-        count = 0
+        block.written()
     }
 
     private func nextFreeID() throws -> Int64 {

@@ -61,6 +61,7 @@ enum PostgresUserSearch {
     static func forEachPendingRow(
         connection: PostgresConnection, pageSize: Int, _ body: (RowResult) -> Void
     ) throws {
+        let size = max(1, pageSize)
         var after = (importID: Int64.min, line: Int64.min)
         while true {
             let page = try connection.query(
@@ -69,7 +70,7 @@ enum PostgresUserSearch {
                     AND (c.import_id, c.first_line) > ($1::bigint, $2::bigint)
                 ORDER BY c.import_id, c.first_line LIMIT $3
                 """,
-                [String(after.importID), String(after.line), String(max(1, pageSize))])
+                [String(after.importID), String(after.line), String(size)])
             for row in page {
                 guard row.count == 4 else {
                     throw PostgresError(.data, message: "a row chunk without its columns")
@@ -85,7 +86,7 @@ enum PostgresUserSearch {
                     body(named)
                 }
             }
-            if page.count < max(1, pageSize) { return }
+            if page.count < size { return }
         }
     }
 
