@@ -32,6 +32,12 @@ extension ImportPipeline {
         return try claim(request)
     }
 
+    /// Whether an entry is a release or reject request.
+    static func isHeldRequest(_ name: FileName) -> Bool {
+        if case .request(let action, _) = name.kind { return action.held != nil }
+        return false
+    }
+
     /// Carries out a request claimed into the work folder.
     func carryOut(_ action: HeldAction, on id: Int64, requestedBy request: FileName) throws -> ImportRecord? {
         guard let info = try? work.status(of: request) else { return nil }

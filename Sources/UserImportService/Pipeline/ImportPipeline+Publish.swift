@@ -98,7 +98,13 @@ extension ImportPipeline {
         }
         // A report being written here is this daemon's only while it holds the folder.
         try store.fence()
-        for (name, info) in try work.entries() {
+        // A claimed request first: it carries out the decision on the held file it may have moved
+        // in beside it, which is then gone from this listing (and would otherwise be imported or
+        // rejected first, and the request refused for a decision already carried out).
+        let entries = try work.entries()
+        let requestsFirst =
+            entries.filter { Self.isHeldRequest($0.name) } + entries.filter { !Self.isHeldRequest($0.name) }
+        for (name, info) in requestsFirst where work.exists(name) {
             // A report being written, or a scratch file named for the instant before its unlink
             // where the file system has no unnamed files (`TemporarySpillFile`).
             if name.bytes.starts(with: Array(".report-".utf8))
