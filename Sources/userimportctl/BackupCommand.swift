@@ -16,13 +16,26 @@ struct BackupCommand: ParsableCommand {
             FILE /var/lib/userimportd/userimportd.sqlite; rm -f /var/lib/userimportd/userimportd.sqlite-wal
             /var/lib/userimportd/userimportd.sqlite-shm; systemctl start userimportd (see userimportctl(1)).
             Example: userimportctl backup /var/backups/userimportd-$(date +%F).sqlite
+            With [Database] Backend=postgresql the copy is pg_dump's custom format of the database the
+            URL names, in one snapshot, read whole by pg_restore before it takes FILE's name (Debian:
+            postgresql-client). To restore: stop userimportd on every host; createdb NEW; pg_restore
+            --exit-on-error --single-transaction --dbname=NEW FILE; point [Database] URL at NEW; start.
             """)
 
     @OptionGroup var state: StateOptions
     @Argument(help: "The backup file to write (must not exist).") var file: String
 
     func run() throws {
-        let database = try state.openDatabase()
+        let configuration = try state.configuration()
+        let copy: (String) throws -> BackupSummary
+        switch configuration.database.backend {
+        case .sqlite:
+            let database = try state.openDatabase()
+            copy = { try Self.copy(database, to: $0) }
+        case .postgresql:
+            let connection = try state.openServer(configuration.database)
+            copy = { try ServerBackup.dump(connection, url: configuration.database.url, to: $0) }
+        }
         guard access(file, F_OK) != 0 else { throw ToolError.backupExists(file) }
         let slash = file.lastIndex(of: "/")
         let directory = slash.map { $0 == file.startIndex ? "/" : String(file[..<$0]) } ?? "."
@@ -33,7 +46,7 @@ struct BackupCommand: ParsableCommand {
             throw SystemError("cannot create a temporary folder in", name: directory)
         }
         let folder = String(cString: made)
-        let temporary = folder + "/copy.sqlite"
+        let temporary = folder + "/copy"
         defer {
             unlink(temporary)
             rmdir(folder)
@@ -41,12 +54,7 @@ struct BackupCommand: ParsableCommand {
         // Owner only from its first byte: the copy holds every user's personal data.
         let previous = umask(0o077)
         defer { umask(previous) }
-        try database.backUp(to: temporary)
-        let copy = try ImportDatabase(path: temporary, readOnly: true)
-        let check = try copy.integrityCheck()
-        guard check == ["ok"] else { throw ToolError.backupDamaged(check.joined(separator: "; ")) }
-        let imports = try ImportHistory(database: copy).lastID()
-        let users = try UserListing(database: copy).count(states: UserState.allCases)
+        let summary = try copy(temporary)
         try Self.sync(temporary)
         // link, not rename: a FILE that appeared meanwhile is never replaced.
         guard link(temporary, file) == 0 else {
@@ -57,8 +65,19 @@ struct BackupCommand: ParsableCommand {
         var info = stat()
         let size = stat(file, &info) == 0 ? Int(info.st_size) : 0
         Output.write(
-            "backed up to \(file): \(Format.count(users)) users, imports up to \(imports), "
-                + "\(Format.count(size)) bytes; integrity ok\n")
+            "backed up to \(file): \(Format.count(summary.users)) users, imports up to \(summary.lastImport), "
+                + "\(Format.count(size)) bytes; \(summary.check)\n")
+    }
+
+    /// SQLite's online backup, then the copy opened on its own and checked.
+    private static func copy(_ database: ImportDatabase, to path: String) throws -> BackupSummary {
+        try database.backUp(to: path)
+        let copy = try ImportDatabase(path: path, readOnly: true)
+        let check = try copy.integrityCheck()
+        guard check == ["ok"] else { throw ToolError.backupDamaged(check.joined(separator: "; ")) }
+        return BackupSummary(
+            users: try UserListing(database: copy).count(states: UserState.allCases),
+            lastImport: try ImportHistory(database: copy).lastID(), check: "integrity ok")
     }
 
     private static func sync(_ path: String) throws {
@@ -67,4 +86,12 @@ struct BackupCommand: ParsableCommand {
         defer { close(fd) }
         guard fsync(fd) == 0 else { throw SystemError("cannot fsync", name: path) }
     }
+}
+
+/// What a backup holds, read from the copy or from the snapshot it was made of, and how it was
+/// checked.
+struct BackupSummary {
+    let users: Int
+    let lastImport: Int64
+    let check: String
 }

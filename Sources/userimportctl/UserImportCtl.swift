@@ -55,6 +55,9 @@ enum ToolError: Error, CustomStringConvertible {
     case notAnsweredInTime(id: Int64, seconds: Int)
     case backupExists(String)
     case backupDamaged(String)
+    /// `backup` on PostgreSQL runs pg_dump and pg_restore, which are not on PATH.
+    case backupProgramMissing(String)
+    case backupProgramFailed(String, status: Int32, said: String)
     case readsSQLiteOnly
     case serverUnusable(String)
     /// The server's database has no userimportd tables: no daemon has started on it yet.
@@ -77,8 +80,7 @@ enum ToolError: Error, CustomStringConvertible {
                 + "migrated it"
         case .readsSQLiteOnly:
             return
-                "[Database] Backend=postgresql: backup works only on the SQLite store (the other commands "
-                + "read the server); back the server up with pg_dump"
+                "[Database] Backend=postgresql: this reads the SQLite store only"
         case .serverUnusable(let why): return "the PostgreSQL server ([Database] URL): \(why)"
         case .noSuchImport(let what): return "no import \(what); see userimportctl history"
         case .noSuchUser(let email, let named):
@@ -98,6 +100,12 @@ enum ToolError: Error, CustomStringConvertible {
         case .backupExists(let file): return "\(file) exists; give a new name, or remove it first"
         case .backupDamaged(let check):
             return "the copy failed its integrity check (\(check)); nothing was written; try again"
+        case .backupProgramMissing(let name):
+            return "\(name) is not on PATH; backup on PostgreSQL runs pg_dump and pg_restore "
+                + "(Debian: apt install postgresql-client)"
+        case .backupProgramFailed(let name, let status, let said):
+            return "\(name) failed (exit status \(status)): \(said.isEmpty ? "it said nothing" : said); "
+                + "nothing was written"
         }
     }
 }

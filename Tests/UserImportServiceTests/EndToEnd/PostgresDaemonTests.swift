@@ -551,11 +551,6 @@ struct PostgresDaemonTests {
         }
         let (serverUsers, _) = try both(["users", "--json"])
         #expect(!serverUsers.contains("new@example.com") && !serverUsers.contains("Byron"))
-        // Not on the server yet: said, not done against an empty store.
-        let refused = try BuiltProgram.userimportctl.run(
-            ["--state-dir", onServer.root, "--config", serverConfig, "backup", onServer.root + "/b"])
-        #expect(refused.status == 1)
-        #expect(refused.stderr.contains("works only on the SQLite store"), "\(refused.stderr)")
         // status: the daemon is stopped (exit 1), the store read as the file's.
         let status = try BuiltProgram.userimportctl.run(
             ["--state-dir", onServer.root, "--config", serverConfig, "status", "--json"])

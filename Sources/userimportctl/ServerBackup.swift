@@ -1,0 +1,60 @@
+import Foundation
+import UserImportCore
+import UserImportPostgres
+
+/// `backup` on PostgreSQL: pg_dump's custom format of the database the URL names. The dump reads
+/// a snapshot this session exports, so the counts said are the copy's own, and pg_restore reads
+/// the archive whole before it takes its name.
+enum ServerBackup {
+    static func dump(_ connection: PostgresConnection, url: String, to path: String) throws -> BackupSummary {
+        let dump = try locate("pg_dump")
+        let restore = try locate("pg_restore")
+        return try connection.rolledBackSnapshot {
+            guard let snapshot = try connection.scalar("SELECT pg_export_snapshot()") else {
+                throw ToolError.serverUnusable("the server exported no snapshot")
+            }
+            let users = try PostgresUserListing(connection: connection).count(states: UserState.allCases)
+            let imports = try PostgresImportHistory(connection: connection).lastID()
+            // The exporting transaction stays open until pg_dump is done: it holds the snapshot.
+            // --no-password: libpq reads the passfile as the daemon does; never a prompt.
+            try run(
+                dump,
+                [
+                    "--format=custom", "--no-password", "--snapshot=" + snapshot, "--file=" + path,
+                    "--dbname=" + url,
+                ])
+            // A script to nowhere: every data block read and decompressed, nothing restored.
+            try run(restore, ["--file=/dev/null", path])
+            return BackupSummary(users: users, lastImport: imports, check: "read whole by pg_restore")
+        }
+    }
+
+    /// The program's path on PATH, or what to install.
+    private static func locate(_ name: String) throws -> String {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        for folder in path.split(separator: ":") where !folder.isEmpty {
+            let candidate = "\(folder)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        throw ToolError.backupProgramMissing(name)
+    }
+
+    private static func run(_ program: String, _ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: program)
+        process.arguments = arguments
+        let errors = Pipe()
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = errors
+        try process.run()
+        let said = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationReason == .exit, process.terminationStatus == 0 else {
+            let name = URL(fileURLWithPath: program).lastPathComponent
+            throw ToolError.backupProgramFailed(
+                name, status: process.terminationStatus,
+                said: said.split(whereSeparator: \.isNewline).joined(separator: "; "))
+        }
+    }
+}
