@@ -11,6 +11,8 @@ import UserImportPostgres
 /// and has the shell start it again on the same cluster.
 public final class PostgresScratchServer: Sendable {
     public let directory: String
+    /// Where its programs are (pg_dump and pg_restore of the same version among them).
+    public let binDirectory: String
     private let process: Process
     private let keepAlive: Pipe
     private let counter = Counter()
@@ -24,7 +26,8 @@ public final class PostgresScratchServer: Sendable {
         var template = Array((NSTemporaryDirectory() + "userimport-pg-XXXXXX").utf8CString)
         guard let made = mkdtemp(&template) else { throw ScratchServerError("mkdtemp failed") }
         directory = String(cString: made)
-        let bin = Self.binDirectory()
+        let bin = Self.findBinDirectory()
+        binDirectory = bin
         // The shell stops the server and removes the cluster when this process goes (the pipe on
         // its stdin closes), when the server dies (the test then fails at once, not at the
         // deadline), when initdb fails, and on SIGINT/SIGTERM/SIGHUP.
@@ -135,7 +138,7 @@ public final class PostgresScratchServer: Sendable {
     }
 
     /// Where Debian's server programs are: `pg_config --bindir` (libpq-dev), else version 15's.
-    private static func binDirectory() -> String {
+    private static func findBinDirectory() -> String {
         let probe = Process()
         let output = Pipe()
         probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")

@@ -18,8 +18,10 @@ struct BackupCommand: ParsableCommand {
             Example: userimportctl backup /var/backups/userimportd-$(date +%F).sqlite
             With [Database] Backend=postgresql the copy is pg_dump's custom format of the database the
             URL names, in one snapshot, read whole by pg_restore before it takes FILE's name (Debian:
-            postgresql-client). To restore: stop userimportd on every host; createdb NEW; pg_restore
-            --exit-on-error --single-transaction --dbname=NEW FILE; point [Database] URL at NEW; start.
+            postgresql-client). To restore: stop userimportd on every host; createdb --owner=ROLE NEW
+            (ROLE: the daemons' role); as ROLE, pg_restore --exit-on-error --single-transaction
+            --dbname='host=HOST dbname=NEW user=ROLE' FILE; point [Database] URL (and the passfile)
+            at NEW; start them (see userimportctl(1)).
             """)
 
     @OptionGroup var state: StateOptions

@@ -9,7 +9,7 @@ enum ServerBackup {
     static func dump(_ connection: PostgresConnection, url: String, to path: String) throws -> BackupSummary {
         let dump = try locate("pg_dump")
         let restore = try locate("pg_restore")
-        return try connection.rolledBackSnapshot {
+        let summary = try connection.rolledBackSnapshot {
             guard let snapshot = try connection.scalar("SELECT pg_export_snapshot()") else {
                 throw ToolError.serverUnusable("the server exported no snapshot")
             }
@@ -22,11 +22,17 @@ enum ServerBackup {
                 [
                     "--format=custom", "--no-password", "--snapshot=" + snapshot, "--file=" + path,
                     "--dbname=" + url,
-                ])
-            // A script to nowhere: every data block read and decompressed, nothing restored.
-            try run(restore, ["--file=/dev/null", path])
+                ],
+                advice:
+                    "check [Database] URL and the passfile, and that pg_dump --version is at least the server's"
+            )
             return BackupSummary(users: users, lastImport: imports, check: "read whole by pg_restore")
         }
+        // After the snapshot is let go (it holds back vacuum and a migration's locks): a script to
+        // nowhere, every data block read and decompressed, nothing restored.
+        try run(
+            restore, ["--file=/dev/null", "--", path], advice: "the copy did not read back whole; try again")
+        return summary
     }
 
     /// The program's path on PATH, or what to install.
@@ -39,7 +45,8 @@ enum ServerBackup {
         throw ToolError.backupProgramMissing(name)
     }
 
-    private static func run(_ program: String, _ arguments: [String]) throws {
+    private static func run(_ program: String, _ arguments: [String], advice: String) throws {
+        let name = URL(fileURLWithPath: program).lastPathComponent
         let process = Process()
         process.executableURL = URL(fileURLWithPath: program)
         process.arguments = arguments
@@ -47,14 +54,27 @@ enum ServerBackup {
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         process.standardError = errors
-        try process.run()
+        do {
+            try process.run()
+        } catch {
+            throw ToolError.backupProgramFailed(
+                name, how: "could not be started", said: "\(error)", advice: advice)
+        }
         let said = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        guard process.terminationReason == .exit, process.terminationStatus == 0 else {
-            let name = URL(fileURLWithPath: program).lastPathComponent
+        let status = process.terminationStatus
+        guard process.terminationReason == .exit, status == 0 else {
+            let killed = process.terminationReason == .uncaughtSignal
+            let how =
+                killed
+                ? "was killed by signal \(status) (\(String(cString: strsignal(status))))"
+                : "failed with exit status \(status)"
+            // Its lines start with its own name, which the message says once.
+            let lines = said.split(whereSeparator: \.isNewline).map { line in
+                line.hasPrefix(name + ": ") ? line.dropFirst(name.count + 2) : line
+            }
             throw ToolError.backupProgramFailed(
-                name, status: process.terminationStatus,
-                said: said.split(whereSeparator: \.isNewline).joined(separator: "; "))
+                name, how: how, said: lines.joined(separator: "; "), advice: killed ? "try again" : advice)
         }
     }
 }

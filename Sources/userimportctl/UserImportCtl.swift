@@ -57,7 +57,7 @@ enum ToolError: Error, CustomStringConvertible {
     case backupDamaged(String)
     /// `backup` on PostgreSQL runs pg_dump and pg_restore, which are not on PATH.
     case backupProgramMissing(String)
-    case backupProgramFailed(String, status: Int32, said: String)
+    case backupProgramFailed(String, how: String, said: String, advice: String)
     case readsSQLiteOnly
     case serverUnusable(String)
     /// The server's database has no userimportd tables: no daemon has started on it yet.
@@ -79,8 +79,8 @@ enum ToolError: Error, CustomStringConvertible {
                 + "this userimportctl expects \(expected): use the userimportctl of the userimportd that "
                 + "migrated it"
         case .readsSQLiteOnly:
-            return
-                "[Database] Backend=postgresql: this reads the SQLite store only"
+            // Every command asks the configured backend first; reaching this is a slip of ours.
+            return "[Database] Backend=postgresql: the SQLite store was asked for; please report this"
         case .serverUnusable(let why): return "the PostgreSQL server ([Database] URL): \(why)"
         case .noSuchImport(let what): return "no import \(what); see userimportctl history"
         case .noSuchUser(let email, let named):
@@ -103,9 +103,8 @@ enum ToolError: Error, CustomStringConvertible {
         case .backupProgramMissing(let name):
             return "\(name) is not on PATH; backup on PostgreSQL runs pg_dump and pg_restore "
                 + "(Debian: apt install postgresql-client)"
-        case .backupProgramFailed(let name, let status, let said):
-            return "\(name) failed (exit status \(status)): \(said.isEmpty ? "it said nothing" : said); "
-                + "nothing was written"
+        case .backupProgramFailed(let name, let how, let said, let advice):
+            return "\(name) \(how)" + (said.isEmpty ? "" : ": \(said)") + "; nothing was written; \(advice)"
         }
     }
 }

@@ -1,21 +1,72 @@
 import Foundation
+import PostgresScratch
 import Testing
 import UserImportPostgres
 
 /// `userimportctl backup` with [Database] Backend=postgresql while the daemon runs, against an
 /// import paused between its last row and its commit; then the restore the manual describes.
 struct PostgresBackupTests {
-    @Test func aBackupOfTheServerDuringAnImportHoldsItWholeOrNotAtAllAndRestores() throws {
-        let (url, name, admin, serverOnly) = try PostgresDaemonTests.database()
+    /// A database as a server's administrator sets one up for the daemons: a role that is no
+    /// superuser (`createuser`) owning it (`createdb --owner`). Its URL, name and role, the
+    /// administrator's session, and the server (whose programs the tool is given on PATH).
+    struct OwnedDatabase {
+        let url: String
+        let name: String
+        let role: String
+        let admin: PostgresConnection
+        let server: PostgresScratchServer
+
+        init() throws {
+            server = try PostgresScratchServer.forTests.get()
+            let superuserURL = try server.database()
+            name = try #require(
+                superuserURL.split(separator: " ").first { $0.hasPrefix("dbname=") }.map {
+                    String($0.dropFirst(7))
+                })
+            role = name + "_owner"
+            admin = try PostgresConnection(url: server.adminURL)
+            try admin.execute("CREATE ROLE \(role) LOGIN")
+            try admin.execute("ALTER DATABASE \(name) OWNER TO \(role)")
+            url = superuserURL.replacing("user=userimport", with: "user=\(role)")
+            try #require(url != superuserURL)
+        }
+
+        /// The tool's PATH: the stand-ins in `first` (if any), then the server's own programs.
+        func path(first: String? = nil) -> String {
+            (first.map { [$0] } ?? []).joined(separator: ":") + (first == nil ? "" : ":")
+                + server.binDirectory + ":/usr/bin:/bin"
+        }
+    }
+
+    /// A state directory with the configuration the tool reads, for `database`.
+    func setUp(_ database: OwnedDatabase) throws -> (state: TestStateDirectory, config: String, file: String)
+    {
         let state = try TestStateDirectory()
+        let config =
+            "[Database]\nBackend=postgresql\nURL=\(database.url)\n[Import]\nSettleTime=300ms\n"
+            + "[Mail]\nTransport=none\n"
+        let file = state.root + "/ctl.conf"
+        try config.write(toFile: file, atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(
+            atPath: state.root + "/bin", withIntermediateDirectories: true)
+        return (state, config, file)
+    }
+
+    /// A stand-in for a program in the state's bin/, a shell script.
+    func standIn(_ state: TestStateDirectory, _ name: String, _ script: String) throws {
+        let path = state.root + "/bin/" + name
+        try ("#!/bin/sh\n" + script + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        try #require(chmod(path, 0o755) == 0)
+    }
+
+    @Test func aBackupOfTheServerDuringAnImportHoldsItWholeOrNotAtAllAndRestores() throws {
+        let database = try OwnedDatabase()
+        let (state, config, configFile) = try setUp(database)
         let token = state.root + "/pause"
-        let config = serverOnly + "[Mail]\nTransport=none\n"
-        let configFile = state.root + "/ctl.conf"
-        try config.write(toFile: configFile, atomically: true, encoding: .utf8)
-        func backup(_ file: String) throws -> BuiltProgram.Result {
-            try BuiltProgram.userimportctl.run([
-                "--state-dir", state.root, "--config", configFile, "backup", file,
-            ])
+        func backup(_ file: String, environment: [String: String] = [:]) throws -> BuiltProgram.Result {
+            try BuiltProgram.userimportctl.run(
+                ["--state-dir", state.root, "--config", configFile, "backup", file],
+                environment: ["PATH": database.path()].merging(environment) { $1 })
         }
         var daemon = try RunningDaemon(
             state: state, config: config, environment: ["USERIMPORTD_TEST_PAUSE_TOKEN": token])
@@ -28,21 +79,18 @@ struct PostgresBackupTests {
         #expect(FileManager.default.createFile(atPath: token, contents: nil))
         try state.drop("second.csv", BackupTests.rows(2_000, from: 3))
         try waitFor("the import to pause before its commit", timeout: 30) { !state.exists("pause") }
-        try FileManager.default.createDirectory(
-            atPath: state.root + "/bin", withIntermediateDirectories: true)
-        let late = state.root + "/bin/pg_dump"
-        try """
-        #!/bin/sh
-        touch "$RESUME"
-        for _ in $(seq 600); do [ -e "$REPORT" ] && exec /usr/bin/pg_dump "$@"; sleep 0.05; done
-        echo "the paused import did not commit within 30 s" >&2; exit 1
-        """.write(toFile: late, atomically: true, encoding: .utf8)
-        #expect(chmod(late, 0o755) == 0)
+        try standIn(
+            state, "pg_dump",
+            """
+            touch "$RESUME"
+            for _ in $(seq 600); do [ -e "$REPORT" ] && exec \(database.server.binDirectory)/pg_dump "$@"; sleep 0.05; done
+            echo "the paused import did not commit within 30 s" >&2; exit 1
+            """)
         let during = state.root + "/during.dump"
-        let result = try BuiltProgram.userimportctl.run(
-            ["--state-dir", state.root, "--config", configFile, "backup", during],
+        let result = try backup(
+            during,
             environment: [
-                "PATH": state.root + "/bin:/usr/bin:/bin", "RESUME": token + ".resume",
+                "PATH": database.path(first: state.root + "/bin"), "RESUME": token + ".resume",
                 "REPORT": state.root + "/done/second.csv.report.txt",
             ])
         #expect(result.status == 0, "\(result.stderr)")
@@ -60,16 +108,17 @@ struct PostgresBackupTests {
         #expect(again.status == 1 && again.stderr.contains("exists"), "never replaced")
         #expect(try state.list(".").filter { $0.contains("backup") }.isEmpty, "no temporary copy left")
 
-        // Restore the copy taken during the import: the daemon stopped, a new database, the copy
-        // restored into it, the URL pointed at it.
+        // The restore the manual describes, for the copy taken during the import: the daemon
+        // stopped, a new database owned by the daemons' role, the copy restored into it by that
+        // role, the URL pointed at it.
         #expect(try daemon.stop() == 0)
-        let restoredName = name + "_restored"
-        try admin.execute("CREATE DATABASE \(restoredName)")
-        let restoredURL = url.replacing("dbname=\(name)", with: "dbname=\(restoredName)")
-        #expect(restoredURL != url)
-        let restore = try BuiltProgram.userimportctl.run(
+        let restoredName = database.name + "_restored"
+        try database.admin.execute("CREATE DATABASE \(restoredName) OWNER \(database.role)")
+        let restoredURL = database.url.replacing("dbname=\(database.name)", with: "dbname=\(restoredName)")
+        try #require(restoredURL != database.url)
+        let restore = try BuiltProgram(name: "pg_restore").run(
             ["--exit-on-error", "--single-transaction", "--dbname=" + restoredURL, during],
-            executable: "/usr/bin/pg_restore")
+            executable: database.server.binDirectory + "/pg_restore")
         #expect(restore.status == 0, "\(restore.stderr)")
         let restored = try PostgresConnection(url: restoredURL)
         #expect(
@@ -77,9 +126,11 @@ struct PostgresBackupTests {
             "nothing of the import in progress when the counts were read, though committed before pg_dump ran"
         )
         #expect(try restored.scalar("SELECT count(*) FROM users") == "3")
+        #expect(
+            try restored.scalar("SELECT extname FROM pg_extension WHERE extname = 'pg_trgm'") == "pg_trgm")
 
         // The restored history never saw the second file: dropped again, it imports.
-        daemon = try RunningDaemon(state: state, config: config.replacing(url, with: restoredURL))
+        daemon = try RunningDaemon(state: state, config: config.replacing(database.url, with: restoredURL))
         try state.drop("second.csv", BackupTests.rows(2_000, from: 3))
         try waitFor("imported again", timeout: 30) {
             try restored.scalar("SELECT count(*) FROM imports WHERE published") == "2"
@@ -93,15 +144,12 @@ struct PostgresBackupTests {
 
     /// Without pg_dump on PATH the tool says what to install, and writes nothing.
     @Test func aBackupWithoutPgDumpSaysWhatToInstall() throws {
-        let (url, _, _, config) = try PostgresDaemonTests.database()
-        try PostgresSchema.migrate(try PostgresConnection(url: url))
-        let state = try TestStateDirectory()
-        let configFile = state.root + "/ctl.conf"
-        try config.write(toFile: configFile, atomically: true, encoding: .utf8)
-        let file = state.root + "/copy.dump"
+        let database = try OwnedDatabase()
+        try PostgresSchema.migrate(try PostgresConnection(url: database.url))
+        let (state, _, configFile) = try setUp(database)
         let result = try BuiltProgram.userimportctl.run(
-            ["--state-dir", state.root, "--config", configFile, "backup", file],
-            environment: ["PATH": state.root])
+            ["--state-dir", state.root, "--config", configFile, "backup", state.root + "/copy.dump"],
+            environment: ["PATH": state.root + "/bin"])
         #expect(result.status == 1)
         #expect(
             result.stderr.contains("pg_dump is not on PATH") && result.stderr.contains("postgresql-client"),
@@ -110,31 +158,33 @@ struct PostgresBackupTests {
         #expect(try state.list(".").filter { $0.contains("backup") }.isEmpty)
     }
 
-    /// A copy pg_restore cannot read whole (here pg_dump's own, cut short after it wrote it) never
-    /// takes the name.
-    @Test func aDumpThatDoesNotReadWholeIsNotNamed() throws {
-        let (url, _, _, config) = try PostgresDaemonTests.database()
-        try PostgresSchema.migrate(try PostgresConnection(url: url))
-        let state = try TestStateDirectory()
-        let configFile = state.root + "/ctl.conf"
-        try config.write(toFile: configFile, atomically: true, encoding: .utf8)
-        try FileManager.default.createDirectory(
-            atPath: state.root + "/bin", withIntermediateDirectories: true)
-        let cutting = state.root + "/bin/pg_dump"
-        try """
-        #!/bin/sh
-        /usr/bin/pg_dump "$@" || exit
-        for argument; do case $argument in --file=*) file=${argument#--file=} ;; esac; done
-        truncate --size=-40 "$file"
-        """.write(toFile: cutting, atomically: true, encoding: .utf8)
-        #expect(chmod(cutting, 0o755) == 0)
+    /// A copy pg_restore cannot read whole (pg_dump's own, cut short after it was written), and a
+    /// pg_dump killed after it wrote part of one, never take the name.
+    @Test(arguments: ["cut short", "killed"])
+    func aDumpThatDidNotCompleteIsNotNamed(how: String) throws {
+        let database = try OwnedDatabase()
+        try PostgresSchema.migrate(try PostgresConnection(url: database.url))
+        let (state, _, configFile) = try setUp(database)
+        let real = database.server.binDirectory + "/pg_dump"
+        try standIn(
+            state, "pg_dump",
+            """
+            \(real) "$@" || exit
+            for argument; do case $argument in --file=*) file=${argument#--file=} ;; esac; done
+            truncate --size=-40 "$file"
+            \(how == "killed" ? "kill -9 $$" : "")
+            """)
         let result = try BuiltProgram.userimportctl.run(
             ["--state-dir", state.root, "--config", configFile, "backup", state.root + "/copy.dump"],
-            environment: ["PATH": state.root + "/bin:/usr/bin:/bin"])
+            environment: ["PATH": database.path(first: state.root + "/bin")])
         #expect(result.status == 1)
-        #expect(
-            result.stderr.contains("pg_restore failed") && result.stderr.contains("nothing was written"),
-            "\(result.stderr)")
+        let said =
+            how == "killed"
+            ? "pg_dump was killed by signal 9 (Killed); nothing was written; try again"
+            : "pg_restore failed with exit status 1: "
+        #expect(result.stderr.contains(said), "\(result.stderr)")
+        #expect(result.stderr.contains("nothing was written"), "\(result.stderr)")
+        #expect(!result.stderr.contains(": pg_restore: "), "its name said once")
         #expect(!state.exists("copy.dump"))
         #expect(try state.list(".").filter { $0.contains("backup") }.isEmpty)
     }
