@@ -58,6 +58,13 @@ final class Bench {
             try writeResults()
             return
         }
+        // `--daemon-only`: a running daemon's latency and burst alone, about half a minute.
+        if CommandLine.arguments.contains("--daemon-only") {
+            try daemonLatency(
+                daemon, root: root, data: &data, files: quick ? 30 : 100, burst: quick ? 300 : 2000)
+            try writeResults()
+            return
+        }
         if CommandLine.arguments.contains("--scale-only") {
             try scale(binDir: binDir, root: root, quick: quick)
             try writeResults()

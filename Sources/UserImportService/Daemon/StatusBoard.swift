@@ -7,9 +7,10 @@ public final class StatusBoard: Sendable {
     private struct State {
         var importing: (file: String, bytesRead: Int, size: Int)?
         var importingSince: Timestamp?
-        /// When the progress file was last written (monotonic), and whether it exists.
+        /// When the progress file was last written (monotonic), and the bytes read it says (nil:
+        /// there is none).
         var progressWrittenAt: UInt64 = 0
-        var progressPublished = false
+        var publishedBytesRead: Int?
         var day = 0
         var importsToday = 0
         var last: (file: String, disposition: Disposition)?
@@ -39,14 +40,23 @@ public final class StatusBoard: Sendable {
     func importing(_ file: String, bytesRead: Int, size: Int) {
         let now = MonotonicClock.nanoseconds()
         let publish = state.withLock { state -> ProgressFile.Progress? in
-            if state.importing?.file != file { state.importingSince = SystemClock.now() }
+            if state.importing?.file != file {
+                state.importingSince = SystemClock.now()
+                state.publishedBytesRead = nil
+            }
             state.importing = (file, bytesRead, size)
-            guard progressFile != nil,
-                !state.progressPublished || bytesRead >= size
-                    || now &- state.progressWrittenAt >= ProgressFile.minimumIntervalNanoseconds
-            else { return nil }
+            // The first word, then news: the end at once, the rest five times a second. What the
+            // file says already is not written again (a small file's import calls this several
+            // times at its end, and each write makes a new inode).
+            if let published = state.publishedBytesRead {
+                guard bytesRead != published,
+                    bytesRead >= size
+                        || now &- state.progressWrittenAt >= ProgressFile.minimumIntervalNanoseconds
+                else { return nil }
+            }
+            guard progressFile != nil else { return nil }
             state.progressWrittenAt = now
-            state.progressPublished = true
+            state.publishedBytesRead = bytesRead
             return ProgressFile.Progress(
                 file: file, bytesRead: bytesRead, size: size,
                 startedAt: (state.importingSince ?? SystemClock.now()).rfc3339)
@@ -58,8 +68,8 @@ public final class StatusBoard: Sendable {
     private func cleared(_ state: inout State) -> Bool {
         state.importing = nil
         state.importingSince = nil
-        defer { state.progressPublished = false }
-        return state.progressPublished
+        defer { state.publishedBytesRead = nil }
+        return state.publishedBytesRead != nil
     }
 
     func finished(_ record: ImportRecord) {
