@@ -9,9 +9,7 @@ public final class SQLiteConnection {
 
     /// Process-wide settings, applied once before the first open.
     private static let configured: Bool = {
-        let memoryStatistics = userimport_sqlite3_disable_memstatus()
-        let statementJournal = userimport_sqlite3_statement_journal_in_memory(1 << 20)
-        return memoryStatistics == SQLITE_OK && statementJournal == SQLITE_OK
+        userimport_sqlite3_disable_memstatus() == SQLITE_OK
     }()
 
     public init(path: String, readOnly: Bool = false) throws {

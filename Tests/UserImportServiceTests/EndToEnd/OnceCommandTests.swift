@@ -37,28 +37,6 @@ struct OnceCommandTests {
         #expect(rows.map { $0["line"] as? Int } == [2, 3])
     }
 
-    /// A small import gives SQLite no cause for a temporary file: a statement journal past
-    /// SQLite's 64 KiB (four of our 16 KiB pages) was one, made and removed per import.
-    @Test func aSmallImportMakesNoTemporaryFile() throws {
-        let state = try TestStateDirectory()
-        try state.drop("first.csv", seedSample)
-        #expect(try BuiltProgram.userimportd.run(["--state-dir", state.root, "--once"]).status == 0)
-        let scratch = state.root + "/sqlite-tmp"
-        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-        let watch = inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK))
-        try #require(watch >= 0)
-        defer { close(watch) }
-        try #require(inotify_add_watch(watch, scratch, UInt32(IN_CREATE)) >= 0)
-        try state.drop("second.csv", seedSample.replacing("doe@", with: "roe@"))
-        let run = try BuiltProgram.userimportd.run(
-            ["--state-dir", state.root, "--once"], environment: ["SQLITE_TMPDIR": scratch])
-        #expect(run.status == 0, "\(run.stderr)")
-        #expect(try state.list("done").contains("second.csv.report.txt"))
-        var events = [UInt8](repeating: 0, count: 4_096)
-        let read = Glibc.read(watch, &events, events.count)
-        #expect(read < 0 && errno == EAGAIN, "a file was created in SQLite's temporary folder")
-    }
-
     @Test func validateChangesNothingAndSaysWhatWouldHappen() throws {
         let state = try TestStateDirectory()
         let file = state.root + "/new-hires.csv"
