@@ -31,16 +31,22 @@ public struct ProgressFile: Sendable {
         }
     }
 
-    static let minimumIntervalNanoseconds: UInt64 = 200_000_000
+    public static let minimumIntervalNanoseconds: UInt64 = 200_000_000
 
-    func write(_ progress: Progress) {
-        guard let data = try? JSONEncoder().encode(progress) else { return }
+    /// Whether the file now says `progress`.
+    @discardableResult
+    func write(_ progress: Progress) -> Bool {
+        guard let data = try? JSONEncoder().encode(progress) else { return false }
         let temp = path + ".tmp"
         let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o640)
-        guard fd >= 0 else { return }
+        guard fd >= 0 else { return false }
         let complete = writeAll(fd, Array(data))
         close(fd)
-        if !complete || rename(temp, path) != 0 { unlink(temp) }
+        guard complete, rename(temp, path) == 0 else {
+            unlink(temp)
+            return false
+        }
+        return true
     }
 
     public func remove() {

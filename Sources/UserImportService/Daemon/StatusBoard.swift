@@ -7,10 +7,10 @@ public final class StatusBoard: Sendable {
     private struct State {
         var importing: (file: String, bytesRead: Int, size: Int)?
         var importingSince: Timestamp?
-        /// When the progress file was last written (monotonic), and the bytes read it says (nil:
-        /// there is none).
+        /// When the progress file was last written (monotonic), and what it says (nil: there is
+        /// none).
         var progressWrittenAt: UInt64 = 0
-        var publishedBytesRead: Int?
+        var published: ProgressFile.Progress?
         var day = 0
         var importsToday = 0
         var last: (file: String, disposition: Disposition)?
@@ -19,9 +19,15 @@ public final class StatusBoard: Sendable {
 
     private let state = Mutex(State())
     private let progressFile: ProgressFile?
+    private let progressInterval: UInt64
 
-    public init(progressFile: ProgressFile? = nil) {
+    /// `progressInterval`: the least time between two writes of news that is not the end.
+    public init(
+        progressFile: ProgressFile? = nil,
+        progressInterval: UInt64 = ProgressFile.minimumIntervalNanoseconds
+    ) {
         self.progressFile = progressFile
+        self.progressInterval = progressInterval
     }
 
     /// The UTC day number, which the tally belongs to.
@@ -40,36 +46,37 @@ public final class StatusBoard: Sendable {
     func importing(_ file: String, bytesRead: Int, size: Int) {
         let now = MonotonicClock.nanoseconds()
         let publish = state.withLock { state -> ProgressFile.Progress? in
-            if state.importing?.file != file {
-                state.importingSince = SystemClock.now()
-                state.publishedBytesRead = nil
-            }
+            if state.importing?.file != file { state.importingSince = SystemClock.now() }
             state.importing = (file, bytesRead, size)
-            // The first word, then news: the end at once, the rest five times a second. What the
-            // file says already is not written again (a small file's import calls this several
-            // times at its end, and each write makes a new inode).
-            if let published = state.publishedBytesRead {
-                guard bytesRead != published,
-                    bytesRead >= size
-                        || now &- state.progressWrittenAt >= ProgressFile.minimumIntervalNanoseconds
-                else { return nil }
-            }
             guard progressFile != nil else { return nil }
-            state.progressWrittenAt = now
-            state.publishedBytesRead = bytesRead
-            return ProgressFile.Progress(
+            let progress = ProgressFile.Progress(
                 file: file, bytesRead: bytesRead, size: size,
                 startedAt: (state.importingSince ?? SystemClock.now()).rfc3339)
+            // The first word on a file (by name and size: two files of one name may follow each
+            // other), then news: the end at once, the rest at most once an interval. What the file
+            // says already is not written again (a small file's import calls this several times at
+            // its end, and each write makes a new inode).
+            if let published = state.published, published.file == file, published.size == size {
+                guard progress != published,
+                    bytesRead >= size || now &- state.progressWrittenAt >= progressInterval
+                else { return nil }
+            }
+            state.progressWrittenAt = now
+            state.published = progress
+            return progress
         }
-        if let publish { progressFile?.write(publish) }
+        // A write that failed is tried again at the next call.
+        if let publish, progressFile?.write(publish) == false {
+            state.withLock { if $0.published == publish { $0.published = nil } }
+        }
     }
 
     /// Nothing in hand any more: the progress file goes.
     private func cleared(_ state: inout State) -> Bool {
         state.importing = nil
         state.importingSince = nil
-        defer { state.publishedBytesRead = nil }
-        return state.publishedBytesRead != nil
+        defer { state.published = nil }
+        return state.published != nil
     }
 
     func finished(_ record: ImportRecord) {
