@@ -77,9 +77,8 @@ struct BackupCommand: ParsableCommand {
         let copy = try ImportDatabase(path: path, readOnly: true)
         let check = try copy.integrityCheck()
         guard check == ["ok"] else { throw ToolError.backupDamaged(check.joined(separator: "; ")) }
-        return BackupSummary(
-            users: try UserListing(database: copy).count(states: UserState.allCases),
-            lastImport: try ImportHistory(database: copy).lastID(), check: "integrity ok")
+        return try BackupSummary(
+            users: UserListing(database: copy), history: ImportHistory(database: copy), check: "integrity ok")
     }
 
     private static func sync(_ path: String) throws {
@@ -96,4 +95,11 @@ struct BackupSummary {
     let users: Int
     let lastImport: Int64
     let check: String
+
+    /// Read the same way from either backend's readers.
+    init(users: some UserReading, history: some HistoryReading, check: String) throws {
+        self.users = try users.count(states: UserState.allCases, search: nil, atMost: nil)
+        lastImport = try history.lastID()
+        self.check = check
+    }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import UserImportCore
 import UserImportPostgres
 
 /// `backup` on PostgreSQL: pg_dump's custom format of the database the URL names. The dump reads
@@ -13,8 +12,9 @@ enum ServerBackup {
             guard let snapshot = try connection.scalar("SELECT pg_export_snapshot()") else {
                 throw ToolError.serverUnusable("the server exported no snapshot")
             }
-            let users = try PostgresUserListing(connection: connection).count(states: UserState.allCases)
-            let imports = try PostgresImportHistory(connection: connection).lastID()
+            let summary = try BackupSummary(
+                users: PostgresUserListing(connection: connection),
+                history: PostgresImportHistory(connection: connection), check: "read whole by pg_restore")
             // The exporting transaction stays open until pg_dump is done: it holds the snapshot.
             // --no-password: libpq reads the passfile as the daemon does; never a prompt.
             try run(
@@ -26,7 +26,7 @@ enum ServerBackup {
                 advice:
                     "check [Database] URL and the passfile, and that pg_dump --version is at least the server's"
             )
-            return BackupSummary(users: users, lastImport: imports, check: "read whole by pg_restore")
+            return summary
         }
         // After the snapshot is let go (it holds back vacuum and a migration's locks): a script to
         // nowhere, every data block read and decompressed, nothing restored.

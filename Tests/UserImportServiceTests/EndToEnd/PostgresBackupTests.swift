@@ -18,13 +18,9 @@ struct PostgresBackupTests {
 
         init() throws {
             server = try PostgresScratchServer.forTests.get()
-            let superuserURL = try server.database()
-            name = try #require(
-                superuserURL.split(separator: " ").first { $0.hasPrefix("dbname=") }.map {
-                    String($0.dropFirst(7))
-                })
+            let superuserURL: String
+            (superuserURL, name, admin, _) = try PostgresDaemonTests.database()
             role = name + "_owner"
-            admin = try PostgresConnection(url: server.adminURL)
             try admin.execute("CREATE ROLE \(role) LOGIN")
             try admin.execute("ALTER DATABASE \(name) OWNER TO \(role)")
             url = superuserURL.replacing("user=userimport", with: "user=\(role)")
@@ -33,8 +29,7 @@ struct PostgresBackupTests {
 
         /// The tool's PATH: the stand-ins in `first` (if any), then the server's own programs.
         func path(first: String? = nil) -> String {
-            (first.map { [$0] } ?? []).joined(separator: ":") + (first == nil ? "" : ":")
-                + server.binDirectory + ":/usr/bin:/bin"
+            (first.map { $0 + ":" } ?? "") + server.binDirectory + ":/usr/bin:/bin"
         }
     }
 
